@@ -1,0 +1,20 @@
+"""Test-wide settings: no hub access, small thread pools, and the path to the shared real corpora."""
+
+import os
+import pathlib
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest
+
+SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> pathlib.Path:
+    """The `../shared/data` folder of real corpora; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real corpora not present at {SHARED_DATA} (../shared/data beside the checkout)")
+    return SHARED_DATA
