@@ -1,0 +1,134 @@
+"""Hugging Face checkpoints on disk: resolving a path or hub id, config.json, safetensors tensors.
+
+Tensors are memory-mapped straight from the `.safetensors` files (the format is an 8-byte
+header length, a JSON header, then raw little-endian bytes), so a slice of a tensor reads only
+the pages it touches, and bfloat16 and float8 weights come back as `ml_dtypes` arrays
+(the `safetensors` package's numpy backend cannot return bfloat16). No torch at run time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import re
+import struct
+
+import ml_dtypes
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+
+CONFIG_FILE = "config.json"
+SINGLE_WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_INDEX_FILE = "model.safetensors.index.json"
+# What a hub download fetches: config, weights, tokenizer and chat template files.
+HUB_FILE_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"]
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+SAFETENSORS_DTYPES = {
+    "F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": ml_dtypes.bfloat16,
+    "F8_E4M3": ml_dtypes.float8_e4m3fn, "F8_E5M2": ml_dtypes.float8_e5m2,
+    "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+}
+
+
+def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
+    """Returns the local directory of a checkpoint: the path itself, or a hub snapshot.
+
+    A string that is not an existing path but looks like `owner/name` goes through
+    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`).
+    """
+    path = pathlib.Path(path_or_id).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise AlignscopeError(f"checkpoint path {path} is a file; give the checkpoint's directory "
+                                  f"(with {CONFIG_FILE} and *.safetensors) or a hub id")
+        return path
+    name = str(path_or_id)
+    if not HUB_ID.match(name):
+        raise AlignscopeError(f"checkpoint {name!r} does not exist; give a local directory or a hub id "
+                              f"such as meta-llama/Llama-2-7b-hf")
+    import huggingface_hub  # Only hub ids need it.
+    try:
+        return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_FILE_PATTERNS))
+    except Exception as error:  # The hub client raises many types; the user needs one line.
+        raise AlignscopeError(f"could not get {name} from the Hugging Face hub or its local cache "
+                              f"({type(error).__name__}: {str(error).splitlines()[0][:200]})") from error
+
+
+def read_config(directory: pathlib.Path) -> dict:
+    """Returns the parsed `config.json` of a checkpoint directory."""
+    config_path = directory / CONFIG_FILE
+    if not config_path.is_file():
+        raise AlignscopeError(f"{directory} has no {CONFIG_FILE}; a checkpoint directory needs "
+                              f"{CONFIG_FILE} and {SINGLE_WEIGHTS_FILE} (or {WEIGHTS_INDEX_FILE})")
+    try:
+        return json.loads(config_path.read_text())
+    except json.JSONDecodeError as error:
+        raise AlignscopeError(f"{config_path} is not valid JSON ({error})") from error
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorEntry:
+    """Where one tensor lives: its file, dtype, shape and byte range in the file."""
+
+    file: pathlib.Path
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    start: int
+    end: int
+
+
+def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
+    """Returns the safetensors files of a checkpoint: the one file, or those its index names."""
+    index = directory / WEIGHTS_INDEX_FILE
+    if index.is_file():
+        weight_map = json.loads(index.read_text())["weight_map"]
+        return [directory / name for name in sorted(set(weight_map.values()))]
+    single = directory / SINGLE_WEIGHTS_FILE
+    if single.is_file():
+        return [single]
+    raise AlignscopeError(f"{directory} has no weights: expected {SINGLE_WEIGHTS_FILE} or "
+                          f"{WEIGHTS_INDEX_FILE} with its shards (only safetensors is read)")
+
+
+def read_header(file: pathlib.Path) -> dict[str, TensorEntry]:
+    """Returns the tensors of one safetensors file, by name."""
+    with open(file, "rb") as handle:
+        (header_size,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(header_size))
+    data_start = 8 + header_size
+    entries = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] not in SAFETENSORS_DTYPES:
+            raise AlignscopeError(f"{file.name}: tensor {name} has dtype {info['dtype']}; "
+                                  f"supported: {', '.join(SAFETENSORS_DTYPES)}")
+        begin, end = info["data_offsets"]
+        entries[name] = TensorEntry(file, np.dtype(SAFETENSORS_DTYPES[info["dtype"]]),
+                                    tuple(info["shape"]), data_start + begin, data_start + end)
+    return entries
+
+
+class SafetensorsReader:
+    """Memory-mapped read access to every tensor of a checkpoint, by Hugging Face name."""
+
+    def __init__(self, files: list[pathlib.Path]):
+        self.entries: dict[str, TensorEntry] = {}
+        for file in files:
+            self.entries.update(read_header(file))
+        self._maps: dict[pathlib.Path, np.memmap] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.entries
+
+    def get(self, name: str) -> np.ndarray:
+        """Returns the tensor as a read-only memory-mapped array (no bytes read until sliced)."""
+        entry = self.entries[name]
+        if entry.file not in self._maps:
+            self._maps[entry.file] = np.memmap(entry.file, dtype=np.uint8, mode="r")
+        raw = self._maps[entry.file][entry.start:entry.end]
+        return raw.view(entry.dtype).reshape(entry.shape)

@@ -1,0 +1,188 @@
+"""Model families: how a checkpoint's `config.json` becomes a `DecoderConfig`, and weight names.
+
+A family is a config parser plus a weight-name map, not a copied model file. Llama, Mistral and
+Qwen2 share one decoder (`engine/models/decoder.py`); they differ only in biases and in which
+layers use sliding-window attention.
+
+The parser reads what transformers 5 writes and what older checkpoints have: `rope_parameters`
+(flat, or nested per layer type) or `rope_theta` + `rope_scaling`; `layer_types`; `dtype` or
+`torch_dtype`; `head_dim` (absent or null: hidden_size // num_attention_heads). Unknown keys are
+ignored; a missing required key is an `AlignscopeError` naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from alignscope.errors import AlignscopeError
+from engine.models.config import FULL_ATTENTION, SLIDING_ATTENTION, DecoderConfig, RopeConfig
+
+REQUIRED_KEYS = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                 "num_attention_heads")
+SUPPORTED_ROPE_KINDS = ("default", "linear", "llama3")
+
+
+def _require(raw: dict[str, Any], key: str, architecture: str) -> Any:
+    if raw.get(key) is None:
+        raise AlignscopeError(f"config.json of {architecture} is missing the required key '{key}'")
+    return raw[key]
+
+
+def _rope(params: dict[str, Any], default_theta: float, default_partial: float) -> RopeConfig:
+    """One `RopeConfig` from a transformers rope dict (`rope_parameters` or legacy `rope_scaling`)."""
+    kind = params.get("rope_type", params.get("type", "default"))
+    if kind not in SUPPORTED_ROPE_KINDS:
+        raise AlignscopeError(
+            f"rope_type '{kind}' is not supported; supported: {', '.join(SUPPORTED_ROPE_KINDS)}")
+    fields = {
+        "theta": float(params.get("rope_theta", default_theta)),
+        "kind": kind,
+        "partial_rotary_factor": float(params.get("partial_rotary_factor", default_partial)),
+    }
+    if kind in ("linear", "llama3"):
+        fields["factor"] = float(params["factor"])
+    if kind == "llama3":
+        fields["low_freq_factor"] = float(params["low_freq_factor"])
+        fields["high_freq_factor"] = float(params["high_freq_factor"])
+        fields["original_max_position_embeddings"] = int(params["original_max_position_embeddings"])
+    return RopeConfig(**fields)
+
+
+def _rope_per_layer_type(raw: dict[str, Any], layer_types: tuple[str, ...]) -> tuple[RopeConfig, ...]:
+    """Per layer, its `RopeConfig`, from either the transformers 5 or the legacy layout."""
+    default_theta = float(raw.get("rope_theta", 10000.0))
+    default_partial = float(raw.get("partial_rotary_factor") or 1.0)
+    params = raw.get("rope_parameters") or raw.get("rope_scaling") or {}
+    if params and all(isinstance(value, dict) for value in params.values()):
+        by_type = {name: _rope(value, default_theta, default_partial) for name, value in params.items()}
+        missing = sorted(set(layer_types) - set(by_type))
+        if missing:
+            raise AlignscopeError(f"rope_parameters has no entry for layer type(s) {missing}")
+        return tuple(by_type[kind] for kind in layer_types)
+    return (_rope(params, default_theta, default_partial),) * len(layer_types)
+
+
+def _layer_types(raw: dict[str, Any], num_layers: int, default: str) -> tuple[str, ...]:
+    layer_types = raw.get("layer_types")
+    if layer_types is None:
+        return (default,) * num_layers
+    if len(layer_types) != num_layers:
+        raise AlignscopeError(
+            f"config.json has {len(layer_types)} layer_types for {num_layers} layers")
+    unknown = sorted(set(layer_types) - {FULL_ATTENTION, SLIDING_ATTENTION})
+    if unknown:
+        raise AlignscopeError(f"layer type(s) {unknown} are not supported; supported: "
+                              f"{FULL_ATTENTION}, {SLIDING_ATTENTION}")
+    return tuple(layer_types)
+
+
+def _decoder_config(raw: dict[str, Any], architecture: str, *, qkv_bias: bool, o_bias: bool,
+                    mlp_bias: bool, layer_types: tuple[str, ...] | None = None) -> DecoderConfig:
+    """The parts every Llama-like family shares; family parsers decide biases and layer types."""
+    for key in REQUIRED_KEYS:
+        _require(raw, key, architecture)
+    num_layers = int(raw["num_hidden_layers"])
+    num_heads = int(raw["num_attention_heads"])
+    layer_types = layer_types or _layer_types(raw, num_layers, FULL_ATTENTION)
+    sliding = SLIDING_ATTENTION in layer_types
+    if sliding:
+        _require(raw, "sliding_window", architecture)
+    hidden_act = raw.get("hidden_act", "silu")
+    if hidden_act != "silu":
+        raise AlignscopeError(f"hidden_act '{hidden_act}' is not supported for {architecture}; supported: silu")
+    return DecoderConfig(
+        architecture=architecture,
+        vocab_size=int(raw["vocab_size"]),
+        hidden_size=int(raw["hidden_size"]),
+        intermediate_size=int(raw["intermediate_size"]),
+        num_layers=num_layers,
+        num_heads=num_heads,
+        num_kv_heads=int(raw.get("num_key_value_heads") or num_heads),
+        head_dim=int(raw.get("head_dim") or raw["hidden_size"] // num_heads),
+        rms_norm_eps=float(raw.get("rms_norm_eps", 1e-6)),
+        hidden_act=hidden_act,
+        qkv_bias=qkv_bias,
+        o_bias=o_bias,
+        mlp_bias=mlp_bias,
+        tie_word_embeddings=bool(raw.get("tie_word_embeddings", False)),
+        layer_types=layer_types,
+        sliding_window=int(raw["sliding_window"]) if sliding else None,
+        rope=_rope_per_layer_type(raw, layer_types),
+        max_position_embeddings=int(raw.get("max_position_embeddings", 4096)),
+        checkpoint_dtype=str(raw.get("dtype") or raw.get("torch_dtype") or "float32"),
+    )
+
+
+def _llama(raw: dict[str, Any], architecture: str) -> DecoderConfig:
+    bias = bool(raw.get("attention_bias", False))
+    return _decoder_config(raw, architecture, qkv_bias=bias, o_bias=bias,
+                           mlp_bias=bool(raw.get("mlp_bias", False)))
+
+
+def _mistral(raw: dict[str, Any], architecture: str) -> DecoderConfig:
+    num_layers = int(_require(raw, "num_hidden_layers", architecture))
+    kind = SLIDING_ATTENTION if raw.get("sliding_window") else FULL_ATTENTION
+    return _decoder_config(raw, architecture, qkv_bias=False, o_bias=False, mlp_bias=False,
+                           layer_types=(kind,) * num_layers)
+
+
+def _qwen2(raw: dict[str, Any], architecture: str) -> DecoderConfig:
+    num_layers = int(_require(raw, "num_hidden_layers", architecture))
+    layer_types = None
+    if raw.get("layer_types") is None:
+        # Older Qwen2 configs: layers from max_window_layers on slide when use_sliding_window is set.
+        first_sliding = int(raw.get("max_window_layers", num_layers))
+        use_sliding = bool(raw.get("use_sliding_window", False)) and raw.get("sliding_window")
+        layer_types = tuple(SLIDING_ATTENTION if use_sliding and i >= first_sliding else FULL_ATTENTION
+                            for i in range(num_layers))
+    return _decoder_config(raw, architecture, qkv_bias=True, o_bias=False, mlp_bias=False,
+                           layer_types=layer_types)
+
+
+PARSERS: dict[str, Callable[[dict[str, Any], str], DecoderConfig]] = {
+    "LlamaForCausalLM": _llama,
+    "MistralForCausalLM": _mistral,
+    "Qwen2ForCausalLM": _qwen2,
+}
+MODEL_TYPES = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM"}
+
+
+def parse_config(raw: dict[str, Any]) -> DecoderConfig:
+    """Returns the `DecoderConfig` of a checkpoint's parsed `config.json`.
+
+    The architecture comes from `architectures[0]`, else from `model_type`.
+    """
+    architectures = raw.get("architectures") or []
+    architecture = architectures[0] if architectures else MODEL_TYPES.get(raw.get("model_type", ""))
+    if architecture not in PARSERS:
+        named = architecture or raw.get("model_type") or "no architecture"
+        raise AlignscopeError(
+            f"architecture '{named}' is not supported; supported: {', '.join(sorted(PARSERS))}")
+    return PARSERS[architecture](raw, architecture)
+
+
+def hf_weight_name(path: tuple[str, ...], layer: int | None = None) -> str:
+    """Returns the Hugging Face tensor name of one decoder parameter.
+
+    Args:
+      path: the parameter's path in the decoder's state, e.g. `('layers', 'attn', 'q_proj')`.
+      layer: the layer index for parameters under `layers`.
+    """
+    if path[0] == "layers":
+        return f"model.layers.{layer}.{_LAYER_NAMES[path[1:]]}"
+    return _TOP_NAMES[path]
+
+
+_TOP_NAMES = {
+    ("embed",): "model.embed_tokens.weight",
+    ("final_norm", "scale"): "model.norm.weight",
+    ("lm_head",): "lm_head.weight",
+}
+_LAYER_NAMES = {
+    ("input_norm", "scale"): "input_layernorm.weight",
+    ("post_attention_norm", "scale"): "post_attention_layernorm.weight",
+    **{("attn", f"{p}_proj"): f"self_attn.{p}_proj.weight" for p in "qkvo"},
+    **{("attn", f"{p}_bias"): f"self_attn.{p}_proj.bias" for p in "qkvo"},
+    **{("mlp", f"{p}_proj"): f"mlp.{p}_proj.weight" for p in ("gate", "up", "down")},
+    **{("mlp", f"{p}_bias"): f"mlp.{p}_proj.bias" for p in ("gate", "up", "down")},
+}
