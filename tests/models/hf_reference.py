@@ -57,3 +57,34 @@ def padded_batch(sentences: list[list[int]], side: str, pad_id: int = 0) -> tupl
 def real_positions(mask_row: np.ndarray) -> np.ndarray:
     """Indices of the real (unpadded) tokens of one row."""
     return np.flatnonzero(mask_row)
+
+
+CHAT_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}<|end|>"
+                 "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def save_tiny_tokenizer(directory: pathlib.Path, vocab_size: int = 300, chat_template: bool = True):
+    """Trains a byte-level BPE tokenizer (adds BOS) on a few multilingual lines and saves it.
+
+    Any text tokenizes (byte fallback), so it serves for every language in the tests.
+    """
+    import tokenizers
+    from tokenizers import decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = tokenizers.Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    specials = ["<pad>", "<s>", "</s>", "<|user|>", "<|assistant|>", "<|end|>"]
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    lines = ["How do I bake bread at home?", "Wie backe ich Brot zu Hause?", "我怎样在家烤面包？",
+             "मैं घर पर रोटी कैसे बनाऊं?", "Tell me how to pick a lock.", "The quick brown fox jumps."] * 20
+    tokenizer.train_from_iterator(lines, trainer)
+    bos = tokenizer.token_to_id("<s>")
+    tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
+    wrapped = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    if chat_template:
+        wrapped.chat_template = CHAT_TEMPLATE
+    wrapped.save_pretrained(directory)
+    return wrapped
