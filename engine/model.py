@@ -19,7 +19,7 @@ from flax import nnx
 from jax.sharding import Mesh, SingleDeviceSharding
 
 from alignscope.errors import AlignscopeError
-from engine import checkpoint, sharding
+from engine import checkpoint, fingerprint, sharding
 from engine.models.config import DecoderConfig
 from engine.models.decoder import Decoder
 from engine.models.families import hf_weight_name, parse_config
@@ -50,6 +50,14 @@ class Model:
         """The dtype of the weights and of the computation."""
         return jax.tree.leaves(self.params)[0].dtype
 
+    @functools.cached_property
+    def weights_fingerprint(self) -> str:
+        """A hex digest of the weights by content (`engine/fingerprint.py`): equal configs with
+        different weight values, a base model and its DPO child, get different digests."""
+        if self.path is not None:
+            return fingerprint.checkpoint_weights_fingerprint(self.path)
+        return fingerprint.array_tree_fingerprint(self.params)
+
     @classmethod
     def from_module(cls, module: Decoder, mesh: Mesh | None = None,
                     path: pathlib.Path | None = None) -> "Model":
@@ -63,10 +71,17 @@ class Model:
         if ids.ndim != 2 or ids.shape != mask.shape:
             raise AlignscopeError(f"input_ids {ids.shape} and attention_mask {mask.shape} must both be "
                                   f"[batch, seq]")
-        if self.mesh is not None:
-            batch_sharding = sharding.named_sharding(("batch", "seq"), ids.shape, self.mesh)
-            ids, mask = jax.device_put(ids, batch_sharding), jax.device_put(mask, batch_sharding)
-        return ids, mask
+        return self._feed(ids), self._feed(mask)
+
+    def _feed(self, local: jax.Array) -> jax.Array:
+        """Places a `[batch, ...]` array: split over the mesh's `data` axis, each process giving
+        its own rows (multi-host), or on the default device without a mesh."""
+        if self.mesh is None:
+            return local
+        axes = ("batch",) + (None,) * (local.ndim - 1)
+        global_shape = (local.shape[0] * jax.process_count(),) + local.shape[1:]
+        target = sharding.named_sharding(axes, global_shape, self.mesh)
+        return jax.make_array_from_process_local_data(target, np.asarray(local), global_shape)
 
     def hidden_states(self, input_ids, attention_mask) -> jax.Array:
         """Returns `[batch, L + 1, seq, d_model]` float32, as transformers' `output_hidden_states`.
@@ -79,6 +94,22 @@ class Model:
     def logits(self, input_ids, attention_mask) -> jax.Array:
         """Returns `[batch, seq, vocab]` float32 next-token logits."""
         return _logits(self.graphdef, self.params, *self._inputs(input_ids, attention_mask))
+
+    def pooled_hidden_states(self, input_ids, attention_mask, pooling_weights,
+                             layers: tuple[int, ...] | None = None) -> jax.Array:
+        """Returns `[batch, len(layers) or L + 1, d_model]` float32: per layer, the weighted sum
+        of each row's hidden states over its tokens (full states are never stacked).
+
+        Args:
+          input_ids, attention_mask: `[batch, seq]`.
+          pooling_weights: `[batch, seq]` float32 per-token weights (`engine/pooling.py`): 1/n on
+            a text's n tokens for mean pooling, one-hot for first/last; 0 elsewhere. Tokens with
+            weight 0 are excluded with `where`, so non-finite values there cannot leak.
+          layers: hidden-state indices to keep, in order; None keeps all L + 1.
+        """
+        ids, mask = self._inputs(input_ids, attention_mask)
+        weights = self._feed(jnp.asarray(pooling_weights, dtype=jnp.float32))
+        return _pooled(self.graphdef, None if layers is None else tuple(layers), self.params, ids, mask, weights)
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -94,6 +125,19 @@ def _logits(graphdef: nnx.GraphDef, params: nnx.State, input_ids: jax.Array,
     module = nnx.merge(graphdef, params)
     _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None)
     return module.logits(final)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _pooled(graphdef: nnx.GraphDef, layers: tuple[int, ...] | None, params: nnx.State,
+            input_ids: jax.Array, attention_mask: jax.Array, weights: jax.Array) -> jax.Array:
+    def pool(hidden: jax.Array) -> jax.Array:
+        kept = jnp.where(weights[..., None] != 0, hidden.astype(jnp.float32), 0.0)
+        return jnp.sum(kept * weights[..., None], axis=1)
+
+    stacked, _ = nnx.merge(graphdef, params).hidden_states(input_ids, attention_mask, collect=pool)
+    if layers is not None:
+        stacked = stacked[jnp.asarray(layers)]
+    return jnp.moveaxis(stacked, 0, 1)
 
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None) -> Model:

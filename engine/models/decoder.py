@@ -199,7 +199,8 @@ class Decoder(nnx.Module):
         positions = jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
         distance = positions[:, :, None] - positions[:, None, :]  # [batch, query, key]
         causal = mask[:, None, :] & (distance >= 0)
-        x = jnp.take(self.embed[...], input_ids, axis=0)
+        # Padded positions start from zeros, so nothing non-finite can arise there and leak.
+        x = jnp.where(mask[..., None], jnp.take(self.embed[...], input_ids, axis=0), 0)
         windows = jnp.asarray(self.config.layer_windows())
         inv_freqs = jnp.asarray(self.config.layer_inverse_frequencies())
         block_def, block_state = nnx.split(self.layers)

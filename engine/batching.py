@@ -1,0 +1,101 @@
+"""The batch schedule: sort by length, pad to a few fixed length buckets, constant tokens per batch.
+
+A bucket of length T gets floor(batch_size * max_length / T) rows, rounded down to a multiple of
+the data-axis size, so every batch holds about the same number of tokens and each bucket is one
+compiled shape: a run compiles at most once per bucket. The last batch of a bucket is filled up
+with empty rows rather than given a new shape.
+
+Multi-host: text i belongs to process i % num_processes, which tokenizes and feeds it. The plan
+is computed from the lengths of all texts (gathered from every process), identically on every
+process, so all processes run the same sequence of global batches and collectives line up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+
+SMALLEST_BUCKET = 16
+
+
+def default_buckets(max_length: int) -> tuple[int, ...]:
+    """Returns 16, 24, 32, 48, 64, 96, ... (powers of two and 1.5x them) below max_length, then max_length."""
+    buckets = []
+    power = SMALLEST_BUCKET
+    while power < max_length:
+        buckets += [b for b in (power, power * 3 // 2) if b < max_length]
+        power *= 2
+    return tuple(buckets) + (max_length,)
+
+
+def rows_for_length(length: int, batch_size: int, max_length: int, multiple: int = 1) -> int:
+    """Rows of a batch padded to `length`: about `batch_size * max_length` tokens per batch."""
+    rows = batch_size * max_length // length
+    return max(multiple, rows // multiple * multiple)
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """One global batch.
+
+    Attributes:
+      length: the padded length T of every row.
+      rows: global rows (fixed per bucket); rows beyond the real texts are empty.
+      items: per process, the indices (into all texts) of the texts it feeds, at most
+        rows // num_processes each.
+    """
+
+    length: int
+    rows: int
+    items: tuple[np.ndarray, ...]
+
+    def all_items(self) -> np.ndarray:
+        """Returns the indices of every text in the batch, all processes together."""
+        return np.concatenate(self.items)
+
+
+def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_processes: int = 1,
+                 multiple: int = 1, buckets: tuple[int, ...] | None = None) -> list[Batch]:
+    """Returns the batches covering every text, longest bucket first (out-of-memory shows early).
+
+    Args:
+      lengths: `[num_texts]` token counts (each at most max_length).
+      batch_size: rows per batch at max_length.
+      max_length: the longest input.
+      num_processes: processes feeding the data axis; text i is fed by process i % num_processes.
+      multiple: rows are rounded to a multiple of this (the data-axis size; a multiple of
+        num_processes).
+      buckets: padded lengths to use; default `default_buckets(max_length)`.
+    """
+    lengths = np.asarray(lengths)
+    if batch_size < 1 or max_length < 1:
+        raise AlignscopeError(f"batch_size ({batch_size}) and max_length ({max_length}) must be positive")
+    if multiple % num_processes:
+        raise AlignscopeError(f"the data axis ({multiple}) must be a multiple of the process count ({num_processes})")
+    buckets = tuple(sorted(buckets or default_buckets(max_length)))
+    if lengths.size and lengths.max() > buckets[-1]:
+        raise AlignscopeError(f"an input of {lengths.max()} tokens is longer than the largest bucket {buckets[-1]}")
+    bucket_of = np.searchsorted(np.asarray(buckets), lengths)
+    owner = np.arange(lengths.size) % num_processes
+    batches = []
+    for bucket in reversed(range(len(buckets))):
+        length = buckets[bucket]
+        rows = rows_for_length(length, batch_size, max_length, multiple)
+        per_process = rows // num_processes
+        queues = []
+        for process in range(num_processes):
+            mine = np.flatnonzero((bucket_of == bucket) & (owner == process))
+            queues.append(mine[np.argsort(lengths[mine], kind="stable")])
+        count = max(-(-len(queue) // per_process) for queue in queues)
+        for start in range(0, count * per_process, per_process):
+            batches.append(Batch(length, rows, tuple(queue[start:start + per_process] for queue in queues)))
+    return batches
+
+
+def padding_efficiency(lengths: np.ndarray, batches: list[Batch]) -> float:
+    """Returns real tokens / padded tokens over a plan (empty filler rows count as padding)."""
+    padded = sum(batch.rows * batch.length for batch in batches)
+    return float(np.sum(lengths)) / padded if padded else 1.0

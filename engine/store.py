@@ -1,0 +1,151 @@
+"""The activation store: extraction results on disk, chunk by chunk, resumable, then layer-major.
+
+Layout under `<cache_dir>/<fingerprint>/`:
+
+    spec.json                what the fingerprint covers, with library versions
+    chunks/<name>.npy        `[rows, layers, d_model]` float32, one file per batch and process
+    manifest-p<k>.jsonl      process k's chunks: file, rows (indices into the texts), sha256;
+                             each line carries a checksum of itself, so a torn line is ignored
+    activations.npy          when complete: `[layers, num_texts, d_model]` float32, input order
+    complete.json            written last; its presence means activations.npy is whole
+
+A chunk becomes visible by an atomic rename and counts only once its manifest line is written,
+so a run killed at any instant (SIGKILL included) resumes from its last complete chunk; a
+corrupt or missing chunk is detected by its checksum and recomputed. Rows, not batches, are
+recorded, so a resume with another batch size loses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import uuid
+
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+
+ACTIVATIONS_FILE = "activations.npy"
+COMPLETE_FILE = "complete.json"
+SPEC_FILE = "spec.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Chunk:
+    """A verified chunk: its file and the text indices of its rows, in row order."""
+
+    path: pathlib.Path
+    rows: np.ndarray
+
+
+def _file_sha256(path: pathlib.Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomically(path: pathlib.Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _line_checksum(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+class ActivationStore:
+    """One extraction's directory, keyed by its fingerprint."""
+
+    def __init__(self, cache_dir: str | os.PathLike, key: str, spec: dict, process_index: int = 0):
+        self.directory = pathlib.Path(cache_dir).expanduser() / key
+        self.process_index = process_index
+        try:
+            (self.directory / "chunks").mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AlignscopeError(f"cannot create the activation store under {cache_dir}: {error.strerror}") from error
+        spec_path = self.directory / SPEC_FILE
+        if process_index == 0 and not spec_path.exists():
+            _write_atomically(spec_path, json.dumps(spec, indent=1, sort_keys=True, default=str).encode())
+
+    def _manifest(self, process_index: int) -> pathlib.Path:
+        return self.directory / f"manifest-p{process_index}.jsonl"
+
+    def is_complete(self) -> bool:
+        return (self.directory / COMPLETE_FILE).is_file() and (self.directory / ACTIVATIONS_FILE).is_file()
+
+    def completion_record(self) -> dict:
+        """Returns what `complete.json` holds (run statistics and versions)."""
+        return json.loads((self.directory / COMPLETE_FILE).read_text())
+
+    def open(self) -> np.ndarray:
+        """Returns the completed store as a read-only memory map `[layers, num_texts, d_model]`."""
+        return np.load(self.directory / ACTIVATIONS_FILE, mmap_mode="r")
+
+    def chunks(self) -> list[Chunk]:
+        """Returns every chunk whose manifest line and file checksums hold; others are dropped."""
+        found = []
+        for manifest in sorted(self.directory.glob("manifest-p*.jsonl")):
+            for line in manifest.read_text(errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                    check = record.pop("check")
+                except (json.JSONDecodeError, KeyError, AttributeError):
+                    continue
+                path = self.directory / "chunks" / record["chunk"]
+                if check != _line_checksum(record) or not path.is_file() or _file_sha256(path) != record["sha256"]:
+                    continue
+                found.append(Chunk(path, np.asarray(record["rows"], dtype=np.int64)))
+        return found
+
+    def write_chunk(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Stores `values` `[len(rows), layers, d_model]` float32 for the texts `rows`."""
+        name = f"p{self.process_index}-{uuid.uuid4().hex}.npy"
+        path = self.directory / "chunks" / name
+        temporary = path.with_name(f".{name}.tmp")
+        with open(temporary, "wb") as handle:
+            np.save(handle, np.ascontiguousarray(values, dtype=np.float32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        record = {"chunk": name, "rows": [int(row) for row in rows], "sha256": _file_sha256(path)}
+        record["check"] = _line_checksum(record)
+        with open(self._manifest(self.process_index), "a") as manifest:
+            # The leading newline ends any line torn by a kill, so this record stays whole.
+            manifest.write("\n" + json.dumps(record) + "\n")
+            manifest.flush()
+            os.fsync(manifest.fileno())
+
+    def merge(self, num_texts: int, record: dict) -> None:
+        """Writes the layer-major `activations.npy` from all chunks, then `complete.json`, then
+        removes the chunks. Raises if any text has no row."""
+        chunks = self.chunks()
+        covered = np.zeros(num_texts, dtype=bool)
+        output = None
+        temporary = self.directory / f".{ACTIVATIONS_FILE}.{uuid.uuid4().hex}.tmp"
+        for chunk in chunks:
+            values = np.load(chunk.path)
+            if output is None:
+                output = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.float32,
+                                                   shape=(values.shape[1], num_texts, values.shape[2]))
+            output[:, chunk.rows, :] = values.transpose(1, 0, 2)
+            covered[chunk.rows] = True
+        if output is None or not covered.all():
+            missing = int((~covered).sum()) if output is not None else num_texts
+            raise RuntimeError(f"activation store {self.directory} lacks {missing} of {num_texts} rows at merge")
+        output.flush()
+        del output
+        os.replace(temporary, self.directory / ACTIVATIONS_FILE)
+        _write_atomically(self.directory / COMPLETE_FILE, json.dumps(record, indent=1, default=str).encode())
+        for chunk in chunks:
+            chunk.path.unlink(missing_ok=True)
+        for manifest in self.directory.glob("manifest-p*.jsonl"):
+            manifest.unlink()
