@@ -1,0 +1,26 @@
+"""The demo corpus: parallel harmful/harmless prompts in en, zh, hi and de, with preference pairs.
+
+The frozen file `demo_corpus.jsonl` is written by `build_demo_corpus` (see README.md beside it).
+`demo_table` gives the prompts (what `engine.load_corpus("demo", ...)` reads), `load_preferences`
+the (prompt, chosen, rejected) pairs and `demo_corpus_hash` the file's sha256.
+"""
+
+from engine.data.demo.loaders import (
+    CORPUS_PATH,
+    DEMO_LANGS,
+    DEMO_SPLITS,
+    Preferences,
+    demo_corpus_hash,
+    demo_table,
+    load_preferences,
+)
+
+__all__ = [
+    "CORPUS_PATH",
+    "DEMO_LANGS",
+    "DEMO_SPLITS",
+    "Preferences",
+    "demo_corpus_hash",
+    "demo_table",
+    "load_preferences",
+]

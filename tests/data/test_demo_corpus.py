@@ -1,0 +1,127 @@
+"""The frozen demo corpus: size, parallelism, splits, languages, reproducibility and its loaders."""
+
+import hashlib
+import re
+
+import pandas as pd
+import pytest
+
+from alignscope.errors import AlignscopeError
+from engine.data import demo
+from engine.data.demo import build_demo_corpus
+
+FIELDS = ("prompt", "chosen", "rejected")
+SCRIPTS = {"zh": re.compile(r"[\u4e00-\u9fff]"), "hi": re.compile(r"[\u0900-\u097f]")}
+ENGLISH_WORDS = re.compile(r"\b(the|you|your|please|sure|here's|what|how)\b", re.I)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return demo.demo_table()
+
+
+@pytest.fixture(scope="module")
+def pairs() -> pd.DataFrame:
+    return demo.load_preferences().to_frame()
+
+
+def test_at_least_300_prompts_per_class_and_language(table):
+    counts = table.groupby(["lang", "label"]).size()
+    assert set(counts.index) == {(lang, label) for lang in demo.DEMO_LANGS for label in (0, 1)}
+    assert counts.min() >= 300
+
+
+def test_parallel_ids_are_identical_across_languages(table):
+    ids = {lang: sorted(group["parallel_id"]) for lang, group in table.groupby("lang")}
+    assert all(lang_ids == ids["en"] for lang_ids in ids.values())
+    assert not table.duplicated(["parallel_id", "lang"]).any()
+    per_id = table.groupby("parallel_id")[["label", "split", "harm_category", "topic"]].nunique()
+    assert (per_id == 1).all().all()
+
+
+def test_prompts_are_distinct_within_a_language(table):
+    assert not table.duplicated(["lang", "text"]).any()
+
+
+def test_splits_are_disjoint_by_parallel_id(table):
+    train = set(table.loc[table["split"] == "train", "parallel_id"])
+    test = set(table.loc[table["split"] == "test", "parallel_id"])
+    assert train and test and not train & test
+    assert set(table["split"]) == {"train", "test"}
+    assert 0.2 < len(test) / (len(train) + len(test)) < 0.3
+    assert set(table.loc[table["split"] == "test", "label"]) == {0, 1}
+
+
+def test_split_argument_selects_rows(table):
+    test = demo.demo_table("test")
+    assert set(test["split"]) == {"test"}
+    assert len(test) + len(demo.demo_table("train")) == len(table)
+    assert list(test.columns[:6]) == ["text", "label", "lang", "parallel_id", "harm_category", "split"]
+
+
+def test_harm_categories(table):
+    assert set(table.loc[table["label"] == 0, "harm_category"]) == {"none"}
+    harmful = set(table.loc[table["label"] == 1, "harm_category"])
+    assert "none" not in harmful and len(harmful) >= 8
+
+
+def test_every_pair_is_complete_and_in_its_own_language(pairs):
+    for field in FIELDS:
+        assert (pairs[field].str.strip() != "").all(), field
+    for lang, script in SCRIPTS.items():
+        rows = pairs[pairs["lang"] == lang]
+        for field in FIELDS:
+            assert rows[field].map(lambda s: bool(script.search(s))).all(), (lang, field)
+    translated = pairs[pairs["lang"] != "en"]
+    for field in FIELDS:
+        assert not translated[field].map(lambda s: bool(ENGLISH_WORDS.search(s))).any(), field
+    english = pairs[pairs["lang"] == "en"].set_index("parallel_id")
+    for lang in ("zh", "hi", "de"):
+        other = pairs[pairs["lang"] == lang].set_index("parallel_id").loc[english.index]
+        for field in FIELDS:
+            assert (other[field] != english[field]).all(), (lang, field)
+
+
+def test_compliant_answers_are_placeholders(pairs):
+    harmful = pairs[pairs["label"] == 1]
+    assert harmful["rejected"].str.contains(r"\[[^\]]+\]").all()
+    assert not harmful["chosen"].str.contains(r"\[").any()
+
+
+def test_generator_reproduces_the_frozen_file(tmp_path):
+    out = tmp_path / "demo_corpus.jsonl"
+    build_demo_corpus.main(["--out", str(out)])
+    assert out.read_bytes() == demo.CORPUS_PATH.read_bytes()
+
+
+def test_hash_is_the_sha256_of_the_file_and_in_the_readme():
+    digest = hashlib.sha256(demo.CORPUS_PATH.read_bytes()).hexdigest()
+    assert demo.demo_corpus_hash() == digest
+    assert digest in (demo.CORPUS_PATH.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_preferences_select_split_and_languages(table):
+    prefs = demo.load_preferences(split="test", langs=["hi", "en"])
+    n_test_ids = table.loc[table["split"] == "test", "parallel_id"].nunique()
+    assert len(prefs) == 2 * n_test_ids
+    assert set(prefs.split) == {"test"}
+    assert prefs.lang[0] == "hi" and prefs.lang[-1] == "en"
+    assert set(demo.load_preferences(langs="zh").lang) == {"zh"}
+    assert len({len(getattr(prefs, name)) for name in ("prompt", "chosen", "rejected", "parallel_id", "label")}) == 1
+
+
+def test_bad_split_raises():
+    with pytest.raises(AlignscopeError, match="accepted: train, test"):
+        demo.demo_table("validation")
+    with pytest.raises(AlignscopeError, match="accepted: train, test"):
+        demo.load_preferences(split="dev")
+
+
+def test_unknown_language_raises():
+    with pytest.raises(AlignscopeError, match="languages present: en, zh, hi, de"):
+        demo.load_preferences(langs=["en", "fr"])
+
+
+def test_unknown_source_raises():
+    with pytest.raises(AlignscopeError, match="accepted: 'demo'"):
+        demo.load_preferences("textdetox")
