@@ -1,0 +1,97 @@
+"""kernels.pca against scikit-learn's PCA, across both paths and both dtypes."""
+
+import jax
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.decomposition import PCA
+
+from alignscope.errors import AlignscopeError
+from kernels import pca
+
+SHAPES = [(60, 12), (24, 90), (1200, 480)]  # n > d, n < d (Gram form), large enough for top-k
+
+
+def data(n, d, seed=0, gap=True):
+    """Gaussian data with decaying spectrum; with `gap`, the top 3 directions dominate."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * np.linspace(2.0, 0.2, d) + rng.normal(size=d) * 3
+    if gap:
+        X[:, :3] *= [12.0, 9.0, 6.0]
+    return X
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+@pytest.mark.parametrize("method", ["exact", "randomized"])
+@pytest.mark.parametrize("x64", [False, True])
+def test_fit_matches_sklearn(n, d, method, x64):
+    X, k = data(n, d), 3
+    ref = PCA(n_components=k, svd_solver="full").fit(X)
+    with jax.enable_x64(x64):
+        fit = pca.fit(X, k, method=method)
+        ratio = pca.explained_variance_ratio(X, k, method=method)
+        coords = pca.project(X, fit)
+        assert fit.components.dtype == (np.float64 if x64 else np.float32)
+        tol = 1e-9 if x64 else 2e-5
+        np.testing.assert_allclose(fit.explained_variance_ratio, ref.explained_variance_ratio_, atol=tol)
+        np.testing.assert_allclose(ratio, ref.explained_variance_ratio_, atol=tol)
+        np.testing.assert_allclose(fit.explained_variance, ref.explained_variance_, rtol=tol * 10)
+        np.testing.assert_allclose(fit.components, ref.components_, atol=1e-7 if x64 else 1e-4)
+        np.testing.assert_allclose(fit.mean, ref.mean_, atol=tol)
+        scale = np.abs(ref.transform(X)).max()
+        np.testing.assert_allclose(coords / scale, ref.transform(X) / scale, atol=1e-7 if x64 else 1e-5)
+
+
+def test_top_k_and_exact_paths_agree_on_gapped_data():
+    X = data(1200, 480, seed=3)
+    exact = pca.fit(X, 3, method="exact")
+    auto = pca.fit(X, 3)  # 32 * (3 + 10) <= 480: the randomized path
+    np.testing.assert_allclose(auto.explained_variance_ratio, exact.explained_variance_ratio, atol=1e-4)
+    cosines = np.abs(np.sum(np.asarray(auto.components) * np.asarray(exact.components), axis=1))
+    np.testing.assert_allclose(cosines, 1.0, atol=1e-4)
+
+
+def test_batched_equals_loop():
+    X = np.stack([data(24, 90, seed=s) for s in range(3)]).reshape(3, 1, 24, 90)
+    batched = pca.fit(X, 2)
+    for i in range(3):
+        single = pca.fit(X[i, 0], 2)
+        np.testing.assert_allclose(batched.components[i, 0], single.components, atol=1e-6)
+        np.testing.assert_allclose(batched.explained_variance_ratio[i, 0], single.explained_variance_ratio, atol=1e-6)
+    assert pca.project(X, batched).shape == (3, 1, 24, 2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), shift=st.floats(-100, 100), scale=st.floats(0.01, 100))
+def test_ratios_sorted_fractions_invariant_to_translation_and_scale(seed, shift, scale):
+    X = data(60, 12, seed=seed, gap=False)
+    ratio = np.asarray(pca.explained_variance_ratio(X, 5))
+    assert (ratio >= 0).all() and ratio.sum() <= 1 + 1e-6 and (np.diff(ratio) <= 1e-7).all()
+    moved = np.asarray(pca.explained_variance_ratio(X * scale + shift, 5))
+    np.testing.assert_allclose(moved, ratio, atol=2e-5)
+
+
+@pytest.mark.parametrize(
+    "X,k,method,match",
+    [
+        (np.full((10, 4), np.nan), 2, "auto", "NaN or inf"),
+        (np.ones(10), 2, "auto", r"\[..., n, d\]"),
+        (np.ones((10, 4)), 5, "auto", r"k=5 .* \[1, 4\]"),
+        (np.ones((10, 4)), 0, "auto", "k=0"),
+        (np.ones((10, 4)), 2.0, "auto", "k=2.0"),
+        (np.ones((10, 4)), 2, "svd", "method"),
+        (np.ones((1, 4)), 1, "auto", "at least 2 examples"),
+    ],
+)
+def test_bad_input_raises(X, k, method, match):
+    with pytest.raises(AlignscopeError, match=match):
+        pca.fit(X, k, method=method)
+
+
+def test_project_rejects_other_features():
+    fit = pca.fit(data(60, 12), 2)
+    with pytest.raises(AlignscopeError, match="12"):
+        pca.project(np.ones((5, 11)), fit)
+    with pytest.raises(AlignscopeError, match="NaN or inf"):
+        pca.project(np.full((5, 12), np.inf), fit)

@@ -1,0 +1,220 @@
+"""kernels.separation against float64 numpy written from the definitions, and scikit-learn."""
+
+import jax
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import ortho_group
+from sklearn.covariance import ledoit_wolf_shrinkage
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score as sk_silhouette
+
+from alignscope.errors import AlignscopeError
+from kernels import separation
+
+SHAPES = [(60, 10), (30, 80)]  # feature space, and n < d (Woodbury, Gram-form PCA)
+
+
+def data(n, d, seed=0, shift=0.6):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) / np.sqrt(d) + 0.3 * rng.normal(size=(n, d))
+    X[y == 1] += shift * rng.normal(size=d)
+    return X, y
+
+
+def means(X, y):
+    return X[y == 0].mean(0), X[y == 1].mean(0)
+
+
+def project(X, k):
+    return X if k is None else PCA(k, svd_solver="full").fit_transform(X)
+
+
+def between_ref(X, y, k):
+    Z = project(X, k)
+    mu = Z.mean(0)
+    S_B = sum((y == c).sum() * np.outer(m - mu, m - mu) for c, m in enumerate(means(Z, y)))
+    S_T = (Z - mu).T @ (Z - mu)
+    return np.trace(S_B) / np.trace(S_T)
+
+
+def fisher_ref(X, y, shrinkage):
+    n, d = X.shape
+    mu0, mu1 = means(X, y)
+    R = X - np.where(y[:, None] == 1, mu1, mu0)
+    lam = ledoit_wolf_shrinkage(R) if shrinkage == "auto" else shrinkage or 0.0
+    sigma = R.T @ R / (n - 2)
+    sigma = (1 - lam) * sigma + lam * np.trace(sigma) / d * np.eye(d)
+    v = np.linalg.solve(sigma, mu1 - mu0)
+    return (mu1 - mu0) @ v, v / np.linalg.norm(v), lam
+
+
+def bhattacharyya_ref(X, y, k):
+    Z = project(X, k)
+    C0, C1 = np.cov(Z[y == 0], rowvar=False), np.cov(Z[y == 1], rowvar=False)
+    C = (C0 + C1) / 2
+    mu0, mu1 = means(Z, y)
+    dist = (mu1 - mu0) @ np.linalg.solve(C, mu1 - mu0) / 8
+    logdet = lambda M: np.linalg.slogdet(M)[1]
+    return dist + 0.5 * (logdet(C) - 0.5 * (logdet(C0) + logdet(C1)))
+
+
+def mean_difference_ref(X, y):
+    mu0, mu1 = means(X, y)
+    return (mu1 - mu0) / np.linalg.norm(mu1 - mu0)
+
+
+def check(actual, expected, x64, tol32):
+    assert np.asarray(actual).dtype == (np.float64 if x64 else np.float32)
+    np.testing.assert_allclose(actual, expected, rtol=1e-9 if x64 else tol32, atol=1e-10 if x64 else tol32)
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+@pytest.mark.parametrize("x64", [False, True])
+def test_metrics_match_references(n, d, x64):
+    X, y = data(n, d)
+    with jax.enable_x64(x64):
+        for k in (None, 2, 5):
+            check(separation.between_class_variance_ratio(X, y, k), between_ref(X, y, k), x64, 1e-5)
+        for k in (2, 5):
+            check(separation.bhattacharyya_distance(X, y, k), bhattacharyya_ref(X, y, k), x64, 1e-4)
+        check(separation.silhouette_score(X, y), sk_silhouette(X, y), x64, 1e-5)
+        check(separation.mean_difference_direction(X, y), mean_difference_ref(X, y), x64, 1e-5)
+        u, v = np.random.default_rng(1).normal(size=(2, d))
+        check(separation.direction_cosine(u, v), u @ v / np.linalg.norm(u) / np.linalg.norm(v), x64, 1e-6)
+
+
+@pytest.mark.parametrize(
+    "n,d,shrinkage",
+    [(n, d, s) for n, d in SHAPES for s in (None, 0.3, 1.0, "auto") if s is not None or n - 2 >= d],
+)
+@pytest.mark.parametrize("x64", [False, True])
+def test_fisher_matches_reference(n, d, shrinkage, x64):
+    X, y = data(n, d)
+    ratio, w, lam = fisher_ref(X, y, shrinkage)
+    with jax.enable_x64(x64):
+        got = separation.lda(X, y, shrinkage)
+        check(got.ratio, ratio, x64, 2e-4)
+        check(got.direction, w, x64, 2e-4)
+        check(got.shrinkage, lam, x64, 1e-5)
+        check(separation.fisher_ratio(X, y, shrinkage), ratio, x64, 2e-4)
+
+
+def test_silhouette_blocks_match_sklearn(monkeypatch):
+    X, y = data(101, 6, seed=4)
+    monkeypatch.setattr(separation, "SILHOUETTE_BLOCK_ELEMENTS", 30 * 101)  # 4 blocks, last partial
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(separation.silhouette_score(X, y), sk_silhouette(X, y), rtol=1e-12)
+
+
+def test_batched_equals_loop_and_labels_broadcast():
+    X = np.stack([data(30, 80, seed=s)[0] for s in range(3)])
+    _, y = data(30, 80)
+    metrics = [
+        lambda X, y: separation.between_class_variance_ratio(X, y, 2),
+        lambda X, y: separation.fisher_ratio(X, y, "auto"),
+        lambda X, y: separation.bhattacharyya_distance(X, y, 3),
+        separation.silhouette_score,
+        separation.mean_difference_direction,
+    ]
+    for metric in metrics:
+        batched = metric(X, y)  # labels [n] shared by every leading index
+        for i in range(3):
+            np.testing.assert_allclose(batched[i], metric(X[i], y), rtol=2e-5, atol=1e-6)
+    ys = np.stack([y, y[::-1]])
+    batched = separation.fisher_ratio(X[:, None], ys, 0.5)
+    assert batched.shape == (3, 2)
+    np.testing.assert_allclose(batched[2, 1], separation.fisher_ratio(X[2], ys[1], 0.5), rtol=2e-5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), shift=st.floats(-50, 50))
+def test_invariant_to_translation(seed, shift):
+    X, y = data(60, 10, seed=seed)
+    moved = X + shift * np.random.default_rng(seed).normal(size=10)
+    for metric, tol in [
+        (lambda X: separation.between_class_variance_ratio(X, y, 2), 1e-4),
+        (lambda X: separation.fisher_ratio(X, y, "auto"), 1e-3),
+        (lambda X: separation.bhattacharyya_distance(X, y, 3), 1e-3),
+        (lambda X: separation.silhouette_score(X, y), 1e-3),
+    ]:
+        np.testing.assert_allclose(metric(moved), metric(X), rtol=tol, atol=tol)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_between_class_ratio_is_a_fraction(seed):
+    X, y = data(30, 80, seed=seed, shift=np.random.default_rng(seed).uniform(0, 20))
+    for k in (None, 2):
+        ratio = float(separation.between_class_variance_ratio(X, y, k))
+        assert 0.0 <= ratio <= 1.0
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), log_scales=st.lists(st.floats(-2, 2), min_size=10, max_size=10))
+def test_unshrunk_fisher_invariant_to_invertible_maps(seed, log_scales):
+    X, y = data(60, 10, seed=seed)
+    A = ortho_group.rvs(10, random_state=seed) * np.exp(log_scales)  # condition number <= e^4
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(separation.fisher_ratio(X @ A, y), separation.fisher_ratio(X, y), rtol=1e-9)
+
+
+def test_direction_cosine_broadcasts():
+    U = np.random.default_rng(0).normal(size=(4, 1, 6))
+    V = np.random.default_rng(1).normal(size=(3, 6))
+    cos = separation.direction_cosine(U, V)
+    assert cos.shape == (4, 3)
+    np.testing.assert_allclose(cos[2, 1], separation.direction_cosine(U[2, 0], V[1]), rtol=1e-6)
+
+
+GOOD_X, GOOD_Y = data(30, 4)
+
+
+@pytest.mark.parametrize(
+    "X,y,match",
+    [
+        (GOOD_X, np.zeros(30), "only 0 example"),
+        (GOOD_X, np.r_[1, np.zeros(29)], "only 1 example"),
+        (GOOD_X, np.arange(30) % 3, "two classes"),
+        (GOOD_X, np.where(GOOD_Y == 1, "a", "b"), "two classes"),
+        (np.where(np.eye(30, 4) > 0, np.nan, GOOD_X), GOOD_Y, "NaN or inf"),
+        (np.where(np.eye(30, 4) > 0, np.inf, GOOD_X), GOOD_Y, "NaN or inf"),
+        (GOOD_X, GOOD_Y[:29], "30 examples"),
+        (GOOD_X[None].repeat(3, 0), np.stack([GOOD_Y] * 2), "does not broadcast"),
+        (GOOD_X[0], GOOD_Y, r"\[..., n, d\]"),
+    ],
+)
+@pytest.mark.parametrize(
+    "metric",
+    [
+        separation.between_class_variance_ratio,
+        separation.fisher_ratio,
+        separation.bhattacharyya_distance,
+        separation.silhouette_score,
+        separation.mean_difference_direction,
+    ],
+)
+def test_bad_input_raises(metric, X, y, match):
+    with pytest.raises(AlignscopeError, match=match):
+        metric(X, y)
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: separation.fisher_ratio(*data(30, 80)), "n - 2 >= d"),
+        (lambda: separation.fisher_ratio(*data(30, 80), shrinkage=0.0), "n - 2 >= d"),
+        (lambda: separation.fisher_ratio(GOOD_X, GOOD_Y, shrinkage=1.5), "shrinkage=1.5"),
+        (lambda: separation.fisher_ratio(GOOD_X, GOOD_Y, shrinkage="ledoit"), "'auto'"),
+        (lambda: separation.bhattacharyya_distance(*data(8, 20), n_components=4), "more than 4"),
+        (lambda: separation.between_class_variance_ratio(GOOD_X, GOOD_Y, 5), "n_components=5"),
+        (lambda: separation.direction_cosine(np.zeros(4), np.ones(4)), "zero vector"),
+        (lambda: separation.direction_cosine(np.ones(4), np.ones(5)), "share d"),
+        (lambda: separation.mean_difference_direction(np.ones((6, 3)), np.arange(6) % 2), "coincide"),
+    ],
+)
+def test_bad_options_raise(call, match):
+    with pytest.raises(AlignscopeError, match=match):
+        call()
