@@ -2,8 +2,9 @@
 
 A bucket of length T gets floor(batch_size * max_length / T) rows, rounded down to a multiple of
 the data-axis size, so every batch holds about the same number of tokens and each bucket is one
-compiled shape: a run compiles at most once per bucket. The last batch of a bucket is filled up
-with empty rows rather than given a new shape.
+compiled shape: a run compiles at most once per bucket. Batches are cut from the texts in
+descending length, so a batch may finish with texts of the next shorter bucket instead of
+empty rows; only the run's last batch is topped up with empty rows.
 
 Multi-host: text i belongs to process i % num_processes, which tokenizes and feeds it. The plan
 is computed from the lengths of all texts (gathered from every process), identically on every
@@ -18,11 +19,11 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 
-SMALLEST_BUCKET = 16
+SMALLEST_BUCKET = 8
 
 
 def default_buckets(max_length: int) -> tuple[int, ...]:
-    """Returns 16, 24, 32, 48, 64, 96, ... (powers of two and 1.5x them) below max_length, then max_length."""
+    """Returns 8, 12, 16, 24, 32, 48, ... (powers of two and 1.5x them) below max_length, then max_length."""
     buckets = []
     power = SMALLEST_BUCKET
     while power < max_length:
@@ -59,7 +60,10 @@ class Batch:
 
 def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_processes: int = 1,
                  multiple: int = 1, buckets: tuple[int, ...] | None = None) -> list[Batch]:
-    """Returns the batches covering every text, longest bucket first (out-of-memory shows early).
+    """Returns the batches covering every text, longest first (out-of-memory shows early).
+
+    Texts are taken in descending length; a batch's length is the bucket of its longest text,
+    and it is filled with the next texts in order, so only the very last batch has empty rows.
 
     Args:
       lengths: `[num_texts]` token counts (each at most max_length).
@@ -75,23 +79,23 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
         raise AlignscopeError(f"batch_size ({batch_size}) and max_length ({max_length}) must be positive")
     if multiple % num_processes:
         raise AlignscopeError(f"the data axis ({multiple}) must be a multiple of the process count ({num_processes})")
-    buckets = tuple(sorted(buckets or default_buckets(max_length)))
+    buckets = np.asarray(sorted(buckets or default_buckets(max_length)))
     if lengths.size and lengths.max() > buckets[-1]:
         raise AlignscopeError(f"an input of {lengths.max()} tokens is longer than the largest bucket {buckets[-1]}")
-    bucket_of = np.searchsorted(np.asarray(buckets), lengths)
     owner = np.arange(lengths.size) % num_processes
+    queues = []
+    for process in range(num_processes):
+        mine = np.flatnonzero(owner == process)
+        queues.append(mine[np.argsort(-lengths[mine], kind="stable")])
+    heads = [0] * num_processes
     batches = []
-    for bucket in reversed(range(len(buckets))):
-        length = buckets[bucket]
+    while any(head < len(queue) for head, queue in zip(heads, queues)):
+        longest = max(lengths[queue[head]] for head, queue in zip(heads, queues) if head < len(queue))
+        length = int(buckets[np.searchsorted(buckets, longest)])
         rows = rows_for_length(length, batch_size, max_length, multiple)
         per_process = rows // num_processes
-        queues = []
-        for process in range(num_processes):
-            mine = np.flatnonzero((bucket_of == bucket) & (owner == process))
-            queues.append(mine[np.argsort(lengths[mine], kind="stable")])
-        count = max(-(-len(queue) // per_process) for queue in queues)
-        for start in range(0, count * per_process, per_process):
-            batches.append(Batch(length, rows, tuple(queue[start:start + per_process] for queue in queues)))
+        batches.append(Batch(length, rows, tuple(queue[head:head + per_process] for head, queue in zip(heads, queues))))
+        heads = [head + per_process for head in heads]
     return batches
 
 

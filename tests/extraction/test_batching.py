@@ -14,9 +14,9 @@ from tests.extraction.conftest import TEXTS
 
 
 def test_default_buckets():
-    assert batching.default_buckets(512) == (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-    assert batching.default_buckets(100) == (16, 24, 32, 48, 64, 96, 100)
-    assert batching.default_buckets(16) == (16,)
+    assert batching.default_buckets(512) == (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+    assert batching.default_buckets(100) == (8, 12, 16, 24, 32, 48, 64, 96, 100)
+    assert batching.default_buckets(16) == (8, 12, 16)
 
 
 @settings(max_examples=40, deadline=None)
@@ -39,12 +39,12 @@ def test_plan_covers_every_text_once(lengths, batch_size, processes, data_factor
     assert len({batch.length for batch in plan}) <= len(batching.default_buckets(128))
 
 
-def test_plan_sorts_by_length_longest_bucket_first():
+def test_plan_takes_texts_longest_first_and_fills_batches():
     lengths = np.array([5, 100, 17, 3, 90, 40])
     plan = batching.plan_batches(lengths, batch_size=2, max_length=128)
-    assert [batch.length for batch in plan] == sorted((batch.length for batch in plan), reverse=True)
-    order = np.concatenate([batch.all_items() for batch in plan if batch.length == 16])
-    np.testing.assert_array_equal(order, [3, 0])
+    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 5)]
+    np.testing.assert_array_equal(plan[0].all_items(), [1, 4])
+    np.testing.assert_array_equal(plan[1].all_items(), [5, 2, 0, 3])  # shorter texts fill the 48 bucket
 
 
 def test_compilations_at_most_one_per_bucket(tiny_checkpoint):
@@ -62,4 +62,5 @@ def test_compilations_at_most_one_per_bucket(tiny_checkpoint):
 
 def test_padding_efficiency_counts_filler_rows():
     plan = batching.plan_batches(np.array([16, 16, 16]), batch_size=2, max_length=16)
+    assert [batch.rows for batch in plan] == [2, 2]
     assert batching.padding_efficiency(np.array([16, 16, 16]), plan) == pytest.approx(48 / 64)

@@ -1,0 +1,217 @@
+"""Benchmarks, each side by side with its peer implementation on the same inputs, as ratios.
+
+    python -m experiments.benchmark --suite=extraction --texts_per_lang=256
+
+Suites:
+- `padding`: per language of the real TextDetox copies, padding efficiency and compile count
+  of alignscope's bucketed schedule against batches of 32 in input order padded to their
+  longest text. Lengths come from a 32k byte-level BPE tokenizer trained on those texts (no
+  hub access here for a real model's tokenizer).
+- `extraction`: tokens/s of mean-pooled all-layer extraction for a random Llama (`--llama`:
+  ~50M or ~1B parameters, `--dtype`): alignscope (jitted Flax) against transformers'
+  `AutoModel` (PyTorch on `--torch_device`), same weights, same batches, same thread count;
+  the pooled outputs are compared too.
+
+Results go to `<output_dir>/benchmark/<suite>.json` with library versions and the device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import platform
+import tempfile
+import time
+
+import numpy as np
+from absl import flags, logging
+
+from alignscope.errors import AlignscopeError
+from experiments import flags as shared
+
+SUITES = ("padding", "extraction")
+_SUITE = flags.DEFINE_list("suite", list(SUITES), f"Benchmarks to run, from: {', '.join(SUITES)}.")
+_LANGS = flags.DEFINE_list("langs", ["en", "zh", "hi", "de"], "TextDetox languages to use.")
+_TEXTS_PER_LANG = flags.DEFINE_integer("texts_per_lang", 256, "Texts per language timed in the extraction suite.")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Rows per batch at max_length.")
+_MAX_LENGTH = flags.DEFINE_integer("max_length", 256, "Longest input in tokens.")
+_THREADS = flags.DEFINE_integer("threads", 2, "CPU threads for PyTorch (XLA uses the same cores).")
+_REPEATS = flags.DEFINE_integer("repeats", 2, "Timed passes per implementation; the fastest counts.")
+_LLAMA = flags.DEFINE_enum("llama", "50m", ["50m", "1b"], "Size of the random Llama timed in the extraction suite.")
+_DTYPE = flags.DEFINE_enum("dtype", "float32", ["float32", "bfloat16"], "Weights and compute dtype of both peers.")
+_TORCH_DEVICE = flags.DEFINE_string("torch_device", "cpu", "PyTorch device for the transformers peer (cpu, cuda).")
+
+LLAMA_SIZES = {
+    "50m": dict(hidden_size=512, intermediate_size=1536, num_hidden_layers=10, num_attention_heads=8,
+                num_key_value_heads=4),
+    "1b": dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=16, num_attention_heads=32,
+               num_key_value_heads=8),
+}
+
+TOXICITY = "textdetox/multilingual_toxicity_dataset"
+BPE_VOCAB = 32000
+
+
+def _versions() -> dict[str, str]:
+    import jax
+    import transformers
+
+    import alignscope
+    return {"alignscope": alignscope.__version__, "jax": jax.__version__, "transformers": transformers.__version__,
+            "numpy": np.__version__, "python": platform.python_version(), "device": str(jax.devices()[0]),
+            "machine": platform.machine(), "cpus": os.cpu_count()}
+
+
+def _texts_by_language() -> dict[str, list[str]]:
+    import engine
+
+    source = pathlib.Path(shared.SHARED_DATA.value) / TOXICITY
+    if not source.is_dir():
+        raise AlignscopeError(f"the benchmarks read the real TextDetox copies; none at {source} "
+                              f"(set --shared_data to the folder holding textdetox/)")
+    corpus = engine.load_corpus(str(source), langs=_LANGS.value)
+    return {lang: list(corpus.select([lang]).texts) for lang in _LANGS.value}
+
+
+def _train_tokenizer(texts: list[str], directory: pathlib.Path):
+    """A byte-level BPE tokenizer (adds BOS) trained on the benchmark texts, saved and returned."""
+    import tokenizers
+    import transformers
+    from tokenizers import decoders, models, pre_tokenizers, processors, trainers
+
+    tokenizer = tokenizers.Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=BPE_VOCAB, special_tokens=["<pad>", "<s>", "</s>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))])
+    wrapped = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<s>",
+                                                   eos_token="</s>", pad_token="<pad>")
+    wrapped.save_pretrained(directory)
+    return wrapped
+
+
+def padding_suite(texts: dict[str, list[str]], tokenizer) -> dict:
+    from engine import batching
+    from engine.encoding import encode_texts
+
+    rows = {}
+    for lang, lang_texts in texts.items():
+        lengths = np.array([len(item.ids) for item in encode_texts(tokenizer, lang_texts, _MAX_LENGTH.value)])
+        plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
+        naive = sum(len(block) * block.max() for block in np.array_split(lengths, -(-lengths.size // 32)))
+        rows[lang] = {
+            "texts": int(lengths.size), "mean_tokens": float(lengths.mean()), "max_tokens": int(lengths.max()),
+            "bucketed_padding_efficiency": batching.padding_efficiency(lengths, plan),
+            "bucketed_batches": len(plan), "compiled_shapes": len({(b.rows, b.length) for b in plan}),
+            "input_order_32_padding_efficiency": float(lengths.sum() / naive),
+            "truncated": int((lengths >= _MAX_LENGTH.value).sum()),
+        }
+    return rows
+
+
+def _random_llama(directory: pathlib.Path, vocab_size: int):
+    """Saves a random Llama of `--llama` size (tied embeddings); returns the transformers peer."""
+    import torch
+    import transformers
+
+    config = transformers.LlamaConfig(vocab_size=vocab_size, tie_word_embeddings=True, max_position_embeddings=1024,
+                                      **LLAMA_SIZES[_LLAMA.value])
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(config).eval()
+    model.save_pretrained(directory)
+    peer = transformers.AutoModel.from_pretrained(directory, dtype=getattr(torch, _DTYPE.value))
+    return peer.to(_TORCH_DEVICE.value).eval()
+
+
+def _torch_pooled(torch_model, batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    import torch
+
+    outputs = []
+    with torch.inference_mode():
+        for ids, mask, weights in batches:
+            device = torch_model.device
+            hidden = torch_model(input_ids=torch.from_numpy(ids).long().to(device),
+                                 attention_mask=torch.from_numpy(mask).to(device), output_hidden_states=True).hidden_states
+            w = torch.from_numpy(weights).to(device)[:, :, None]
+            outputs.append(torch.stack([(h.float() * w).sum(dim=1) for h in hidden], dim=1).cpu().numpy())
+    return outputs
+
+
+def _ours_pooled(model, batches) -> list[np.ndarray]:
+    return [np.asarray(model.pooled_hidden_states(ids, mask, weights)) for ids, mask, weights in batches]
+
+
+def _fastest(run, repeats: int) -> tuple[float, list[np.ndarray]]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Path) -> dict:
+    import torch
+
+    import engine
+    from engine import batching
+    from engine.encoding import encode_texts
+    from engine.extraction import _padded_inputs
+
+    torch.set_num_threads(_THREADS.value)
+    torch_model = _random_llama(workdir / "llama", len(tokenizer))
+    model = engine.load_model(workdir / "llama", dtype=_DTYPE.value)
+    parameters = sum(p.numel() for p in torch_model.parameters())
+    sample = [text for lang_texts in texts.values() for text in lang_texts[:_TEXTS_PER_LANG.value]]
+    encoded = encode_texts(tokenizer, sample, _MAX_LENGTH.value)
+    lengths = np.array([len(item.ids) for item in encoded])
+    plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
+    batches = [_padded_inputs([encoded[i] for i in batch.all_items()], batch.rows, batch.length, "mean",
+                              tokenizer.pad_token_id) for batch in plan]
+    compile_start = time.perf_counter()
+    _ours_pooled(model, batches)  # First pass: compiles each bucket once.
+    first_pass = time.perf_counter() - compile_start
+    ours_seconds, ours = _fastest(lambda: _ours_pooled(model, batches), _REPEATS.value)
+    torch_seconds, theirs = _fastest(lambda: _torch_pooled(torch_model, batches), _REPEATS.value)
+    error = max(float(np.abs(a[:len(b.all_items())] - t[:len(b.all_items())]).max())
+                for a, t, b in zip(ours, theirs, plan))
+    tokens = int(lengths.sum())
+    return {
+        "parameters": int(parameters), "dtype": _DTYPE.value, "torch_device": str(torch_model.device),
+        "texts": len(sample), "real_tokens": tokens, "batches": len(plan),
+        "padding_efficiency": batching.padding_efficiency(lengths, plan), "threads": _THREADS.value,
+        "alignscope_tokens_per_s": tokens / ours_seconds, "transformers_tokens_per_s": tokens / torch_seconds,
+        "speedup_alignscope_over_transformers": torch_seconds / ours_seconds,
+        "alignscope_first_pass_seconds_with_compiles": first_pass,
+        "max_abs_difference_pooled": error,
+    }
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    unknown = sorted(set(_SUITE.value) - set(SUITES))
+    if unknown:
+        raise AlignscopeError(f"unknown suite(s) {unknown}; available: {', '.join(SUITES)}")
+    texts = _texts_by_language()
+    output = pathlib.Path(shared.OUTPUT_DIR.value) / "benchmark"
+    output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = pathlib.Path(temporary)
+        tokenizer = _train_tokenizer([t for lang_texts in texts.values() for t in lang_texts], workdir / "tokenizer")
+        suites = {"padding": lambda: padding_suite(texts, tokenizer),
+                  "extraction": lambda: extraction_suite(texts, tokenizer, workdir)}
+        for suite in _SUITE.value:
+            logging.info("running %s", suite)
+            result = {"suite": suite, "versions": _versions(), "flags": {
+                "batch_size": _BATCH_SIZE.value, "max_length": _MAX_LENGTH.value,
+                "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value}, "results": suites[suite]()}
+            (output / f"{suite}.json").write_text(json.dumps(result, indent=1))
+            print(json.dumps(result["results"], indent=1))
+
+
+if __name__ == "__main__":
+    shared.run(main)

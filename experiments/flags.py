@@ -1,0 +1,50 @@
+"""Flags shared by every entrypoint, and the one way entrypoints report user errors.
+
+Each entrypoint is `absl.app.run(main)`; its own flags live in its module, the shared ones here.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable
+
+import platformdirs
+from absl import app, flags
+
+from alignscope.errors import AlignscopeError
+
+CACHE_DIR = flags.DEFINE_string(
+    "cache_dir", platformdirs.user_cache_dir("alignscope"),
+    "Directory of activation stores and other reusable results (shared by all processes in a multi-host run).")
+OUTPUT_DIR = flags.DEFINE_string("output_dir", "results", "Directory for tables (JSON/CSV), figures and reports.")
+SHARED_DATA = flags.DEFINE_string(
+    "shared_data", "../shared/data",
+    "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
+MESH = flags.DEFINE_string("mesh", "", "Device mesh, e.g. 'data:4,model:2'; empty: every device on the data axis.")
+DISTRIBUTED = flags.DEFINE_bool(
+    "distributed", False, "Start jax.distributed (multi-host); JAX detects SLURM and TPU pods, or set "
+    "ALIGNSCOPE_COORDINATOR, ALIGNSCOPE_NUM_PROCESSES and ALIGNSCOPE_PROCESS_ID.")
+
+
+def _parse_flags_exit_2(argv: list[str]) -> list[str]:
+    """absl's flag parsing, but a bad flag value is one line and exit status 2 (absl uses 1)."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+def run(main: Callable[[list[str]], None]) -> None:
+    """`absl.app.run(main)` where bad flags and any `AlignscopeError` print one line and exit 2."""
+
+    @functools.wraps(main)
+    def guarded(argv: list[str]) -> None:
+        try:
+            main(argv)
+        except AlignscopeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
+
+    app.run(guarded, flags_parser=_parse_flags_exit_2)
