@@ -18,6 +18,8 @@ import dataclasses
 import numpy as np
 
 from alignscope.errors import AlignscopeError
+from engine import pooling
+from engine.encoding import EncodedText
 
 SMALLEST_BUCKET = 8
 
@@ -59,11 +61,14 @@ class Batch:
 
 
 def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_processes: int = 1,
-                 multiple: int = 1, buckets: tuple[int, ...] | None = None) -> list[Batch]:
-    """Returns the batches covering every text, longest first (out-of-memory shows early).
+                 multiple: int = 1, buckets: tuple[int, ...] | None = None,
+                 skip: np.ndarray | None = None) -> list[Batch]:
+    """Returns the batches covering every text not skipped, longest first (out-of-memory shows early).
 
     Texts are taken in descending length; a batch's length is the bucket of its longest text,
     and it is filled with the next texts in order, so only the very last batch has empty rows.
+    Skipping the texts of the first k batches of a plan leaves exactly that plan's other
+    batches, so a resumed run computes the same batches as an uninterrupted one.
 
     Args:
       lengths: `[num_texts]` token counts (each at most max_length).
@@ -73,6 +78,7 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
       multiple: rows are rounded to a multiple of this (the data-axis size; a multiple of
         num_processes).
       buckets: padded lengths to use; default `default_buckets(max_length)`.
+      skip: `[num_texts]` bool, texts already done (a resumed run); default none.
     """
     lengths = np.asarray(lengths)
     if batch_size < 1 or max_length < 1:
@@ -85,7 +91,7 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
     owner = np.arange(lengths.size) % num_processes
     queues = []
     for process in range(num_processes):
-        mine = np.flatnonzero(owner == process)
+        mine = np.flatnonzero((owner == process) & ~skip) if skip is not None else np.flatnonzero(owner == process)
         queues.append(mine[np.argsort(-lengths[mine], kind="stable")])
     heads = [0] * num_processes
     batches = []
@@ -103,3 +109,17 @@ def padding_efficiency(lengths: np.ndarray, batches: list[Batch]) -> float:
     """Returns real tokens / padded tokens over a plan (empty filler rows count as padding)."""
     padded = sum(batch.rows * batch.length for batch in batches)
     return float(np.sum(lengths)) / padded if padded else 1.0
+
+
+def padded_inputs(encoded: list[EncodedText], rows: int, length: int, pooling_name: str,
+                  pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns right-padded `input_ids`, `attention_mask` and pooling weights, each `[rows, length]`;
+    rows past the given inputs are empty (all mask 0, all weight 0)."""
+    ids = np.full((rows, length), pad_id, dtype=np.int32)
+    mask = np.zeros((rows, length), dtype=np.int32)
+    weights = np.zeros((rows, length), dtype=np.float32)
+    for row, item in enumerate(encoded):
+        ids[row, :len(item.ids)] = item.ids
+        mask[row, :len(item.ids)] = 1
+        weights[row] = pooling.pooling_weights(item, pooling_name, length)
+    return ids, mask, weights

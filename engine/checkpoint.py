@@ -86,7 +86,12 @@ def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
     index = directory / WEIGHTS_INDEX_FILE
     if index.is_file():
         weight_map = json.loads(index.read_text())["weight_map"]
-        return [directory / name for name in sorted(set(weight_map.values()))]
+        files = [directory / name for name in sorted(set(weight_map.values()))]
+        missing = [file.name for file in files if not file.is_file()]
+        if missing:
+            raise AlignscopeError(f"{directory} lacks {len(missing)} weight shard(s) named in "
+                                  f"{WEIGHTS_INDEX_FILE}, e.g. {missing[0]}")
+        return files
     single = directory / SINGLE_WEIGHTS_FILE
     if single.is_file():
         return [single]

@@ -32,37 +32,71 @@ class EncodedText:
     truncated: bool
 
 
-def render(tokenizer, text: str, chat_template: bool) -> tuple[str, int]:
-    """Returns (the string to tokenize, the character offset of `text` in it)."""
-    if not chat_template:
-        return text, 0
+SENTINEL = "\u2063ALIGNSCOPE-TEXT\u2063"
+
+
+def template_frame(tokenizer) -> tuple[str, str]:
+    """Returns the (prefix, suffix) the chat template puts around a user turn's text.
+
+    Found by rendering a sentinel, so the text is located by position, never by searching for
+    it (a text such as "user" also occurs inside the template).
+    """
     if not getattr(tokenizer, "chat_template", None):
         raise AlignscopeError(f"chat_template was asked for, but the tokenizer of "
                               f"{getattr(tokenizer, 'name_or_path', '?')!r} has none; run without it")
+    rendered = tokenizer.apply_chat_template([{"role": "user", "content": SENTINEL}], tokenize=False,
+                                             add_generation_prompt=True)
+    if rendered.count(SENTINEL) != 1:
+        raise AlignscopeError("the chat template does not place the user's text exactly once; run without chat_template")
+    prefix, suffix = rendered.split(SENTINEL)
+    return prefix, suffix
+
+
+def render(tokenizer, text: str, frame: tuple[str, str] | None) -> tuple[str, int, int]:
+    """Returns (the string to tokenize, start and end character offsets of the text in it).
+
+    With a template `frame`, the text is what the template left between its prefix and suffix
+    (templates may trim it).
+    """
+    if frame is None:
+        return text, 0, len(text)
     rendered = tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
                                              add_generation_prompt=True)
-    start = rendered.find(text)
-    if start < 0:
-        raise AlignscopeError("the chat template changed the text it wraps, so its tokens cannot be found; "
-                              "run without chat_template")
-    return rendered, start
+    prefix, suffix = frame
+    if not (rendered.startswith(prefix) and rendered.endswith(suffix)):
+        raise AlignscopeError("the chat template renders this text with a different frame than others, so its "
+                              "own tokens cannot be located; run without chat_template")
+    return rendered, len(prefix), len(rendered) - len(suffix)
 
 
-def encode_texts(tokenizer, texts: Sequence[str], max_length: int, chat_template: bool = False) -> list[EncodedText]:
-    """Tokenizes texts as model inputs, cutting the text's own tokens (never the template's)
-    so that each input has at most `max_length` tokens."""
+def require_fast_tokenizer(tokenizer) -> None:
+    """Raises `AlignscopeError` unless the tokenizer gives character offsets (a fast tokenizer)."""
     if not getattr(tokenizer, "is_fast", False):
         raise AlignscopeError("extraction needs a fast (Rust) tokenizer for character offsets; "
                               "this checkpoint's tokenizer is a slow one")
-    rendered = [render(tokenizer, text, chat_template) for text in texts]
-    encoded = tokenizer([r for r, _ in rendered], add_special_tokens=not chat_template,
+
+
+def encode_texts(tokenizer, texts: Sequence[str], max_length: int, chat_template: bool = False,
+                 indices: Sequence[int] | None = None) -> list[EncodedText]:
+    """Tokenizes texts as model inputs, cutting the text's own tokens (never the template's)
+    so that each input has at most `max_length` tokens.
+
+    Args:
+      indices: each text's index in the caller's corpus, for error messages (default 0, 1, ...).
+    """
+    require_fast_tokenizer(tokenizer)
+    if not texts:
+        return []
+    indices = list(range(len(texts))) if indices is None else list(indices)
+    frame = template_frame(tokenizer) if chat_template else None
+    rendered = [render(tokenizer, text, frame) for text in texts]
+    encoded = tokenizer([r for r, _, _ in rendered], add_special_tokens=not chat_template,
                         return_offsets_mapping=True, return_attention_mask=False)
     results = []
-    for index, ((_, start), text, ids, offsets) in enumerate(
-            zip(rendered, texts, encoded["input_ids"], encoded["offset_mapping"])):
+    for index, (_, start, end), text, ids, offsets in zip(
+            indices, rendered, texts, encoded["input_ids"], encoded["offset_mapping"]):
         offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-        own = np.flatnonzero((offsets[:, 1] > start) & (offsets[:, 0] < start + len(text))
-                             & (offsets[:, 1] > offsets[:, 0]))
+        own = np.flatnonzero((offsets[:, 1] > start) & (offsets[:, 0] < end) & (offsets[:, 1] > offsets[:, 0]))
         if own.size == 0:
             raise AlignscopeError(f"text {index} ({text[:40]!r}) has no tokens of its own; "
                                   f"drop empty texts before extraction")

@@ -8,7 +8,9 @@ with a store, to `engine/store.py` chunks that a later run resumes from.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import platform
@@ -19,12 +21,12 @@ from typing import Sequence
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
-from jax.sharding import PartitionSpec
+from jax.sharding import Mesh, PartitionSpec
 
 import alignscope
 from alignscope.errors import AlignscopeError
 from engine import batching, fingerprint, pooling
-from engine.encoding import EncodedText, encode_texts
+from engine.encoding import encode_texts, require_fast_tokenizer
 from engine.model import Model
 from engine.store import ActivationStore
 
@@ -85,27 +87,29 @@ class Extraction:
 
 def extract(model: Model, tokenizer, texts: Sequence[str], pooling: str = "mean",
             layers: Sequence[int] | None = None, batch_size: int = 32, max_length: int = 512,
-            chat_template: bool = False, store: str | os.PathLike | None = None,
+            chat_template: bool = False, mesh: Mesh | None = None, store: str | os.PathLike | None = None,
             buckets: Sequence[int] | None = None) -> np.ndarray:
     """Returns `[len(texts), len(layers) or L + 1, d_model]` float32 pooled hidden states.
 
     Args:
-      model: a loaded `Model`; its mesh (if any) shards the batch over `data`.
+      model: a loaded `Model`.
       tokenizer: the model's (fast) tokenizer.
       texts: the inputs, in order.
       pooling: `mean` (over the text's own tokens), `first` (its first token) or `last` (the
         input's last token: with a chat template, where generation would begin).
       layers: hidden-state indices to keep (0 = embeddings, L = after the final norm; negative
-        counts from the end); None keeps all L + 1.
+        counts from the end); None keeps all L + 1. Blocks past the last kept layer never run.
       batch_size: rows per batch at max_length; shorter buckets get proportionally more rows.
       max_length: longest input in tokens; longer texts lose their last own tokens (counted).
       chat_template: wrap each text as a user turn with the tokenizer's chat template.
+      mesh: a `(data, model)` mesh to run on (the weights are resharded onto it); default the
+        model's own mesh, or one device.
       store: a cache directory for a resumable on-disk store (required with several processes);
-        None keeps everything in memory.
+        the result is then a memory-mapped view of it. None keeps everything in memory.
       buckets: padded lengths; default `batching.default_buckets(max_length)`.
     """
     return run_extraction(model, tokenizer, texts, pooling, layers, batch_size, max_length,
-                          chat_template, store, buckets).activations
+                          chat_template, mesh, store, buckets).activations
 
 
 def _normalise_layers(layers: Sequence[int] | None, num_states: int) -> tuple[int, ...] | None:
@@ -130,17 +134,15 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version(), "backend": jax.default_backend()}
 
 
-def _padded_inputs(encoded: list[EncodedText], rows: int, length: int, pooling_name: str,
-                   pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns right-padded ids, mask and pooling weights `[rows, length]`; extra rows are empty."""
-    ids = np.full((rows, length), pad_id, dtype=np.int32)
-    mask = np.zeros((rows, length), dtype=np.int32)
-    weights = np.zeros((rows, length), dtype=np.float32)
-    for row, item in enumerate(encoded):
-        ids[row, :len(item.ids)] = item.ids
-        mask[row, :len(item.ids)] = 1
-        weights[row] = pooling.pooling_weights(item, pooling_name, length)
-    return ids, mask, weights
+def _raise_on_every_process(error: AlignscopeError | None) -> None:
+    """Raises on every process when any process hit a user error, so none waits in a collective."""
+    failed = np.array([error is not None])
+    if jax.process_count() > 1:
+        failed = np.asarray(multihost_utils.process_allgather(failed)).reshape(-1)
+    if error is not None:
+        raise error
+    if failed.any():
+        raise AlignscopeError(f"process(es) {np.flatnonzero(failed).tolist()} stopped on bad input; see their error")
 
 
 def _gather_lengths(local_lengths: np.ndarray, num_texts: int) -> np.ndarray:
@@ -159,6 +161,13 @@ def _gather_lengths(local_lengths: np.ndarray, num_texts: int) -> np.ndarray:
     return lengths
 
 
+def _from_process_0(value: np.ndarray) -> np.ndarray:
+    """Returns process 0's `value` on every process (reads of shared files can differ between hosts)."""
+    if jax.process_count() == 1:
+        return value
+    return np.asarray(multihost_utils.broadcast_one_to_all(value))
+
+
 def _sync(name: str) -> None:
     if jax.process_count() > 1:
         multihost_utils.sync_global_devices(name)
@@ -166,96 +175,113 @@ def _sync(name: str) -> None:
 
 def run_extraction(model: Model, tokenizer, texts: Sequence[str], pooling_name: str = "mean",
                    layers: Sequence[int] | None = None, batch_size: int = 32, max_length: int = 512,
-                   chat_template: bool = False, store: str | os.PathLike | None = None,
-                   buckets: Sequence[int] | None = None) -> Extraction:
+                   chat_template: bool = False, mesh: Mesh | None = None,
+                   store: str | os.PathLike | None = None, buckets: Sequence[int] | None = None) -> Extraction:
     """`extract`, returning the activations with the run's statistics and store directory."""
     pooling.check_pooling(pooling_name)
+    require_fast_tokenizer(tokenizer)
     texts = list(texts)
     if not texts or not all(isinstance(text, str) for text in texts):
         raise AlignscopeError("texts must be a non-empty sequence of strings")
-    num_states = model.config.num_layers + 1
-    layers = _normalise_layers(layers, num_states)
-    num_layers_out = len(layers) if layers is not None else num_states
+    if mesh is not None and mesh is not model.mesh:
+        model = model.to_mesh(mesh)
+    layers = _normalise_layers(layers, model.config.num_layers + 1)
     processes, process = jax.process_count(), jax.process_index()
     if processes > 1 and (store is None or model.mesh is None):
         raise AlignscopeError("a multi-process extraction needs a mesh (engine.make_mesh) and a store "
                               "directory that every process can read")
+    if max_length > model.config.max_position_embeddings:
+        logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", max_length,
+                       model.config.max_position_embeddings)
+    run = functools.partial(_run, model, tokenizer, texts, pooling_name, layers, batch_size, max_length,
+                            chat_template, tuple(buckets) if buckets else None)
+    if store is None:
+        return run(None)
     spec = {
-        "format": STORE_FORMAT, "weights": model.weights_fingerprint, "architecture": model.config.architecture,
-        "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer), "texts": fingerprint.texts_fingerprint(texts),
-        "num_texts": len(texts), "pooling": pooling_name, "layers": layers, "max_length": max_length,
-        "chat_template": bool(chat_template), "dtype": str(model.dtype),
+        "format": STORE_FORMAT, "weights": model.weights_fingerprint(),
+        "config": dataclasses.asdict(model.config), "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer),
+        "texts": fingerprint.texts_fingerprint(texts), "num_texts": len(texts), "pooling": pooling_name,
+        "layers": layers, "max_length": max_length, "chat_template": bool(chat_template), "dtype": str(model.dtype),
     }
-    activation_store = None
-    if store is not None:
-        activation_store = ActivationStore(store, fingerprint.combine(spec), {**spec, "versions": _versions()},
-                                           process)
-        if activation_store.is_complete():
+    activation_store = ActivationStore(store, fingerprint.combine(spec), {**spec, "versions": _versions()}, process)
+    with activation_store.exclusive() if process == 0 else contextlib.nullcontext():
+        if _from_process_0(np.array([activation_store.is_complete()]))[0]:
             logger.info("reading activations from %s", activation_store.directory)
             stats = ExtractionStats(**{**activation_store.completion_record()["stats"], "computed_texts": 0})
             return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
+        return run(activation_store)
 
+
+def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: tuple[int, ...] | None,
+         batch_size: int, max_length: int, chat_template: bool, buckets: tuple[int, ...] | None,
+         activation_store: ActivationStore | None) -> Extraction:
+    """Tokenizes this process's texts, plans the global schedule, runs it, stores the results."""
+    processes, process = jax.process_count(), jax.process_index()
     mine = np.arange(process, len(texts), processes)
-    encoded = dict(zip(mine.tolist(), encode_texts(tokenizer, [texts[i] for i in mine], max_length, chat_template)))
+    encoded, error = {}, None
+    try:
+        encoded = dict(zip(mine.tolist(), encode_texts(tokenizer, [texts[i] for i in mine], max_length,
+                                                       chat_template, indices=mine)))
+    except AlignscopeError as caught:
+        error = caught
+    _raise_on_every_process(error)
     lengths = _gather_lengths(np.array([len(encoded[i].ids) for i in mine], dtype=np.int64), len(texts))
-    truncated = int(np.asarray(multihost_utils.process_allgather(
-        np.array(sum(item.truncated for item in encoded.values())))).sum()) if processes > 1 else \
-        sum(item.truncated for item in encoded.values())
+    truncated_here = np.array([sum(item.truncated for item in encoded.values())])
+    truncated = int(np.asarray(multihost_utils.process_allgather(truncated_here)).sum()) if processes > 1 \
+        else int(truncated_here[0])
     if truncated:
         logger.warning("%d of %d texts were longer than max_length=%d tokens and were truncated",
                        truncated, len(texts), max_length)
-    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
-    plan = batching.plan_batches(lengths, batch_size, max_length, processes, multiple,
-                                 tuple(buckets) if buckets else None)
-
     done = np.zeros(len(texts), dtype=bool)
-    if activation_store is not None:
+    if activation_store is not None and process == 0:
         for chunk in activation_store.chunks():
             done[chunk.rows] = True
-        _sync("alignscope-store-read")  # Every process must see the same done rows before any writes.
+    done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
+    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    todo = batching.plan_batches(lengths, batch_size, max_length, processes, multiple, buckets, skip=done)
+    num_states = len(layers) if layers is not None else model.config.num_layers + 1
     in_memory = None if activation_store is not None else np.zeros(
-        (len(texts), num_layers_out, model.config.hidden_size), dtype=np.float32)
+        (len(texts), num_states, model.config.hidden_size), dtype=np.float32)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
-    todo = [batch for batch in plan if not done[batch.all_items()].all()]
+    real_tokens = int(sum(lengths[batch.all_items()].sum() for batch in todo))
     progress = _progress(len(texts), int(done.sum()), enabled=process == 0)
-    shapes, real_tokens, padded_tokens = set(), 0, 0
     start = time.perf_counter()
     pending = None
     for batch in todo + [None]:
         if batch is not None:
             items = batch.items[process]
-            ids, mask, weights = _padded_inputs([encoded[i] for i in items], batch.rows // processes,
-                                                batch.length, pooling_name, pad_id)
+            ids, mask, weights = batching.padded_inputs([encoded[i] for i in items], batch.rows // processes,
+                                                        batch.length, pooling_name, pad_id)
             output = model.pooled_hidden_states(ids, mask, weights, layers)
-            shapes.add((batch.rows, batch.length))
-            real_tokens += int(lengths[batch.all_items()].sum())
-            padded_tokens += batch.rows * batch.length
         if pending is not None:
-            _deliver(model, *pending, done, activation_store, in_memory)
+            _deliver(model, *pending, activation_store, in_memory)
             progress.update(len(pending[0].all_items()))
-            progress.set_postfix(tokens_per_s=f"{real_tokens / (time.perf_counter() - start):,.0f}", refresh=False)
         pending = (batch, output) if batch is not None else None
     progress.close()
     seconds = time.perf_counter() - start
     stats = ExtractionStats(
-        texts=len(texts), computed_texts=int(sum(len(b.all_items()) for b in todo)), real_tokens=real_tokens,
-        padded_tokens=padded_tokens, padding_efficiency=real_tokens / padded_tokens if padded_tokens else 1.0,
-        batches=len(todo), compiled_shapes=len(shapes), truncated=truncated, seconds=seconds,
-        tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
+        texts=len(texts), computed_texts=int(sum(len(batch.all_items()) for batch in todo)), real_tokens=real_tokens,
+        padded_tokens=int(sum(batch.rows * batch.length for batch in todo)),
+        padding_efficiency=batching.padding_efficiency(lengths[np.concatenate(
+            [batch.all_items() for batch in todo])] if todo else np.zeros(0), todo),
+        batches=len(todo), compiled_shapes=len({(batch.rows, batch.length) for batch in todo}), truncated=truncated,
+        seconds=seconds, tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
     logger.info(stats.summary())
+    if process == 0 and sys.stderr.isatty():
+        print(stats.summary(), file=sys.stderr)
     if activation_store is None:
         return Extraction(in_memory, stats, None)
     _sync("alignscope-chunks-written")
     if process == 0:
         activation_store.merge(len(texts), {"stats": dataclasses.asdict(stats), "versions": _versions(),
-                                            "spec": spec})
+                                            "spec": activation_store.directory.name})
     _sync("alignscope-store-merged")
     return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
 
 
-def _deliver(model: Model, batch: batching.Batch, output: jax.Array, done: np.ndarray,
-             activation_store: ActivationStore | None, in_memory: np.ndarray | None) -> None:
+def _deliver(model: Model, batch: batching.Batch, output: jax.Array, activation_store: ActivationStore | None,
+             in_memory: np.ndarray | None) -> None:
     """Moves one batch's result (this process's rows) to the store or the in-memory array."""
     if model.mesh is not None and jax.process_count() > 1:
         local = np.asarray(multihost_utils.global_array_to_host_local_array(
@@ -266,14 +292,12 @@ def _deliver(model: Model, batch: batching.Batch, output: jax.Array, done: np.nd
     values = local[:len(items)]
     if activation_store is None:
         in_memory[items] = values
-        return
-    fresh = ~done[items]
-    if fresh.any():
-        activation_store.write_chunk(items[fresh], values[fresh])
+    elif len(items):
+        activation_store.write_chunk(items, values)
 
 
 def _progress(total: int, initial: int, enabled: bool):
-    """A tqdm bar (texts, tokens/s, ETA) on a terminal; silent otherwise."""
+    """A tqdm bar (texts, rate, ETA) on a terminal; silent otherwise."""
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit="text", desc="extract", dynamic_ncols=True,

@@ -54,8 +54,15 @@ def array_tree_fingerprint(tree: Any) -> str:
 
 
 def tokenizer_fingerprint(tokenizer) -> str:
-    """Returns a hex digest of a fast tokenizer's full definition and its chat template."""
-    digest = hashlib.sha256(tokenizer.backend_tokenizer.to_str().encode())
+    """Returns a hex digest of a fast tokenizer's full definition and its chat template.
+
+    The backend's transient `padding` and `truncation` settings (changed by any call that pads
+    or truncates) are left out: they do not change what the extraction feeds the model.
+    """
+    definition = json.loads(tokenizer.backend_tokenizer.to_str())
+    definition.pop("padding", None)
+    definition.pop("truncation", None)
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode())
     digest.update(str(getattr(tokenizer, "chat_template", None)).encode())
     digest.update(json.dumps(sorted(map(str, tokenizer.all_special_tokens))).encode())
     return digest.hexdigest()

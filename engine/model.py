@@ -19,10 +19,10 @@ from flax import nnx
 from jax.sharding import Mesh, SingleDeviceSharding
 
 from alignscope.errors import AlignscopeError
-from engine import checkpoint, fingerprint, sharding
+from engine import checkpoint, fingerprint, pooling, sharding
 from engine.models.config import DecoderConfig
 from engine.models.decoder import Decoder
-from engine.models.families import hf_weight_name, parse_config
+from engine.models.families import hf_weight_name, hf_weight_shape, parse_config
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
@@ -50,13 +50,21 @@ class Model:
         """The dtype of the weights and of the computation."""
         return jax.tree.leaves(self.params)[0].dtype
 
-    @functools.cached_property
     def weights_fingerprint(self) -> str:
-        """A hex digest of the weights by content (`engine/fingerprint.py`): equal configs with
-        different weight values, a base model and its DPO child, get different digests."""
+        """Returns a hex digest of the weights by content (`engine/fingerprint.py`): equal configs
+        with different weight values, a base model and its DPO child, get different digests."""
         if self.path is not None:
             return fingerprint.checkpoint_weights_fingerprint(self.path)
         return fingerprint.array_tree_fingerprint(self.params)
+
+    def to_mesh(self, mesh: Mesh) -> "Model":
+        """Returns this model with its weights resharded onto `mesh` by the logical-axis rules."""
+        placed = []
+        for path, variable in nnx.to_flat_state(self.params):
+            value = variable.get_value()
+            target = sharding.named_sharding(_logical_axes(variable), value.shape, mesh)
+            placed.append((path, variable.replace(jax.device_put(value, target))))
+        return dataclasses.replace(self, params=nnx.from_flat_state(placed), mesh=mesh)
 
     @classmethod
     def from_module(cls, module: Decoder, mesh: Mesh | None = None,
@@ -130,11 +138,9 @@ def _logits(graphdef: nnx.GraphDef, params: nnx.State, input_ids: jax.Array,
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _pooled(graphdef: nnx.GraphDef, layers: tuple[int, ...] | None, params: nnx.State,
             input_ids: jax.Array, attention_mask: jax.Array, weights: jax.Array) -> jax.Array:
-    def pool(hidden: jax.Array) -> jax.Array:
-        kept = jnp.where(weights[..., None] != 0, hidden.astype(jnp.float32), 0.0)
-        return jnp.sum(kept * weights[..., None], axis=1)
-
-    stacked, _ = nnx.merge(graphdef, params).hidden_states(input_ids, attention_mask, collect=pool)
+    stacked, _ = nnx.merge(graphdef, params).hidden_states(
+        input_ids, attention_mask, collect=lambda hidden: pooling.weighted_sum(hidden, weights),
+        num_blocks=None if layers is None else max(layers))  # Blocks past the last kept layer never run.
     if layers is not None:
         stacked = stacked[jnp.asarray(layers)]
     return jnp.moveaxis(stacked, 0, 1)
@@ -183,10 +189,9 @@ def _read_param(reader: checkpoint.SafetensorsReader, config: DecoderConfig, pat
     for name in names:
         if name not in reader:
             raise AlignscopeError(f"checkpoint has no tensor {name} (needed by {config.architecture})")
-        found = reader.entries[name].shape
-        if int(np.prod(found)) != int(np.prod(per_tensor_shape)):
-            raise AlignscopeError(f"tensor {name} has shape {list(found)}; config.json implies "
-                                  f"{list(per_tensor_shape)}")
+        found, expected = reader.entries[name].shape, hf_weight_shape(path, per_tensor_shape)
+        if found != expected:
+            raise AlignscopeError(f"tensor {name} has shape {list(found)}; config.json implies {list(expected)}")
 
     def read(index: tuple[slice, ...]) -> np.ndarray:
         if not stacked:

@@ -10,6 +10,8 @@ The model sums `where(weight != 0, hidden, 0) * weight`, so padded positions can
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
@@ -36,3 +38,15 @@ def pooling_weights(encoded: EncodedText, pooling: str, length: int) -> np.ndarr
     else:
         check_pooling(pooling)
     return weights
+
+
+def weighted_sum(hidden: jax.Array, weights: jax.Array) -> jax.Array:
+    """Returns `[batch, d_model]` float32: sum over tokens of `weights * hidden`.
+
+    Args:
+      hidden: `[batch, seq, d_model]` in any float dtype.
+      weights: `[batch, seq]` float32; positions with weight 0 are excluded with `where`, so a
+        non-finite value there cannot leak into the sum.
+    """
+    kept = jnp.where(weights[..., None] != 0, hidden.astype(jnp.float32), 0.0)
+    return jnp.sum(kept * weights[..., None], axis=1)

@@ -38,7 +38,7 @@ def make_mesh(spec: str | dict[str, int] | None = None, devices: list | None = N
         One size may be -1 (or omitted) to take the rest of the devices.
       devices: the devices to use; default `jax.devices()` (all processes' devices).
     """
-    devices = list(devices if devices is not None else jax.devices())
+    chosen = list(devices if devices is not None else jax.devices())
     sizes = _parse_mesh_spec(spec)
     free = [axis for axis in MESH_AXES if sizes.get(axis, -1) == -1]
     known = math.prod(sizes[axis] for axis in MESH_AXES if axis not in free)
@@ -46,13 +46,16 @@ def make_mesh(spec: str | dict[str, int] | None = None, devices: list | None = N
         sizes["model"] = 1
         free = ["data"]
     if free:
-        if len(devices) % known:
-            raise AlignscopeError(f"mesh {spec!r}: {len(devices)} devices do not divide into axes of size {known}")
-        sizes[free[0]] = len(devices) // known
+        if len(chosen) % known:
+            raise AlignscopeError(f"mesh {spec!r}: {len(chosen)} devices do not divide into axes of size {known}")
+        sizes[free[0]] = len(chosen) // known
     shape = tuple(sizes[axis] for axis in MESH_AXES)
-    if math.prod(shape) != len(devices):
-        raise AlignscopeError(f"mesh {spec!r} needs {math.prod(shape)} devices; there are {len(devices)}")
-    return Mesh(np.array(devices).reshape(shape), MESH_AXES, axis_types=(AxisType.Auto,) * len(MESH_AXES))
+    if math.prod(shape) != len(chosen):
+        raise AlignscopeError(f"mesh {spec!r} needs {math.prod(shape)} devices; there are {len(chosen)}")
+    axis_types = (AxisType.Auto,) * len(MESH_AXES)
+    if devices is None:  # jax.make_mesh orders devices by the physical interconnect (TPU, multi-GPU).
+        return jax.make_mesh(shape, MESH_AXES, axis_types=axis_types)
+    return Mesh(np.array(chosen).reshape(shape), MESH_AXES, axis_types=axis_types)
 
 
 def _parse_mesh_spec(spec: str | dict[str, int] | None) -> dict[str, int]:
@@ -70,6 +73,9 @@ def _parse_mesh_spec(spec: str | dict[str, int] | None) -> dict[str, int]:
     unknown = [name for name, _ in pairs if name not in MESH_AXES]
     if unknown:
         raise AlignscopeError(f"mesh axis {unknown[0]!r} is unknown; axes are: {', '.join(MESH_AXES)}")
+    bad = [f"{name}:{size}" for name, size in pairs if int(size) == 0 or int(size) < -1]
+    if bad:
+        raise AlignscopeError(f"mesh axis size {bad[0]} is invalid; sizes are positive, or -1 for the rest")
     return {name: int(size) for name, size in pairs}
 
 

@@ -8,6 +8,7 @@ Layout under `<cache_dir>/<fingerprint>/`:
                              each line carries a checksum of itself, so a torn line is ignored
     activations.npy          when complete: `[layers, num_texts, d_model]` float32, input order
     complete.json            written last; its presence means activations.npy is whole
+    lock                     held (flock) by the run writing the store, so two runs never interleave
 
 A chunk becomes visible by an atomic rename and counts only once its manifest line is written,
 so a run killed at any instant (SIGKILL included) resumes from its last complete chunk; a
@@ -17,7 +18,9 @@ recorded, so a resume with another batch size loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -75,6 +78,21 @@ class ActivationStore:
         spec_path = self.directory / SPEC_FILE
         if process_index == 0 and not spec_path.exists():
             _write_atomically(spec_path, json.dumps(spec, indent=1, sort_keys=True, default=str).encode())
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        """Holds the store's lock: a second run with the same key waits, then finds it complete.
+
+        On entry, temporary files a killed run left behind are removed.
+        """
+        with open(self.directory / "lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                for leftover in [*self.directory.glob(".*.tmp"), *(self.directory / "chunks").glob(".*.tmp")]:
+                    leftover.unlink(missing_ok=True)
+                yield self
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _manifest(self, process_index: int) -> pathlib.Path:
         return self.directory / f"manifest-p{process_index}.jsonl"

@@ -160,7 +160,6 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     import engine
     from engine import batching
     from engine.encoding import encode_texts
-    from engine.extraction import _padded_inputs
 
     torch.set_num_threads(_THREADS.value)
     torch_model = _random_llama(workdir / "llama", len(tokenizer))
@@ -170,7 +169,7 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     encoded = encode_texts(tokenizer, sample, _MAX_LENGTH.value)
     lengths = np.array([len(item.ids) for item in encoded])
     plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
-    batches = [_padded_inputs([encoded[i] for i in batch.all_items()], batch.rows, batch.length, "mean",
+    batches = [batching.padded_inputs([encoded[i] for i in batch.all_items()], batch.rows, batch.length, "mean",
                               tokenizer.pad_token_id) for batch in plan]
     compile_start = time.perf_counter()
     _ours_pooled(model, batches)  # First pass: compiles each bucket once.

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from alignscope.errors import AlignscopeError
+
 FULL_ATTENTION = "full_attention"
 SLIDING_ATTENTION = "sliding_attention"
 
@@ -123,9 +125,13 @@ class DecoderConfig:
         if not self.rope:
             object.__setattr__(self, "rope", (RopeConfig(),) * self.num_layers)
         if len(self.layer_types) != self.num_layers or len(self.rope) != self.num_layers:
-            raise ValueError("layer_types and rope need one entry per layer")
+            raise AlignscopeError(f"{self.architecture}: layer_types and rope need one entry per layer "
+                                  f"({self.num_layers})")
         if self.num_heads % self.num_kv_heads:
-            raise ValueError(f"num_heads={self.num_heads} is not a multiple of num_kv_heads={self.num_kv_heads}")
+            raise AlignscopeError(f"{self.architecture}: num_attention_heads={self.num_heads} is not a multiple "
+                                  f"of num_key_value_heads={self.num_kv_heads}")
+        if len({rope.rotary_dim(self.head_dim) for rope in self.rope}) != 1:
+            raise AlignscopeError(f"{self.architecture}: every layer must rotate the same number of dimensions")
 
     def layer_windows(self) -> np.ndarray:
         """Returns `[num_layers]` int32: keys visible to a query per layer, itself included (huge: all)."""

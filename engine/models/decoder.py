@@ -181,9 +181,11 @@ class Decoder(nnx.Module):
             rngs, (config.vocab_size, config.hidden_size), ("vocab", "embed"), dtype)
 
     def hidden_states(self, input_ids: Array, attention_mask: Array,
-                      collect: Callable[[Array], Any] = lambda h: h.astype(jnp.float32)) -> tuple[Any, Array]:
-        """Runs the stack; returns (`collect` of each of the L + 1 hidden states, stacked on axis 0;
-        the final normed hidden state `[batch, seq, d_model]` in the compute dtype).
+                      collect: Callable[[Array], Any] = lambda h: h.astype(jnp.float32),
+                      num_blocks: int | None = None) -> tuple[Any, Array | None]:
+        """Runs the stack; returns (`collect` of each hidden state 0..num_blocks, stacked on axis 0;
+        the final normed hidden state `[batch, seq, d_model]` in the compute dtype, or None when
+        the stack stopped early).
 
         Entries follow transformers' `output_hidden_states`: 0 is the embeddings, l the output of
         block l, L the output of the last block after the final norm.
@@ -194,16 +196,20 @@ class Decoder(nnx.Module):
           collect: maps one hidden state `[batch, seq, d_model]` to what is kept of it (a pytree);
             by default the state itself in float32. Extraction passes a pooling here so full
             states are never stacked.
+          num_blocks: run only the first blocks (entries 0..num_blocks); default all L.
         """
+        num_layers = self.config.num_layers
+        num_blocks = num_layers if num_blocks is None else num_blocks
         mask = attention_mask.astype(bool)
         positions = jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
         distance = positions[:, :, None] - positions[:, None, :]  # [batch, query, key]
         causal = mask[:, None, :] & (distance >= 0)
         # Padded positions start from zeros, so nothing non-finite can arise there and leak.
         x = jnp.where(mask[..., None], jnp.take(self.embed[...], input_ids, axis=0), 0)
-        windows = jnp.asarray(self.config.layer_windows())
-        inv_freqs = jnp.asarray(self.config.layer_inverse_frequencies())
+        windows = jnp.asarray(self.config.layer_windows()[:num_blocks])
+        inv_freqs = jnp.asarray(self.config.layer_inverse_frequencies()[:num_blocks])
         block_def, block_state = nnx.split(self.layers)
+        block_state = jax.tree.map(lambda stacked: stacked[:num_blocks], block_state)
 
         def step(h, layer):
             state, window, inv_freq = layer
@@ -211,6 +217,9 @@ class Decoder(nnx.Module):
             return h, collect(h)
 
         last, collected = jax.lax.scan(step, x, (block_state, windows, inv_freqs))
+        if num_blocks < num_layers:
+            stacked = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), collect(x), collected)
+            return stacked, None
         final = self.final_norm(last)
         stacked = jax.tree.map(
             lambda first, middle, end: jnp.concatenate([first[None], middle[:-1], end[None]]),

@@ -39,12 +39,12 @@ def _rope(params: dict[str, Any], default_theta: float, default_partial: float) 
         "kind": kind,
         "partial_rotary_factor": float(params.get("partial_rotary_factor", default_partial)),
     }
-    if kind in ("linear", "llama3"):
-        fields["factor"] = float(params["factor"])
-    if kind == "llama3":
-        fields["low_freq_factor"] = float(params["low_freq_factor"])
-        fields["high_freq_factor"] = float(params["high_freq_factor"])
-        fields["original_max_position_embeddings"] = int(params["original_max_position_embeddings"])
+    needed = {"linear": ("factor",), "llama3": ("factor", "low_freq_factor", "high_freq_factor",
+                                                "original_max_position_embeddings")}.get(kind, ())
+    for key in needed:
+        if params.get(key) is None:
+            raise AlignscopeError(f"rope_type '{kind}' needs '{key}' in rope_parameters (or rope_scaling)")
+        fields[key] = (int if key == "original_max_position_embeddings" else float)(params[key])
     return RopeConfig(**fields)
 
 
@@ -119,20 +119,28 @@ def _llama(raw: dict[str, Any], architecture: str) -> DecoderConfig:
                            mlp_bias=bool(raw.get("mlp_bias", False)))
 
 
+# transformers' defaults where a config.json leaves these keys out.
+MISTRAL_DEFAULT_SLIDING_WINDOW = 4096
+QWEN2_DEFAULT_SLIDING_WINDOW = 4096
+QWEN2_DEFAULT_MAX_WINDOW_LAYERS = 28
+
+
 def _mistral(raw: dict[str, Any], architecture: str) -> DecoderConfig:
     num_layers = int(_require(raw, "num_hidden_layers", architecture))
-    kind = SLIDING_ATTENTION if raw.get("sliding_window") else FULL_ATTENTION
+    raw = {"sliding_window": MISTRAL_DEFAULT_SLIDING_WINDOW, **raw}
+    kind = SLIDING_ATTENTION if raw["sliding_window"] else FULL_ATTENTION
     return _decoder_config(raw, architecture, qkv_bias=False, o_bias=False, mlp_bias=False,
                            layer_types=(kind,) * num_layers)
 
 
 def _qwen2(raw: dict[str, Any], architecture: str) -> DecoderConfig:
     num_layers = int(_require(raw, "num_hidden_layers", architecture))
+    raw = {"sliding_window": QWEN2_DEFAULT_SLIDING_WINDOW, **raw}
     layer_types = None
     if raw.get("layer_types") is None:
         # Older Qwen2 configs: layers from max_window_layers on slide when use_sliding_window is set.
-        first_sliding = int(raw.get("max_window_layers", num_layers))
-        use_sliding = bool(raw.get("use_sliding_window", False)) and raw.get("sliding_window")
+        first_sliding = int(raw.get("max_window_layers", QWEN2_DEFAULT_MAX_WINDOW_LAYERS))
+        use_sliding = bool(raw.get("use_sliding_window", False)) and raw["sliding_window"]
         layer_types = tuple(SLIDING_ATTENTION if use_sliding and i >= first_sliding else FULL_ATTENTION
                             for i in range(num_layers))
     return _decoder_config(raw, architecture, qkv_bias=True, o_bias=False, mlp_bias=False,
@@ -171,6 +179,22 @@ def hf_weight_name(path: tuple[str, ...], layer: int | None = None) -> str:
     if path[0] == "layers":
         return f"model.layers.{layer}.{_LAYER_NAMES[path[1:]]}"
     return _TOP_NAMES[path]
+
+
+def hf_weight_shape(path: tuple[str, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Returns the Hugging Face shape of one (per-layer) parameter of the given decoder shape.
+
+    Projections are stored split per head (`[heads, head_dim, d_model]`); Hugging Face stores
+    them flat (`[heads * head_dim, d_model]`).
+    """
+    name = path[-1]
+    if name in ("q_proj", "k_proj", "v_proj"):
+        return (shape[0] * shape[1], shape[2])
+    if name == "o_proj":
+        return (shape[0], shape[1] * shape[2])
+    if name in ("q_bias", "k_bias", "v_bias"):
+        return (shape[0] * shape[1],)
+    return tuple(shape)
 
 
 _TOP_NAMES = {

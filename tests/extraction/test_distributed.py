@@ -32,6 +32,10 @@ ON_MESHES = textwrap.dedent("""
         model = engine.load_model(directory, mesh=engine.make_mesh(spec))
         result = engine.run_extraction(model, tokenizer, texts, batch_size=4, max_length=64)
         np.save(f"{out_dir}/{spec.replace(':', '').replace(',', '_')}.npy", result.activations)
+    # A model loaded on one device, run on a mesh given to extract.
+    single = engine.load_model(directory)
+    on_mesh = engine.extract(single, tokenizer, texts, batch_size=4, max_length=64, mesh=engine.make_mesh("data:2,model:4"))
+    np.save(f"{out_dir}/extract_mesh.npy", on_mesh)
 """)
 
 TWO_PROCESSES = textwrap.dedent("""
@@ -44,6 +48,8 @@ TWO_PROCESSES = textwrap.dedent("""
     import engine
     assert jax.process_count() == 2 and len(jax.devices()) == 2
     texts = json.load(open(texts_file))
+    if out_dir.endswith("bad"):
+        texts[1] = ""  # text 1 belongs to process 1: both processes must stop with a clear error
     model = engine.load_model(directory, mesh=engine.make_mesh("data:2,model:1"))
     tokenizer = engine.load_tokenizer(directory)
     result = engine.run_extraction(model, tokenizer, texts, batch_size=4, max_length=64, store=f"{out_dir}/cache")
@@ -71,23 +77,39 @@ def test_meshes_match_single_device(tiny_checkpoint, tmp_path):
                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     expected = _single_device(directory)
-    for name in ("data8_model1", "data4_model2", "data1_model8"):
+    for name in ("data8_model1", "data4_model2", "data1_model8", "extract_mesh"):
         np.testing.assert_allclose(np.load(tmp_path / f"{name}.npy"), expected, atol=ATOL, rtol=0, err_msg=name)
+
+
+def _two_processes(directory, texts_file, out_dir) -> list[tuple[int, str, str]]:
+    """Runs TWO_PROCESSES on localhost; returns each process's (exit code, stdout, stderr)."""
+    address = f"127.0.0.1:{_free_port()}"
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env.pop("XLA_FLAGS", None)
+    workers = [subprocess.Popen([sys.executable, "-c", TWO_PROCESSES, str(directory), str(texts_file),
+                                 str(out_dir), address, str(rank)], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+    outputs = [worker.communicate(timeout=600) for worker in workers]
+    return [(worker.returncode, out, err) for worker, (out, err) in zip(workers, outputs)]
 
 
 def test_two_processes_match_one(tiny_checkpoint, tmp_path):
     directory = tiny_checkpoint[0]
     (tmp_path / "texts.json").write_text(json.dumps(CORPUS))
-    address = f"127.0.0.1:{_free_port()}"
-    env = dict(os.environ, JAX_PLATFORMS="cpu")
-    env.pop("XLA_FLAGS", None)
-    workers = [subprocess.Popen([sys.executable, "-c", TWO_PROCESSES, str(directory), str(tmp_path / "texts.json"),
-                                 str(tmp_path), address, str(rank)], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
-    outputs = [worker.communicate(timeout=600) for worker in workers]
-    for worker, (_, stderr) in zip(workers, outputs):
-        assert worker.returncode == 0, stderr[-3000:]
+    outputs = [(out, err) for _, out, err in _two_processes(directory, tmp_path / "texts.json", tmp_path)]
+    for rank, (_, stderr) in enumerate(outputs):
+        assert (tmp_path / f"process{rank}.npy").exists(), stderr[-3000:]
     expected = _single_device(directory)
     for rank in (0, 1):
         np.testing.assert_allclose(np.load(tmp_path / f"process{rank}.npy"), expected, atol=ATOL, rtol=0)
         assert json.loads(outputs[rank][0].strip().splitlines()[-1])["computed"] == len(CORPUS)
+
+
+def test_bad_input_on_one_process_stops_both(tiny_checkpoint, tmp_path):
+    directory = tiny_checkpoint[0]
+    (tmp_path / "texts.json").write_text(json.dumps(CORPUS))
+    (tmp_path / "bad").mkdir()
+    results = _two_processes(directory, tmp_path / "texts.json", tmp_path / "bad")
+    assert all(code != 0 for code, _, _ in results)
+    assert "text 1 ('') has no tokens of its own" in results[1][2]
+    assert "process(es) [1] stopped on bad input" in results[0][2]

@@ -11,6 +11,7 @@ import pytest
 
 import engine
 from alignscope.errors import AlignscopeError
+from engine import pooling
 from engine.encoding import encode_texts
 from tests.extraction.conftest import TEXTS
 from tests.models.hf_reference import reference_alone
@@ -51,6 +52,10 @@ def test_layer_subset_and_negative_indices(tiny_checkpoint):
     full = engine.extract(model, tokenizer, TEXTS, batch_size=4, max_length=64)
     subset = engine.extract(model, tokenizer, TEXTS, layers=[2, 0, -2], batch_size=4, max_length=64)
     np.testing.assert_allclose(subset, full[:, [2, 0, 1]], atol=1e-6, rtol=0)
+    early = engine.extract(model, tokenizer, TEXTS, layers=[1, 0], batch_size=4, max_length=64)  # runs 1 block
+    np.testing.assert_allclose(early, full[:, [1, 0]], atol=1e-6, rtol=0)
+    embeddings_only = engine.extract(model, tokenizer, TEXTS, layers=[0], batch_size=4, max_length=64)
+    np.testing.assert_allclose(embeddings_only, full[:, [0]], atol=1e-6, rtol=0)
     with pytest.raises(AlignscopeError, match="layer 3 does not exist"):
         engine.extract(model, tokenizer, TEXTS, layers=[3])
 
@@ -77,6 +82,29 @@ def test_truncation_cuts_only_the_text(tiny_checkpoint):
     np.testing.assert_array_equal(cut.ids[cut.text_end:], full.ids[full.text_end:])  # template tail kept
     with pytest.raises(AlignscopeError, match="leaves no room"):
         encode_texts(tokenizer, [TEXTS[1]], 3, chat_template=True)
+
+
+TRIMMING_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] | trim }}<|end|>"
+                     "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+@pytest.mark.parametrize("text", ["user", "|", "  Wie backe ich Brot?  \n", "<|end|> literally"])
+def test_text_span_is_found_by_position_not_by_search(tiny_checkpoint, text):
+    """Texts that also occur in the template, and templates that trim, still get their own span."""
+    directory, _ = tiny_checkpoint
+    tokenizer = engine.load_tokenizer(directory)
+    tokenizer.chat_template = TRIMMING_TEMPLATE
+    item = encode_texts(tokenizer, [text], 64, chat_template=True)[0]
+    prefix = tokenizer.decode(item.ids[:item.text_start])
+    assert prefix == "<|user|>"
+    assert tokenizer.decode(item.ids[item.text_start:item.text_end]) == text.strip()
+    assert tokenizer.decode(item.ids[item.text_end:]) == "<|end|><|assistant|>"
+
+
+def test_weighted_sum_excludes_non_finite_positions():
+    hidden = jnp.array([[[1.0, 2.0], [jnp.nan, jnp.inf], [3.0, 4.0]]])
+    weights = jnp.array([[0.5, 0.0, 0.5]])
+    np.testing.assert_array_equal(pooling.weighted_sum(hidden, weights), [[2.0, 3.0]])
 
 
 def test_non_finite_padding_cannot_leak(tiny_checkpoint):

@@ -53,6 +53,44 @@ def test_changed_inputs_get_new_stores(tiny_checkpoint, tmp_path, change):
     assert a.store_dir != b.store_dir and b.stats.computed_texts == len(changed["texts"])
 
 
+def test_changed_config_gets_a_new_store(tiny_checkpoint, tmp_path):
+    """Same weights, another config.json (rms_norm_eps, rope_theta): other activations, other key."""
+    import shutil
+
+    shutil.copytree(tiny_checkpoint[0], tmp_path / "edited")
+    raw = json.loads((tmp_path / "edited/config.json").read_text())
+    raw["rms_norm_eps"] = 0.5
+    raw["rope_parameters"]["rope_theta"] = 10.0
+    (tmp_path / "edited/config.json").write_text(json.dumps(raw))
+    model, tokenizer = _load(tiny_checkpoint[0])
+    edited = engine.load_model(tmp_path / "edited")
+    a = engine.run_extraction(model, tokenizer, CORPUS[:6], store=tmp_path / "cache")
+    b = engine.run_extraction(edited, tokenizer, CORPUS[:6], store=tmp_path / "cache")
+    assert a.store_dir != b.store_dir and b.stats.computed_texts == 6
+
+
+def test_tokenizer_key_ignores_transient_padding_settings(tiny_checkpoint):
+    from engine import fingerprint
+
+    tokenizer = engine.load_tokenizer(tiny_checkpoint[0])
+    before = fingerprint.tokenizer_fingerprint(tokenizer)
+    tokenizer(["a", "longer text"], padding=True, truncation=True, max_length=4)
+    assert fingerprint.tokenizer_fingerprint(tokenizer) == before
+    tokenizer.chat_template = "{{ messages }}"
+    assert fingerprint.tokenizer_fingerprint(tokenizer) != before
+
+
+def test_leftover_temporary_files_are_removed(tiny_checkpoint, tmp_path):
+    model, tokenizer = _load(tiny_checkpoint[0])
+    first = engine.run_extraction(model, tokenizer, CORPUS[:4], store=tmp_path)
+    (first.store_dir / "complete.json").unlink()  # as if killed during the merge
+    (first.store_dir / ".activations.npy.dead.tmp").write_bytes(b"x" * 100)
+    (first.store_dir / "chunks" / ".p0-dead.npy.tmp").write_bytes(b"x")
+    again = engine.run_extraction(model, tokenizer, CORPUS[:4], store=tmp_path)
+    assert again.stats.computed_texts == 4
+    assert not list(first.store_dir.rglob("*.tmp"))
+
+
 def test_weights_differing_only_in_values_get_different_keys(tmp_path):
     tokenizer = save_tiny_tokenizer(tmp_path / "base")
     save_tiny_tokenizer(tmp_path / "aligned")
@@ -60,7 +98,7 @@ def test_weights_differing_only_in_values_get_different_keys(tmp_path):
     save_tiny_model(tiny_llama_config(len(tokenizer)), tmp_path / "aligned", seed=1)
     base, aligned = engine.load_model(tmp_path / "base"), engine.load_model(tmp_path / "aligned")
     assert (tmp_path / "base/model.safetensors").stat().st_size == (tmp_path / "aligned/model.safetensors").stat().st_size
-    assert base.weights_fingerprint != aligned.weights_fingerprint
+    assert base.weights_fingerprint() != aligned.weights_fingerprint()
     tokenizer = engine.load_tokenizer(tmp_path / "base")
     a = engine.run_extraction(base, tokenizer, CORPUS[:6], store=tmp_path / "cache")
     b = engine.run_extraction(aligned, tokenizer, CORPUS[:6], store=tmp_path / "cache")

@@ -122,3 +122,45 @@ def test_tokenizer_round_trip(tmp_path):
     assert loaded(text)["input_ids"] == saved(text)["input_ids"]
     assert loaded(text)["input_ids"][0] == loaded.bos_token_id
     assert loaded.chat_template
+
+
+def test_defaults_follow_transformers_when_keys_are_absent():
+    mistral = parse_config({**LLAMA, "architectures": ["MistralForCausalLM"]})
+    assert mistral.sliding_window == 4096 and set(mistral.layer_types) == {"sliding_attention"}
+    assert parse_config({**LLAMA, "architectures": ["MistralForCausalLM"], "sliding_window": None}).sliding_window is None
+    qwen = parse_config({**LLAMA, "architectures": ["Qwen2ForCausalLM"], "num_hidden_layers": 30,
+                         "use_sliding_window": True})
+    assert qwen.layer_types.count("sliding_attention") == 2 and qwen.sliding_window == 4096  # layers 28, 29
+
+
+def test_heads_not_divisible_by_kv_heads():
+    with pytest.raises(AlignscopeError, match="num_attention_heads=6 is not a multiple of num_key_value_heads=4"):
+        parse_config({**LLAMA, "num_attention_heads": 6, "hidden_size": 12, "num_key_value_heads": 4})
+
+
+def test_llama3_rope_without_its_keys():
+    with pytest.raises(AlignscopeError, match="rope_type 'llama3' needs 'low_freq_factor'"):
+        parse_config({**LLAMA, "rope_parameters": {"rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0}})
+
+
+def test_config_head_layout_that_disagrees_with_the_weights(tmp_path):
+    """2 kv heads x head_dim 4 saved; a config claiming 1 x 8 implies other projection shapes."""
+    save_tiny_model(transformers.LlamaConfig(**{k: v for k, v in LLAMA.items() if k != "architectures"},
+                                             num_key_value_heads=2), tmp_path)
+    raw = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**raw, "num_key_value_heads": 1, "head_dim": 8}))
+    with pytest.raises(AlignscopeError, match="has shape"):
+        engine.load_model(tmp_path)
+
+
+def test_missing_shard_file(tmp_path):
+    save_tiny_model(transformers.LlamaConfig(**{k: v for k, v in LLAMA.items() if k != "architectures"}),
+                    tmp_path, max_shard_size="1KB")
+    sorted(tmp_path.glob("model-*.safetensors"))[0].unlink()
+    with pytest.raises(AlignscopeError, match="lacks 1 weight shard"):
+        engine.load_model(tmp_path)
+
+
+def test_zero_sized_mesh_axis():
+    with pytest.raises(AlignscopeError, match="mesh axis size data:0 is invalid"):
+        engine.make_mesh("data:0")
