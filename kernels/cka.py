@@ -19,17 +19,20 @@ import jax.numpy as jnp
 from alignscope.errors import AlignscopeError
 from kernels import checks
 from kernels.leading_axes import over_leading
+from kernels.precision import full_precision
 
 # Elements of the Gram row blocks (all layers of both models) held at once by cka_matrix.
 GRAM_BLOCK_ELEMENTS = 2**25
 
 
+@full_precision
 def linear_cka(X: jax.Array, Y: jax.Array, debiased: bool = False) -> jax.Array:
     """`[...]` linear CKA of `X: [..., n, dx]` and `Y: [..., n, dy]`, leading axes broadcast."""
     X, Y = _checked(X, Y, debiased)
     return _linear_cka(X, Y, debiased=debiased, block_elements=GRAM_BLOCK_ELEMENTS)
 
 
+@full_precision
 def rbf_cka(
     X: jax.Array, Y: jax.Array, threshold: float = 1.0, debiased: bool = False
 ) -> jax.Array:
@@ -43,6 +46,7 @@ def rbf_cka(
     return _rbf_cka(X, Y, jnp.asarray(threshold, X.dtype), debiased=debiased)
 
 
+@full_precision
 def cka_matrix(A: jax.Array, B: jax.Array, debiased: bool = False) -> jax.Array:
     """`[..., La, Lb]` linear CKA of each layer pair of `A: [..., La, n, da]`, `B: [..., Lb, n, db]`.
 
@@ -56,6 +60,7 @@ def cka_matrix(A: jax.Array, B: jax.Array, debiased: bool = False) -> jax.Array:
     return _cka_matrix(A, B, debiased=debiased, block_elements=GRAM_BLOCK_ELEMENTS)
 
 
+@full_precision
 def minibatch_cka(xs: Iterable[jax.Array], ys: Iterable[jax.Array]) -> jax.Array:
     """`[...]` linear CKA accumulated over minibatches (Nguyen, Raghu & Kornblith 2021).
 
@@ -78,6 +83,7 @@ def minibatch_cka(xs: Iterable[jax.Array], ys: Iterable[jax.Array]) -> jax.Array
     return xy / jnp.sqrt(xx * yy)
 
 
+@full_precision
 def center_gram(K: jax.Array, unbiased: bool = False) -> jax.Array:
     """Centred copy of a symmetric Gram matrix `K: [n, n]` (HKH, or U-centred when `unbiased`)."""
     n = K.shape[0]
@@ -92,6 +98,7 @@ def center_gram(K: jax.Array, unbiased: bool = False) -> jax.Array:
     return K - means[:, None] - means[None, :]
 
 
+@full_precision
 def gram_rbf(X: jax.Array, threshold: jax.Array) -> jax.Array:
     """`[n, n]` RBF Gram matrix of `X: [n, d]` with bandwidth from the median squared distance."""
     X = X - X.mean(axis=0)

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from alignscope.errors import AlignscopeError
 from kernels import checks
 from kernels.leading_axes import over_leading
+from kernels.precision import full_precision
 
 METHODS = ("auto", "exact", "randomized")
 OVERSAMPLE = 10
@@ -37,6 +38,7 @@ class PCAFit(NamedTuple):
     mean: jax.Array
 
 
+@full_precision
 def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     """Top-`k` principal components of `X: [..., n, d]` (scikit-learn `PCA(n_components=k)`).
 
@@ -46,12 +48,14 @@ def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     return _fit(X, k=k, method=method, with_components=True)
 
 
+@full_precision
 def explained_variance_ratio(X: jax.Array, k: int, method: str = "auto") -> jax.Array:
     """`[..., k]` fractions of total variance on the top-`k` components of `X: [..., n, d]`."""
     X, k = _checked(X, k, method)
     return _fit(X, k=k, method=method, with_components=False).explained_variance_ratio
 
 
+@full_precision
 def project(X: jax.Array, pca: PCAFit) -> jax.Array:
     """`[..., n, k]` coordinates of `X: [..., n, d]` on the fitted components (for 2-D plots)."""
     X = checks.features(X)

@@ -19,6 +19,7 @@ import optax
 from alignscope.errors import AlignscopeError
 from kernels import checks
 from kernels.leading_axes import over_leading
+from kernels.precision import full_precision
 
 
 class Probe(NamedTuple):
@@ -33,6 +34,7 @@ class Probe(NamedTuple):
     bias: jax.Array
 
 
+@full_precision
 def fit(X: jax.Array, y: jax.Array, l2: float = 1e-3, steps: int = 100) -> Probe:
     """Probe trained on all rows of `X: [..., n, d]` with labels `y: [..., n]`."""
     X = checks.features(X)
@@ -42,6 +44,7 @@ def fit(X: jax.Array, y: jax.Array, l2: float = 1e-3, steps: int = 100) -> Probe
     return _fit(X, y, train, jnp.asarray(l2, X.dtype), steps=steps)
 
 
+@full_precision
 def accuracy(probe: Probe, X: jax.Array, y: jax.Array) -> jax.Array:
     """`[...]` fraction of rows of `X: [..., n, d]` the probe labels correctly, in [0, 1]."""
     X = checks.features(X)
@@ -77,6 +80,7 @@ def group_folds(n: int, num_folds: int = 5, groups: Any = None, seed: int = 0) -
     return fold_of_group[inverse.reshape(-1)]
 
 
+@full_precision
 def cross_validated_accuracy(
     X: jax.Array,
     y: jax.Array,

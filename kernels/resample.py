@@ -15,6 +15,7 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from kernels import checks
+from kernels.precision import full_precision
 
 # Elements of resampled features held at once when batch_size is not given.
 REPLICA_BLOCK_ELEMENTS = 2**26
@@ -74,6 +75,7 @@ def permutation_indices(n: int, num_replicas: int, seed: int = 0) -> jax.Array:
     return jax.vmap(lambda k: jax.random.permutation(k, n))(keys)
 
 
+@full_precision
 def bootstrap(
     metric: Callable[..., jax.Array],
     *features: jax.Array,
@@ -115,6 +117,7 @@ def bootstrap(
     return BootstrapResult(estimate=estimate, low=low, high=high, replicas=replicas)
 
 
+@full_precision
 def permutation_test(
     metric: Callable[..., jax.Array],
     *features: jax.Array,

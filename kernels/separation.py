@@ -15,6 +15,7 @@ import numpy as np
 from alignscope.errors import AlignscopeError
 from kernels import checks, pca
 from kernels.leading_axes import over_leading
+from kernels.precision import full_precision
 
 # Elements of one [rows, n] distance block in silhouette_score (64 MiB in float32).
 SILHOUETTE_BLOCK_ELEMENTS = 2**24
@@ -34,6 +35,7 @@ class LDA(NamedTuple):
     shrinkage: jax.Array
 
 
+@full_precision
 def between_class_variance_ratio(
     X: jax.Array, y: jax.Array, n_components: int | None = None
 ) -> jax.Array:
@@ -47,6 +49,7 @@ def between_class_variance_ratio(
     return _between_class(X, y, k=k)
 
 
+@full_precision
 def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA:
     """Fisher ratio, LDA direction and shrinkage λ of `X: [..., n, d]`.
 
@@ -72,11 +75,13 @@ def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA
     return _lda(X, y, jnp.asarray(shrinkage, X.dtype), auto=False)
 
 
+@full_precision
 def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> jax.Array:
     """`[...]` ΔᵀΣ⁻¹Δ, the Fisher criterion of the optimal LDA direction; see `lda`."""
     return lda(X, y, shrinkage).ratio
 
 
+@full_precision
 def bhattacharyya_distance(X: jax.Array, y: jax.Array, n_components: int | None = 10) -> jax.Array:
     """`[...]` Bhattacharyya distance between Gaussians fitted to each class (ddof 1).
 
@@ -95,6 +100,7 @@ def bhattacharyya_distance(X: jax.Array, y: jax.Array, n_components: int | None 
     return _bhattacharyya(X, y, k=k)
 
 
+@full_precision
 def silhouette_score(X: jax.Array, y: jax.Array) -> jax.Array:
     """`[...]` mean silhouette coefficient (euclidean) of the two classes, in [-1, 1].
 
@@ -107,6 +113,7 @@ def silhouette_score(X: jax.Array, y: jax.Array) -> jax.Array:
     return _silhouette(X, y, block=block)
 
 
+@full_precision
 def mean_difference_direction(X: jax.Array, y: jax.Array) -> jax.Array:
     """`[..., d]` unit Δ / ‖Δ‖, the "refusal direction" of Arditi et al. (2024)."""
     X, y = _checked(X, y)
@@ -116,6 +123,7 @@ def mean_difference_direction(X: jax.Array, y: jax.Array) -> jax.Array:
     return direction
 
 
+@full_precision
 def direction_cosine(u: jax.Array, v: jax.Array) -> jax.Array:
     """`[...]` cosine of directions `u: [..., d]` and `v: [..., d]`; leading axes broadcast."""
     u = checks.features(u, "u", min_ndim=1)
