@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
+import engine
 from engine.data import demo
-from engine.data.demo import build_demo_corpus
+from engine.data.demo import _text_harmful, _text_harmless, build_demo_corpus
 
 FIELDS = ("prompt", "chosen", "rejected")
 SCRIPTS = {"zh": re.compile(r"[\u4e00-\u9fff]"), "hi": re.compile(r"[\u0900-\u097f]")}
@@ -35,7 +36,7 @@ def test_parallel_ids_are_identical_across_languages(table):
     ids = {lang: sorted(group["parallel_id"]) for lang, group in table.groupby("lang")}
     assert all(lang_ids == ids["en"] for lang_ids in ids.values())
     assert not table.duplicated(["parallel_id", "lang"]).any()
-    per_id = table.groupby("parallel_id")[["label", "split", "harm_category", "topic"]].nunique()
+    per_id = table.groupby("parallel_id")[["label", "split", "harm_category", "topic", "template", "slot"]].nunique()
     assert (per_id == 1).all().all()
 
 
@@ -52,6 +53,42 @@ def test_splits_are_disjoint_by_parallel_id(table):
     assert set(table.loc[table["split"] == "test", "label"]) == {0, 1}
 
 
+def test_splits_are_balanced_by_class_and_topic(table):
+    english = table[table["lang"] == "en"]
+    for _, group in english.groupby("topic"):
+        assert 0.2 < (group["split"] == "test").mean() < 0.3
+    per_class = english.groupby(["label", "split"]).size()
+    assert abs(per_class[(0, "test")] - per_class[(1, "test")]) <= 2
+
+
+def test_no_test_prompt_shares_its_slot_with_a_training_prompt(table):
+    slot_splits = table.groupby("slot")["split"].nunique()
+    assert (slot_splits == 1).all(), list(slot_splits[slot_splits > 1].index)
+    topics = table.groupby("slot")["topic"].nunique()
+    assert (topics == 1).all()
+    assert table.groupby(["split", "topic"])["slot"].nunique().min() >= 2
+
+
+def test_no_test_request_or_answer_text_appears_in_train(table, pairs):
+    """Independent of the `slot` column: a slot's filler (or answer) text is found in one split only."""
+    pairs = pairs.merge(table[["lang", "parallel_id", "topic"]], on=["lang", "parallel_id"])
+    topics = [*_text_harmful.CATEGORIES, *_text_harmless.TOPICS]
+    for i, lang in enumerate(demo.DEMO_LANGS):
+        rows = pairs[pairs["lang"] == lang]
+        for topic in topics:
+            in_topic = rows[rows["topic"] == topic.name]
+            for slot in topic.slots:
+                splits = set(in_topic.loc[in_topic["prompt"].str.contains(slot[i], regex=False), "split"])
+                assert len(splits) == 1, (lang, topic.name, slot[i], splits)
+        for topic in _text_harmless.TOPICS:
+            for answer in topic.answers:
+                splits = set(rows.loc[rows["chosen"].str.contains(answer[i], regex=False), "split"])
+                assert len(splits) == 1, (lang, topic.name, answer[i], splits)
+    harmless = pairs[(pairs["label"] == 0) & (pairs["lang"] == "en")]
+    train_chosen = set(harmless.loc[harmless["split"] == "train", "chosen"])
+    assert not train_chosen & set(harmless.loc[harmless["split"] == "test", "chosen"])
+
+
 def test_split_argument_selects_rows(table):
     test = demo.demo_table("test")
     assert set(test["split"]) == {"test"}
@@ -60,9 +97,18 @@ def test_split_argument_selects_rows(table):
 
 
 def test_harm_categories(table):
-    assert set(table.loc[table["label"] == 0, "harm_category"]) == {"none"}
+    assert set(table.loc[table["label"] == 0, "harm_category"]) == {""}
     harmful = set(table.loc[table["label"] == 1, "harm_category"])
-    assert "none" not in harmful and len(harmful) >= 8
+    assert "" not in harmful and "none" not in harmful and len(harmful) >= 8
+
+
+def test_load_corpus_gives_harmless_rows_no_harm_category():
+    corpus = engine.load_corpus("demo", split="test", langs=["de"])
+    by_label = {
+        label: {cats for cats, lab in zip(corpus.harm_categories, corpus.labels) if lab == label} for label in (0, 1)
+    }
+    assert by_label[0] == {()}
+    assert all(len(cats) == 1 for cats in by_label[1])
 
 
 def test_every_pair_is_complete_and_in_its_own_language(pairs):
@@ -120,6 +166,17 @@ def test_bad_split_raises():
 def test_unknown_language_raises():
     with pytest.raises(AlignscopeError, match="languages present: en, zh, hi, de"):
         demo.load_preferences(langs=["en", "fr"])
+    with pytest.raises(AlignscopeError, match="no language requested"):
+        demo.load_preferences(langs=[])
+
+
+@pytest.mark.parametrize("langs", [["hin"], ["HI"], "Hin", ["hi", "hin"]])
+def test_preferences_accept_language_codes_as_load_corpus_does(langs):
+    prefs = demo.load_preferences(split="test", langs=langs)
+    corpus = engine.load_corpus("demo", split="test", langs=[langs] if isinstance(langs, str) else langs)
+    assert set(prefs.lang) == {"hi"}
+    assert list(prefs.prompt) == list(corpus.texts)
+    assert list(prefs.parallel_id) == list(corpus.parallel_ids)
 
 
 def test_unknown_source_raises():

@@ -2,10 +2,11 @@
 
 Fills the hand-translated templates of `_text_harmful` and `_text_harmless` with their slots,
 frames some prompts with a context sentence or a closing request, writes a preference pair (chosen,
-rejected) for every prompt, and assigns each parallel id to `train` or `test`. One seeded random
-generator drives every choice, and every choice is made once per parallel id and applied to all four
-languages, so the four translations of a row stay parallel. Rerunning it rewrites
-`demo_corpus.jsonl` byte for byte.
+rejected) for every prompt, and assigns whole slots (a harmful request, a question, a dish, a kind
+of arithmetic problem) to `train` or `test`, so that no test prompt shares its request or its answer
+with a training prompt. One seeded random generator drives every choice, and every choice is made
+once per parallel id and applied to all four languages, so the four translations of a row stay
+parallel (and share a split). Rerunning it rewrites `demo_corpus.jsonl` byte for byte.
 """
 
 import argparse
@@ -19,8 +20,8 @@ from collections.abc import Sequence
 from engine.data.demo import _text_harmful as harmful
 from engine.data.demo import _text_harmless as harmless
 from engine.data.demo._text_common import GENERIC_CONTEXTS, LANGS, ML, SENTENCE_JOIN, SUFFIXES
+from engine.data.demo.loaders import CORPUS_PATH
 
-CORPUS_PATH = pathlib.Path(__file__).with_name("demo_corpus.jsonl")
 SEED = 6
 TEST_FRACTION = 0.25
 PROMPTS_PER_HARM_CATEGORY = 34
@@ -44,12 +45,18 @@ COMPLY_CLOSER_RATE = 0.5
 
 @dataclasses.dataclass(frozen=True)
 class Item:
-    """One prompt with its preference pair, in the four languages (`ML` tuples)."""
+    """One prompt with its preference pair, in the four languages (`ML` tuples).
+
+    `slot` names what fills the template (`weapons-7`: slot 7 of the category; `math-area`: the
+    arithmetic problem kind); `test` is True when the slot, and so the prompt, is in `test`.
+    """
 
     label: int
     harm_category: str
     topic: str
     template: str
+    slot: str
+    test: bool
     prompt: ML
     chosen: ML
     rejected: ML
@@ -73,13 +80,35 @@ def _uniform(text: str) -> ML:
     return (text,) * len(LANGS)
 
 
-def _pairs(rng: random.Random, n_slots: int, n_templates: int, n: int) -> list[tuple[int, int]]:
-    """`n` distinct (slot, template) index pairs, spreading the prompts evenly over the slots."""
-    if n > n_slots * n_templates:
-        raise ValueError(f"{n} prompts need more than {n_slots} slots x {n_templates} templates")
-    slot_order = rng.sample(range(n_slots), n_slots)
-    template_orders = [rng.sample(range(n_templates), n_templates) for _ in range(n_slots)]
-    return [(slot_order[k % n_slots], template_orders[slot_order[k % n_slots]][k // n_slots]) for k in range(n)]
+def _slot_plan(rng: random.Random, n_slots: int, n: int) -> list[tuple[int, bool]]:
+    """The slot each of `n` prompts fills, and whether the prompt is in `test`.
+
+    Whole slots go to `test`: `TEST_FRACTION` of the slots (rounded up), drawn at random, take
+    `TEST_FRACTION` of the prompts (rounded up); within each split the prompts are spread evenly
+    over its slots.
+    """
+    test_slots = set(rng.sample(range(n_slots), math.ceil(TEST_FRACTION * n_slots)))
+    n_test = math.ceil(TEST_FRACTION * n)
+    plan = []
+    for is_test, count in ((False, n - n_test), (True, n_test)):
+        slots = [s for s in range(n_slots) if (s in test_slots) == is_test]
+        order = rng.sample(slots, len(slots))
+        plan += [(order[k % len(order)], is_test) for k in range(count)]
+    return plan
+
+
+def _with_templates(
+    rng: random.Random, plan: Sequence[tuple[int, bool]], n_templates: int
+) -> list[tuple[int, int, bool]]:
+    """`plan` with a template for each prompt, never the same one twice for a slot."""
+    orders: dict[int, list[int]] = {}
+    out = []
+    for s, is_test in plan:
+        order = orders.setdefault(s, rng.sample(range(n_templates), n_templates))
+        if not order:
+            raise ValueError(f"slot {s} is used more often than its {n_templates} templates allow")
+        out.append((s, order.pop(), is_test))
+    return out
 
 
 def _frame(rng: random.Random, body: ML, contexts: Sequence[ML]) -> ML:
@@ -138,7 +167,8 @@ def harmful_items(rng: random.Random) -> list[Item]:
     for category in harmful.CATEGORIES:
         templates = harmful.TEMPLATES_BY_KIND[category.kind]
         contexts = category.contexts + GENERIC_CONTEXTS
-        for s, t in _pairs(rng, len(category.slots), len(templates), PROMPTS_PER_HARM_CATEGORY):
+        plan = _slot_plan(rng, len(category.slots), PROMPTS_PER_HARM_CATEGORY)
+        for s, t, is_test in _with_templates(rng, plan, len(templates)):
             prompt = _frame(rng, _fill(templates[t], category.slots[s]), contexts)
             items.append(
                 Item(
@@ -146,6 +176,8 @@ def harmful_items(rng: random.Random) -> list[Item]:
                     harm_category=category.name,
                     topic=category.name,
                     template=f"{category.kind}-{t}",
+                    slot=f"{category.name}-{s}",
+                    test=is_test,
                     prompt=prompt,
                     chosen=_refusal(rng, category),
                     rejected=_compliance(rng, category),
@@ -160,21 +192,24 @@ def harmless_items(rng: random.Random) -> list[Item]:
     for topic in harmless.TOPICS:
         openers = harmless.HELPFUL_OPENERS[:3] if topic.name == "writing" else harmless.HELPFUL_OPENERS
         kind = "qa" if topic.templates is harmless.QA_WRAPPERS else topic.name
-        for s, t in _pairs(rng, len(topic.slots), len(topic.templates), PROMPTS_PER_TOPIC[topic.name]):
+        plan = _slot_plan(rng, len(topic.slots), PROMPTS_PER_TOPIC[topic.name])
+        for s, t, is_test in _with_templates(rng, plan, len(topic.templates)):
             items.append(
                 Item(
                     label=0,
-                    harm_category="none",
+                    harm_category="",
                     topic=topic.name,
                     template=f"{kind}-{t}",
+                    slot=f"{topic.name}-{s}",
+                    test=is_test,
                     prompt=_frame(rng, _fill(topic.templates[t], topic.slots[s]), GENERIC_CONTEXTS),
                     chosen=_helpful(rng, topic.answers[s], openers),
                     rejected=_unhelpful(rng, topic.label),
                 )
             )
     drawn: set[tuple] = set()
-    for k in range(MATH_PROMPTS):
-        problem = harmless.MATH_PROBLEMS[k % len(harmless.MATH_PROBLEMS)]
+    for s, is_test in _slot_plan(rng, len(harmless.MATH_PROBLEMS), MATH_PROMPTS):
+        problem = harmless.MATH_PROBLEMS[s]
         fields = problem.draw(rng)
         while (problem.name, *fields.values()) in drawn:
             fields = problem.draw(rng)
@@ -183,9 +218,11 @@ def harmless_items(rng: random.Random) -> list[Item]:
         items.append(
             Item(
                 label=0,
-                harm_category="none",
+                harm_category="",
                 topic="math",
                 template=problem.name,
+                slot=problem.name,
+                test=is_test,
                 prompt=_frame(rng, _fill(wrapper, _format(problem.question, fields)), GENERIC_CONTEXTS),
                 chosen=_helpful(rng, _format(problem.answer, fields), harmless.HELPFUL_OPENERS),
                 rejected=_unhelpful(rng, harmless.MATH_LABEL),
@@ -194,40 +231,28 @@ def harmless_items(rng: random.Random) -> list[Item]:
     return items
 
 
-def _test_flags(rng: random.Random, items: Sequence[Item]) -> list[bool]:
-    """True for the items in `test`: `TEST_FRACTION` of each topic, rounded up, drawn at random."""
-    flags = [False] * len(items)
-    by_topic: dict[str, list[int]] = {}
-    for i, item in enumerate(items):
-        by_topic.setdefault(item.topic, []).append(i)
-    for members in by_topic.values():
-        for i in rng.sample(members, math.ceil(TEST_FRACTION * len(members))):
-            flags[i] = True
-    return flags
-
-
 def build_rows() -> list[dict]:
     """Every row of the corpus, in file order: one per (parallel id, language)."""
     rng = random.Random(SEED)
     classes = []
     for items in (harmful_items(rng), harmless_items(rng)):
-        flagged = list(zip(items, _test_flags(rng, items)))
-        rng.shuffle(flagged)
-        classes.append(flagged)
+        rng.shuffle(items)
+        classes.append(items)
     # Alternate the classes so that any prefix of the file is balanced and mixes topics.
     order = [pair for both in zip(*classes) for pair in both]
     rows = []
-    for k, (item, is_test) in enumerate(order, start=1):
+    for k, item in enumerate(order, start=1):
         for i, lang in enumerate(LANGS):
             rows.append(
                 {
                     "parallel_id": f"demo-{k:04d}",
                     "lang": lang,
                     "label": item.label,
-                    "split": "test" if is_test else "train",
+                    "split": "test" if item.test else "train",
                     "harm_category": item.harm_category,
                     "topic": item.topic,
                     "template": item.template,
+                    "slot": item.slot,
                     "prompt": item.prompt[i],
                     "chosen": item.chosen[i],
                     "rejected": item.rejected[i],

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from alignscope.errors import AlignscopeError
+from engine.data import languages
+from engine.data.demo._text_common import LANGS as DEMO_LANGS
 
 CORPUS_PATH = pathlib.Path(__file__).with_name("demo_corpus.jsonl")
 DEMO_SPLITS: tuple[str, ...] = ("train", "test")
-DEMO_LANGS: tuple[str, ...] = ("en", "zh", "hi", "de")
-_TABLE_COLUMNS = ("text", "label", "lang", "parallel_id", "harm_category", "split", "topic", "template")
+_TABLE_COLUMNS = ("text", "label", "lang", "parallel_id", "harm_category", "split", "topic", "template", "slot")
+_SOURCE = "the demo corpus"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +72,9 @@ def demo_table(split: str | None = None) -> pd.DataFrame:
 
     Returns:
       columns `text` (the prompt), `label` (1 harmful, 0 harmless), `lang` (ISO 639-1),
-      `parallel_id`, `harm_category` ("none" when harmless), `split`, `topic` and `template`.
+      `parallel_id`, `harm_category` ("" when harmless, so `load_corpus` gives it no category),
+      `split`, `topic`, `template` and `slot` (the request, question or problem kind filled in;
+      a slot lies wholly in one split).
 
     Raises:
       AlignscopeError: an unknown split.
@@ -87,25 +91,21 @@ def load_preferences(
     Args:
       source: "demo" (the only source of preference pairs).
       split: "train", "test", or None for both.
-      langs: ISO 639-1 codes (or one code) to keep, in this order; None keeps all four.
+      langs: language codes (or one code) to keep, in this order: ISO 639-1 or 639-3 in any case
+        ("hi", "hin", "HI"), as `load_corpus` accepts them; None keeps all four.
 
     Returns:
       the pairs, language by language in the order asked for, file order within a language.
 
     Raises:
-      AlignscopeError: another source, an unknown split or a language the corpus lacks.
+      AlignscopeError: another source, an unknown split, a language the corpus lacks, or no
+        language at all (`langs=[]`).
     """
     if source != "demo":
         raise AlignscopeError(f"unknown preference source {source!r}; accepted: 'demo'")
     frame = _rows_in(split)
-    codes = list(DEMO_LANGS) if langs is None else [langs] if isinstance(langs, str) else list(langs)
-    unknown = [code for code in codes if code not in DEMO_LANGS]
-    if unknown:
-        raise AlignscopeError(
-            f"language(s) {', '.join(map(repr, unknown))} not in the demo corpus; "
-            f"languages present: {', '.join(DEMO_LANGS)}"
-        )
-    frame = pd.concat([frame[frame["lang"] == code] for code in dict.fromkeys(codes)])
+    codes = list(DEMO_LANGS) if langs is None else languages.resolve(langs, DEMO_LANGS, _SOURCE)
+    frame = pd.concat([frame[frame["lang"] == code] for code in codes])
     return Preferences(
         prompt=tuple(frame["prompt"]),
         chosen=tuple(frame["chosen"]),
