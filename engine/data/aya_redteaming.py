@@ -1,8 +1,10 @@
 """Aya red-teaming (CohereForAI/aya_redteaming): harmful prompts in 8 languages, label 1 only.
 
 Hub files are `aya_<iso639-3>.jsonl` (`aya_eng`, `aya_hin`, `aya_arb`, ...) with fields `prompt`,
-`language`, `harm_category` (a JSON list written as a string), `global_or_local`, and
-translations/explanations that alignscope does not read. Languages are mapped to ISO 639-1.
+`language` (an English name: "English", "Tagalog", ...), `harm_category` (a JSON list written as
+a string), `global_or_local`, and translations/explanations that alignscope does not read. Each
+row's language comes from its `language` field, else from the file name; both are mapped to
+ISO 639-1.
 """
 
 from __future__ import annotations
@@ -10,35 +12,26 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.data import languages, schema
-from engine.data.tables import parse_categories, require_columns, texts_of
+from engine.data.tables import ColumnChoices
 
 REPOS = ("CohereForAI/aya_redteaming", "CohereLabs/aya_redteaming")
 COLUMNS = ("prompt", "harm_category")
+CHOICES = ColumnChoices(text_column="prompt", harm_column="harm_category")
 
 
-def split_language(split: str) -> str:
-    """The ISO 639-1 language of a file's split name: `aya_arb` -> `ar`, `english` -> `en`."""
-    return languages.to_iso1(split.removeprefix("aya_"))
+def split_language(split: str) -> str | None:
+    """The language a file's split name gives (`aya_arb` -> `arb`, `english`), None if none (`aya_all`)."""
+    code = split.removeprefix("aya_")
+    return code if languages.is_language(code) else None
 
 
-def frame(table: pd.DataFrame, lang: str, where: str) -> pd.DataFrame:
-    """Canonical rows of one Aya split: `text` (= `prompt`), `label` 1, `lang`,
-    `harm_categories` (tuple of str) and `global_or_local` (`"global"`/`"local"`, None if absent).
+def harmful_rows(table: pd.DataFrame, split: str, where: str) -> pd.DataFrame:
+    """An Aya split with label 1 on every row (unless the table has its own `label` column).
 
     Args:
       table: the split's rows.
-      lang: the split's language.
-      where: the split's file(s), for messages.
+      split: the split's name (unused: Aya rows need nothing from it).
+      where: the split's file(s) (unused).
     """
-    require_columns(table, COLUMNS, where)
-    n = len(table)
-    glocal = table["global_or_local"].tolist() if "global_or_local" in table.columns else [None] * n
-    return pd.DataFrame(
-        {
-            schema.TEXT: texts_of(table["prompt"]),
-            schema.LABEL: [1] * n,
-            schema.LANG: lang,
-            schema.HARM_CATEGORIES: [parse_categories(v) for v in table["harm_category"].tolist()],
-            schema.GLOBAL_OR_LOCAL: [v if isinstance(v, str) and v else None for v in glocal],
-        }
-    )
+    del split, where
+    return table if schema.LABEL in table.columns else table.assign(**{schema.LABEL: 1})

@@ -42,8 +42,10 @@ class Corpus:
       parallel_ids: n ids, a sentence and its translations share one; None if the source has none.
       harm_categories: n tuples of category names (possibly empty); None if the source has none.
       global_or_local: n of "global", "local" or None; None if the source has none.
-      source: the source's name (a hub id, a path or "the demo corpus").
-      empty_dropped: per language, rows dropped at loading for empty or whitespace-only text.
+      source: the source's name (a hub id pinned to the commit read, `owner/name@<sha>`; a path;
+        or "the demo corpus").
+      empty_dropped: per language, rows dropped at loading for empty text (whitespace or
+        invisible format characters only).
     """
 
     texts: list[str]
@@ -142,8 +144,12 @@ def load_corpus(
     Args:
       source: "demo"; a hub id (textdetox/multilingual_toxicity_dataset,
         textdetox/multilingual_paradetox, CohereForAI/aya_redteaming, or another dataset laid out
-        in per-split files); a local directory laid out like one (`<lang>.parquet`,
-        `data/<lang>-*.parquet`, or CSV/TSV/JSONL); or one CSV/TSV/JSONL/JSON/parquet file.
+        in per-split files), optionally pinned as `owner/name@revision`; a local directory laid
+        out like one (`<lang>.parquet`, `data/<lang>-*.parquet`, or CSV/TSV/JSONL); or one
+        CSV/TSV/JSONL/JSON/parquet file. A row's language is its table's language column
+        (`lang`/`language`) where there is one, else its file's name where that is a language
+        code, else the `language` choice; codes are mapped to ISO 639-1 unless the source also
+        has that ISO 639-1 code itself (`hin` next to `hi` stays `hin`).
       langs: languages to keep (ISO 639-1 or 639-3; a source's own split names as they are);
         None: all.
       per_class: rows of each class per language, drawn with `seed` (whole pairs for ParaDetox,
@@ -151,22 +157,25 @@ def load_corpus(
       seed: a non-negative int.
       split: a split where the source has several (demo: "train"/"test"; a table's `split`
         column); for sources whose splits are languages (TextDetox, Aya) a language.
-      **column_choices: for local tables: text_column, label_column, lang_column, language,
-        pair_column, parallel_column, harm_column, global_or_local_column, split_column
-        (see `engine.data.tables.ColumnChoices`).
+      **column_choices: text_column, label_column, lang_column, language, pair_column,
+        parallel_column, harm_column, global_or_local_column, split_column (see
+        `engine.data.tables.ColumnChoices`); they override a recognised family's defaults, and
+        None keeps the default.
 
     Returns:
       a Corpus, language by language (requested order) and in source order within a language.
-      Empty or whitespace-only texts are dropped (counted in `empty_dropped`); duplicate texts
-      are kept and logged (`Corpus.duplicate_counts()`).
+      Empty texts (whitespace or invisible format characters only) are dropped (counted in
+      `empty_dropped`); duplicate texts are kept and logged (`Corpus.duplicate_counts()`). A row
+      with an empty language cell is an error, as is one without a label.
 
     Raises:
       AlignscopeError: bad path, unknown language, split or option, missing column, bad labels,
-        or `per_class` larger than what there is.
+        a row without a language, two language codes that would become one, or `per_class`
+        larger than what there is.
     """
-    if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1):
+    if per_class is not None and (not _is_int(per_class) or per_class < 1):
         raise AlignscopeError(f"per_class must be a positive int or None, not {per_class!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _is_int(seed) or seed < 0:
         raise AlignscopeError(f"seed must be a non-negative int, not {seed!r}")
     if isinstance(langs, str):
         langs = [langs]
@@ -176,12 +185,17 @@ def load_corpus(
     if dropped:
         logger.warning("%s: dropped %d rows with empty text (%s)", name, sum(dropped.values()), _per_lang(dropped))
     if per_class is not None:
-        frame = frame.iloc[sampling.per_class_rows(frame, per_class, int(seed), name)]
+        frame = frame.iloc[sampling.per_class_rows(frame, int(per_class), int(seed), name)]
     corpus = Corpus.from_frame(frame, source=name, empty_dropped=dropped)
     duplicates = corpus.duplicate_counts()
     if duplicates:
         logger.warning("%s: %d duplicate texts kept (%s)", name, sum(duplicates.values()), _per_lang(duplicates))
     return corpus
+
+
+def _is_int(value: Any) -> bool:
+    """Whether `value` is a Python or numpy integer (bools are not)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _cells(frame: pd.DataFrame, column: str) -> list | None:

@@ -15,6 +15,3 @@ PARALLEL_ID = "parallel_id"
 HARM_CATEGORIES = "harm_categories"
 GLOBAL_OR_LOCAL = "global_or_local"
 SPLIT = "split"
-
-REQUIRED = (TEXT, LABEL, LANG)
-OPTIONAL = (PAIR_ID, PARALLEL_ID, HARM_CATEGORIES, GLOBAL_OR_LOCAL)

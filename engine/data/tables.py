@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from alignscope.errors import AlignscopeError
-from engine.data import languages, schema
+from engine.data import schema
 
 TABLE_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".json")
 # `.json` is left out of directory scans: hub repositories keep metadata in JSON files.
@@ -38,7 +38,8 @@ def is_table(path: pathlib.Path) -> bool:
 def read_table(path: pathlib.Path) -> pd.DataFrame:
     """All rows of one CSV, TSV, JSONL, JSON (a list of records) or parquet file.
 
-    CSV/TSV cells are kept as written: only an empty cell is missing (a text "NA" stays "NA").
+    CSV/TSV cells are strings kept as written (`007` stays `007`, a text "NA" stays "NA"); only an
+    empty cell is missing. JSON files may start with a UTF-8 byte order mark.
     """
     suffix = path.suffix.lower()
     try:
@@ -46,12 +47,12 @@ def read_table(path: pathlib.Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         if suffix in (".csv", ".tsv"):
             sep = "\t" if suffix == ".tsv" else ","
-            return pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
         if suffix == ".jsonl":
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 return pd.DataFrame([json.loads(line) for line in f if line.strip()])
         if suffix == ".json":
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 return pd.DataFrame(json.load(f))
     except (OSError, ValueError) as e:
         raise _unreadable(path, e) from e
@@ -67,7 +68,7 @@ def read_columns(path: pathlib.Path) -> list[str]:
         if suffix in (".csv", ".tsv"):
             return list(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", nrows=0).columns)
         if suffix == ".jsonl":
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:
                 return next((list(json.loads(line)) for line in f if line.strip()), [])
     except (OSError, ValueError) as e:
         raise _unreadable(path, e) from e
@@ -114,11 +115,17 @@ def read_split(paths: list[pathlib.Path]) -> pd.DataFrame:
     return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
 
 
-def require_columns(table: pd.DataFrame, columns: tuple[str, ...], where: str) -> None:
-    """Raises AlignscopeError naming the first of `columns` that `table` lacks, and its columns."""
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise AlignscopeError(f"no column {missing[0]!r} in {where}; columns: {', '.join(map(str, table.columns))}")
+def require_column(table: pd.DataFrame, name: str, where: str, option: str | None = None) -> str:
+    """`name` if `table` has that column.
+
+    Raises:
+      AlignscopeError: no such column; the message lists the table's columns and, where given,
+        the `load_corpus` option that chooses another.
+    """
+    if name not in table.columns:
+        choose = f" (choose one with {option}=)" if option else ""
+        raise AlignscopeError(f"no column {name!r} in {where}{choose}; columns: {', '.join(map(str, table.columns))}")
+    return name
 
 
 def texts_of(values: pd.Series) -> list[str]:
@@ -170,7 +177,8 @@ def parse_categories(value: Any) -> tuple[str, ...]:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ColumnChoices:
-    """Which columns of a local table hold what; `load_corpus(**column_choices)` fills it.
+    """Which columns of a table hold what; `load_corpus(**column_choices)` fills it over the
+    defaults of the source's family (TextDetox's label column is `toxic`, Aya's text `prompt`).
 
     Attributes:
       text_column: the texts.
@@ -194,14 +202,25 @@ class ColumnChoices:
     global_or_local_column: str | None = None
     split_column: str | None = None
 
-    @classmethod
-    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> ColumnChoices:
-        """Choices from `load_corpus` keyword arguments; unknown names are an error."""
-        accepted = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(kwargs) - set(accepted))
-        if unknown:
-            raise AlignscopeError(f"unknown option(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
-        return cls(**kwargs)
+    def override(self, kwargs: Mapping[str, Any]) -> ColumnChoices:
+        """These choices with `load_corpus` keyword arguments put over them; a None argument keeps the default.
+
+        Raises:
+          AlignscopeError: an unknown option, or a value that is not a str.
+        """
+        check_choices(kwargs)
+        return dataclasses.replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+
+def check_choices(kwargs: Mapping[str, Any]) -> None:
+    """Raises AlignscopeError for an unknown column-choice option or a value that is not a str (or None)."""
+    accepted = [f.name for f in dataclasses.fields(ColumnChoices)]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise AlignscopeError(f"unknown option(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
+    for option, value in kwargs.items():
+        if value is not None and not isinstance(value, str):
+            raise AlignscopeError(f"{option} must be a str (a column name or, for language, a code), not {value!r}")
 
 
 def canonical_frame(
@@ -209,37 +228,37 @@ def canonical_frame(
     where: str,
     choices: ColumnChoices,
     file_split: str | None = None,
-    default_lang: str | None = None,
+    file_lang: str | None = None,
 ) -> pd.DataFrame:
     """A canonical corpus frame from any table.
+
+    A row's language is, in this order: the `language` choice, the language column, `file_lang`.
+    Codes are kept as the table writes them (stripped); `languages.source_codes` maps them once
+    the whole source is read.
 
     Args:
       table: the rows, any columns.
       where: how to name the table in messages (a path).
       choices: which columns hold what.
       file_split: the split of the file the rows come from, for tables without a split column.
-      default_lang: the language when the table has no language column and no `language` choice.
+      file_lang: the language the file's name gives, None if the name is no language.
 
     Returns:
-      one row per table row, columns `text`, `label`, `lang` (ISO 639-1 where the code is known),
-      the optional ones the table has, and `split` (`schema.SPLIT`, for selection while loading)
-      where known.
+      one row per table row, columns `text`, `label`, `lang`, the optional ones the table has,
+      and `split` (`schema.SPLIT`, for selection while loading) where known.
 
     Raises:
       AlignscopeError: a chosen or required column is missing (the message lists the columns),
-        or bad labels.
+        bad labels, no language for the rows, or a row whose language cell is empty.
     """
-    columns = list(table.columns)
 
     def pick(chosen: str | None, defaults: tuple[str, ...], option: str) -> str | None:
         if chosen is not None:
-            if chosen not in columns:
-                raise _missing_column(chosen, option, where, columns)
-            return chosen
-        return next((c for c in defaults if c in columns), None)
+            return require_column(table, chosen, where, option)
+        return next((c for c in defaults if c in table.columns), None)
 
-    text_column = pick(choices.text_column, (), "text_column")
-    label_column = pick(choices.label_column, (), "label_column")
+    text_column = require_column(table, choices.text_column, where, "text_column")
+    label_column = require_column(table, choices.label_column, where, "label_column")
     frame = pd.DataFrame(
         {schema.TEXT: texts_of(table[text_column]), schema.LABEL: parse_labels(table[label_column], where)}
     )
@@ -249,15 +268,13 @@ def canonical_frame(
     if choices.language is None:
         lang_column = pick(choices.lang_column, ("lang", "language"), "lang_column")
     if lang_column is not None:
-        raw = texts_of(table[lang_column])
-        mapping = {code: languages.to_iso1(code) for code in set(raw)}
-        frame[schema.LANG] = [mapping[code] for code in raw]
-    elif choices.language is not None or default_lang is not None:
-        frame[schema.LANG] = languages.to_iso1(choices.language if choices.language is not None else default_lang)
+        frame[schema.LANG] = _row_languages(table[lang_column], f"{where} (column {lang_column!r})")
+    elif choices.language is not None or file_lang is not None:
+        frame[schema.LANG] = (choices.language if choices.language is not None else file_lang).strip()
     else:
         raise AlignscopeError(
-            f"no language column ('lang' or 'language') in {where}; columns: {', '.join(map(str, columns))}; "
-            f"pass lang_column=NAME or language=CODE"
+            f"no language for {where}: no language column ('lang' or 'language') and its name is no language code; "
+            f"columns: {', '.join(map(str, table.columns))}; pass lang_column=NAME or language=CODE"
         )
 
     for column, chosen, defaults, option in (
@@ -282,6 +299,19 @@ def canonical_frame(
     return frame
 
 
+def _row_languages(values: pd.Series, where: str) -> list[str]:
+    """The language codes of a language column, stripped.
+
+    Raises:
+      AlignscopeError: a cell is empty (a row without a language cannot be placed).
+    """
+    codes = [v.strip() for v in texts_of(values)]
+    empty = codes.count("")
+    if empty:
+        raise AlignscopeError(f"{empty} rows of {where} have no language; fill them in or drop those rows")
+    return codes
+
+
 def _unreadable(path: pathlib.Path, error: Exception) -> AlignscopeError:
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return AlignscopeError(f"cannot read {path}: {reason}")
@@ -289,9 +319,3 @@ def _unreadable(path: pathlib.Path, error: Exception) -> AlignscopeError:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT
-
-
-def _missing_column(name: str, option: str, where: str, columns: list) -> AlignscopeError:
-    return AlignscopeError(
-        f"no column {name!r} in {where} (choose one with {option}=); columns: {', '.join(map(str, columns))}"
-    )

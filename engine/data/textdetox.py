@@ -2,65 +2,50 @@
 
 Both hub repositories have one split per language (`data/<lang>-*.parquet`). Split names are
 kept as they are: `hin` is Hinglish (Hindi in Latin script), a different set from `hi`.
+Toxicity tables (`text`, `toxic`) are read by column choices with `toxic` as the label column;
+ParaDetox tables (`toxic_sentence`, `neutral_sentence`) are first turned into one row per text.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from engine.data import schema
-from engine.data.tables import parse_labels, require_columns, texts_of
+from engine.data import languages, schema
+from engine.data.tables import ColumnChoices, require_column, texts_of
 
 TOXICITY_REPO = "textdetox/multilingual_toxicity_dataset"
 PARADETOX_REPO = "textdetox/multilingual_paradetox"
 TOXICITY_COLUMNS = ("text", "toxic")
 PARADETOX_COLUMNS = ("toxic_sentence", "neutral_sentence")
+TOXICITY_CHOICES = ColumnChoices(label_column="toxic")
+# Split names that are no language codes, with what they hold; matched only exactly, never mapped.
+RESERVED = {"hin": "TextDetox Hinglish; Hindi is 'hi'"}
 
 
-def split_language(split: str) -> str:
-    """The language of a TextDetox split: its name, as it is."""
-    return split
+def split_language(split: str) -> str | None:
+    """The language of a TextDetox split: its name as it is (`hin` stays Hinglish); None if the
+    name is no language (a file `mydata.csv`)."""
+    return split if split in RESERVED or languages.is_language(split) else None
 
 
-def toxicity_frame(table: pd.DataFrame, lang: str, where: str) -> pd.DataFrame:
-    """Canonical rows of one toxicity split: `text`, `label` (= `toxic`), `lang`.
-
-    Args:
-      table: the split's rows with columns `text` and `toxic` (1/0).
-      lang: the split's language.
-      where: the split's file(s), for messages.
-    """
-    require_columns(table, TOXICITY_COLUMNS, where)
-    return pd.DataFrame(
-        {
-            schema.TEXT: texts_of(table["text"]),
-            schema.LABEL: parse_labels(table["toxic"], where),
-            schema.LANG: lang,
-        }
-    )
-
-
-def paradetox_frame(table: pd.DataFrame, lang: str, where: str) -> pd.DataFrame:
-    """Canonical rows of one ParaDetox split: each pair gives two rows sharing a pair id.
+def paradetox_rows(table: pd.DataFrame, split: str, where: str) -> pd.DataFrame:
+    """One ParaDetox split with each pair turned into two rows sharing a pair id.
 
     Args:
-      table: n pairs with columns `toxic_sentence` and `neutral_sentence`.
-      lang: the split's language.
+      table: n pairs with columns `toxic_sentence` and `neutral_sentence` (others are repeated).
+      split: the split's name, the prefix of its pair ids.
       where: the split's file(s), for messages.
 
     Returns:
-      2n rows: pair i's toxic sentence (label 1) then its neutral paraphrase (label 0), both with
-      pair id `f"{lang}-{i}"`.
+      2n rows: pair i's toxic sentence (`text`, `label` 1) then its neutral paraphrase (label 0),
+      both with `pair_id` `f"{split}-{i}"`.
     """
-    require_columns(table, PARADETOX_COLUMNS, where)
-    toxic, neutral = texts_of(table["toxic_sentence"]), texts_of(table["neutral_sentence"])
+    toxic = texts_of(table[require_column(table, "toxic_sentence", where)])
+    neutral = texts_of(table[require_column(table, "neutral_sentence", where)])
     n = len(toxic)
-    return pd.DataFrame(
-        {
-            schema.TEXT: [text for pair in zip(toxic, neutral) for text in pair],
-            schema.LABEL: [1, 0] * n,
-            schema.LANG: lang,
-            schema.PAIR_ID: [f"{lang}-{i}" for i in range(n) for _ in (1, 0)],
-        }
-    )
-
+    rows = table.iloc[np.repeat(np.arange(n), 2)].reset_index(drop=True)
+    rows[schema.TEXT] = [text for pair in zip(toxic, neutral) for text in pair]
+    rows[schema.LABEL] = [1, 0] * n
+    rows[schema.PAIR_ID] = [f"{split}-{i}" for i in range(n) for _ in (1, 0)]
+    return rows

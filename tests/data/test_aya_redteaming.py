@@ -40,3 +40,13 @@ def test_aya_per_class_samples_the_one_class(aya_dir):
 def test_aya_single_file(aya_dir):
     corpus = load_corpus(aya_dir(codes=("tgl",)) / "aya_tgl.jsonl")
     assert corpus.languages == ["tl"]
+
+
+def test_aya_rows_take_their_language_field(aya_dir, tmp_path):
+    root = aya_dir(codes=("eng", "hin"), n=3)
+    merged = tmp_path / "aya_all.jsonl"  # a file name that is no language
+    merged.write_text((root / "aya_eng.jsonl").read_text() + (root / "aya_hin.jsonl").read_text())
+    corpus = load_corpus(merged)
+    assert corpus.languages == ["en", "hi"]  # from the rows' "English" / "Hindi"
+    assert corpus.class_counts() == {"en": {1: 3}, "hi": {1: 3}}
+    assert corpus.select("hi").texts == ["hin harmful prompt 0", "hin harmful prompt 1", "hin harmful prompt 2"]

@@ -97,10 +97,52 @@ def test_demo_dispatch(fake_demo):
 
 def test_real_demo_corpus_loads():
     pytest.importorskip("engine.data.demo", reason="the demo corpus (issue 6) is not in yet")
-    corpus = load_corpus("demo", split="test", langs=["en", "zh", "hi", "de"])
-    assert corpus.languages == ["en", "zh", "hi", "de"]
+    langs = ["en", "zh", "hi", "de"]
+    corpus = load_corpus("demo", split="test", langs=langs)
+    assert corpus.languages == langs
     assert all(set(counts) == {0, 1} for counts in corpus.class_counts().values())
-    assert corpus.parallel_ids is not None
+    train = load_corpus("demo", split="train", langs=langs, per_class=40, seed=3)
+    assert train.class_counts() == {lang: {0: 40, 1: 40} for lang in langs}
+    per_lang = [(part.parallel_ids, part.labels.tolist()) for part in train.by_language().values()]
+    assert all(ids == per_lang[0] for ids in per_lang)  # the same translation sets in every language
+    assert not set(train.parallel_ids) & set(corpus.parallel_ids)  # train and test share no sentence
+
+
+@pytest.fixture
+def fake_hub(monkeypatch, tmp_path):
+    """Stands in for huggingface_hub.snapshot_download: a cache snapshot directory named by its commit."""
+    calls = []
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    root = tmp_path / "cache" / "datasets--textdetox--multilingual_toxicity_dataset" / "snapshots" / commit
+
+    def snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs["revision"], kwargs["repo_type"]))
+        return str(root)
+
+    monkeypatch.setattr("huggingface_hub.snapshot_download", snapshot_download)
+    monkeypatch.chdir(tmp_path)
+    return root, commit, calls
+
+
+def test_hub_id_pinned_and_recorded(fake_hub, write):
+    root, commit, calls = fake_hub
+    for lang in ("en", "hin"):
+        table = pd.DataFrame({"text": [f"{lang} x", f"{lang} y"], "toxic": [1, 0]})
+        write(table, root / "data" / f"{lang}-00000-of-00001.parquet")
+    corpus = load_corpus("TextDetox/Multilingual_Toxicity_Dataset@v1.0")
+    assert calls == [("TextDetox/Multilingual_Toxicity_Dataset", "v1.0", "dataset")]
+    assert corpus.source == f"TextDetox/Multilingual_Toxicity_Dataset@{commit}"
+    assert corpus.languages == ["en", "hin"]  # the TextDetox family: `hin` stays Hinglish
+    load_corpus("textdetox/multilingual_toxicity_dataset")
+    assert calls[-1][1] is None  # unpinned: the default branch
+
+
+def test_known_hub_id_is_recognised_by_name(fake_hub, write):
+    root, _, _ = fake_hub
+    write(pd.DataFrame({"text": ["x"], "is_toxic": [1]}), root / "en.parquet")  # columns that identify no family
+    with pytest.raises(AlignscopeError, match=r"no column 'toxic' .*\(choose one with label_column=\)"):
+        load_corpus("TEXTDETOX/multilingual_toxicity_dataset")
+    assert load_corpus("textdetox/multilingual_toxicity_dataset", label_column="is_toxic").texts == ["x"]
 
 
 def test_hub_id_offline_not_cached_is_one_clear_line(monkeypatch, tmp_path):

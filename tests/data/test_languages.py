@@ -17,12 +17,10 @@ def test_to_iso1(code, iso1):
     assert languages.to_iso1(code) == iso1
 
 
-def test_to_iso3_round_trips():
+def test_every_iso3_code_maps_back():
     for iso1, iso3 in languages.ISO1_TO_ISO3.items():
-        assert languages.to_iso3(iso1) == iso3
-        assert languages.to_iso1(iso3) == iso1
-    assert languages.to_iso3("ar") == "arb"
-    assert languages.to_iso3("unknown") == "unknown"
+        assert languages.to_iso1(iso3) == iso1 and languages.is_language(iso3) and languages.is_language(iso1)
+    assert not languages.is_language("mydata") and not languages.is_language("train")
 
 
 def test_resolve_accepts_either_form_in_requested_order():
@@ -39,3 +37,22 @@ def test_resolve_keeps_a_sources_own_split_names():
 def test_resolve_unknown_language_lists_present():
     with pytest.raises(AlignscopeError, match=r"unknown language 'fr' for src; languages present: en, zh"):
         languages.resolve(["fr"], ["en", "zh"], "src")
+
+
+def test_source_codes_map_without_merging_codes_the_source_keeps_apart():
+    assert languages.source_codes(["English", "deu"], "src") == {"English": "en", "deu": "de"}
+    # An exact ISO 639-1 code wins: `hin` next to `hi` is a different set (TextDetox's Hinglish).
+    assert languages.source_codes(["hi", "hin", "en"], "src") == {"hi": "hi", "hin": "hin", "en": "en"}
+    assert languages.source_codes(["hin"], "src") == {"hin": "hi"}
+    assert languages.source_codes(["hin"], "src", keep={"hin"}) == {"hin": "hin"}
+    assert languages.source_codes([" EN", "en", "train"], "src") == {" EN": "en", "en": "en", "train": "train"}
+    with pytest.raises(AlignscopeError, match=r"language codes 'eng', 'english' in src would become one language 'en'"):
+        languages.source_codes(["eng", "English"], "src")
+
+
+def test_resolve_never_maps_a_reserved_split_name():
+    reserved = {"hin": "TextDetox Hinglish; Hindi is 'hi'"}
+    expected = r"'hin' \(TextDetox Hinglish; Hindi is 'hi'\) is not in src; languages present: en, hi"
+    with pytest.raises(AlignscopeError, match=expected):
+        languages.resolve(["hin"], ["en", "hi"], "src", reserved)
+    assert languages.resolve(["hin", "hindi"], ["hi", "hin"], "src", reserved) == ["hin", "hi"]

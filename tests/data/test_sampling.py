@@ -41,6 +41,11 @@ def test_per_class_must_be_a_positive_int(toxicity_dir, per_class):
         load_corpus(toxicity_dir(), per_class=per_class)
 
 
+def test_numpy_integers_are_accepted(toxicity_dir):
+    corpus = load_corpus(toxicity_dir(), per_class=np.int64(2), seed=np.int32(1))
+    assert corpus.class_counts() == {lang: {0: 2, 1: 2} for lang in ("de", "en", "hin")}
+
+
 def test_seed_must_be_non_negative(toxicity_dir):
     with pytest.raises(AlignscopeError, match="seed must be a non-negative int"):
         load_corpus(toxicity_dir(), seed=-1)

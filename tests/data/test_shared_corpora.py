@@ -1,5 +1,8 @@
 """The real TextDetox copies in ../shared/data (skipped with a reason when absent)."""
 
+import pytest
+
+from alignscope.errors import AlignscopeError
 from engine.data import load_corpus
 
 LANGS = ["en", "zh", "hi", "de"]
@@ -26,3 +29,9 @@ def test_real_sampling_is_balanced(shared_data):
     assert corpus.class_counts() == {"hi": {0: 250, 1: 250}, "de": {0: 250, 1: 250}}
     paired = load_corpus(shared_data / "textdetox" / "multilingual_paradetox", langs=["zh"], per_class=100, seed=5)
     assert paired.class_counts() == {"zh": {0: 100, 1: 100}} and len(set(paired.pair_ids)) == 100
+
+
+def test_real_toxicity_has_no_hinglish(shared_data):
+    expected = r"'hin' \(TextDetox Hinglish; Hindi is 'hi'\) is not in .*languages present: de, en, hi, zh"
+    with pytest.raises(AlignscopeError, match=expected):
+        load_corpus(shared_data / "textdetox" / "multilingual_toxicity_dataset", langs=["hin"])

@@ -98,3 +98,20 @@ def test_paradetox_empty_side_drops_the_pair(tmp_path, write):
     corpus = load_corpus(tmp_path)
     assert corpus.pair_ids == ["de-0", "de-0", "de-2", "de-2"]
     assert corpus.empty_dropped == {"de": 2}
+
+
+def test_hinglish_is_never_hindi(toxicity_dir):
+    root = toxicity_dir(langs=("en", "hi"))
+    expected = r"'hin' \(TextDetox Hinglish; Hindi is 'hi'\) is not in .*; languages present: en, hi"
+    with pytest.raises(AlignscopeError, match=expected):
+        load_corpus(root, langs=["hin"])
+    with pytest.raises(AlignscopeError, match=expected):
+        load_corpus(root, split="hin")
+    hinglish_only = toxicity_dir(langs=("hin",), layout="data")
+    assert load_corpus(hinglish_only).languages == ["hin"]  # stays Hinglish, with no `hi` to keep it apart from
+
+
+def test_invisible_texts_count_as_empty(tmp_path, write):
+    frame = pd.DataFrame({"text": ["\u200b", "\ufeff \u200d", "a\u200b", "b"], "toxic": [1, 0, 1, 0]})
+    corpus = load_corpus(write(frame, tmp_path / "en.parquet").parent)
+    assert corpus.texts == ["a\u200b", "b"] and corpus.empty_dropped == {"en": 2}
