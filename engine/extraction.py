@@ -247,7 +247,7 @@ def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: t
     real_tokens = int(sum(lengths[batch.all_items()].sum() for batch in todo))
     progress = _progress(len(texts), int(done.sum()), enabled=process == 0)
     start = time.perf_counter()
-    pending = None
+    pending, delivered_tokens = None, 0
     for batch in todo + [None]:
         if batch is not None:
             items = batch.items[process]
@@ -257,6 +257,8 @@ def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: t
         if pending is not None:
             _deliver(model, *pending, activation_store, in_memory)
             progress.update(len(pending[0].all_items()))
+            delivered_tokens += int(lengths[pending[0].all_items()].sum())
+            progress.set_postfix_str(f"{delivered_tokens / (time.perf_counter() - start):,.0f} tokens/s", refresh=False)
         pending = (batch, output) if batch is not None else None
     progress.close()
     seconds = time.perf_counter() - start
