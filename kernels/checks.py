@@ -76,11 +76,12 @@ def same_n(X: jax.Array, Y: jax.Array, names: str = "X and Y") -> None:
         )
 
 
-def count(value: Any, name: str, low: int, high: int) -> int:
-    """An integer in [low, high], such as a number of components."""
+def count(value: Any, name: str, low: int, high: int, why: str = "") -> int:
+    """An integer in [low, high], such as a number of components; `why` explains the bounds."""
     integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not integer or not low <= value <= high:
         raise AlignscopeError(
             f"{name}={value!r} is not accepted; use an integer in [{low}, {high}]"
+            + (f" ({why})" if why else "")
         )
     return int(value)

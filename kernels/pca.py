@@ -19,6 +19,8 @@ from kernels.precision import full_precision
 METHODS = ("auto", "exact", "randomized")
 OVERSAMPLE = 10
 POWER_ITERATIONS = 7
+# Centred X has rank at most min(n - 1, d): components past that are arbitrary, so k stops there.
+RANK_LIMIT = "centred X with n={n}, d={d} has at most min(n - 1, d) nonzero components"
 
 
 class PCAFit(NamedTuple):
@@ -42,6 +44,7 @@ class PCAFit(NamedTuple):
 def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     """Top-`k` principal components of `X: [..., n, d]` (scikit-learn `PCA(n_components=k)`).
 
+    k is at most min(n − 1, d), the largest rank centred X can have.
     `method`: "exact", "randomized", or "auto" (randomized when k is small next to min(n, d)).
     """
     X, k = _checked(X, k, method)
@@ -92,7 +95,7 @@ def _checked(X, k, method) -> tuple[jax.Array, int]:
     n, d = X.shape[-2:]
     if n < 2:
         raise AlignscopeError(f"PCA needs at least 2 examples; X has shape {X.shape}")
-    return X, checks.count(k, "k", 1, min(n, d))
+    return X, checks.count(k, "k", 1, min(n - 1, d), why=RANK_LIMIT.format(n=n, d=d))
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method", "with_components"))

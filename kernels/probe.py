@@ -1,7 +1,8 @@
 """Linear probes: L2-regularised logistic regression on `X: [..., n, d]`, labels `y: [..., n]`.
 
-Features are standardised with the training rows' mean and standard deviation (folded into the
-returned weights, so no standardised copy of X is made), then the convex objective
+X is centred once on the mean of all its rows (so float32 keeps its digits under large feature
+offsets), then standardised with the training rows' mean and standard deviation (folded into the
+returned weights, so no standardised copy of X is made), and the convex objective
 mean log-loss + l2/2 ‖w‖² (w on standardised features, bias unpenalised) is minimised with
 optax L-BFGS for a fixed number of steps. This is scikit-learn's `LogisticRegression(C)` on
 standardised features with C = 1 / (l2 · n_train). Everything is vmapped over leading axes
@@ -38,7 +39,7 @@ class Probe(NamedTuple):
 def fit(X: jax.Array, y: jax.Array, l2: float = 1e-3, steps: int = 100) -> Probe:
     """Probe trained on all rows of `X: [..., n, d]` with labels `y: [..., n]`."""
     X = checks.features(X)
-    y = checks.labels(y, X, min_per_class=1)
+    y = checks.labels(y, X)
     l2, steps = _checked_options(l2, steps)
     train = jnp.ones(X.shape[-2], X.dtype)
     return _fit(X, y, train, jnp.asarray(l2, X.dtype), steps=steps)
@@ -96,7 +97,7 @@ def cross_validated_accuracy(
     `group_folds`, so identical texts (equal `groups`) never sit on both sides of a split.
     """
     X = checks.features(X)
-    y = checks.labels(y, X, min_per_class=1)
+    y = checks.labels(y, X)
     l2, steps = _checked_options(l2, steps)
     folds = group_folds(X.shape[-2], num_folds, groups, seed)
     test = folds[None, :] == np.arange(folds.max() + 1)[:, None]
@@ -116,11 +117,16 @@ def _checked_options(l2, steps) -> tuple[float, int]:
 
 
 def _fit_one(X, y, train, l2, steps):
-    """Probe on the rows of one `X: [n, d]` where `train: [n]` is 1."""
+    """Probe on the rows of one `X: [n, d]` where `train: [n]` is 1.
+
+    X should be centred over all rows (see `_centred`), so the training mean is small and the
+    variance, formed from differences to it, and the logits X·w′ + (b − mean·w′) lose no float32
+    digits to large feature offsets (LLM "massive activations").
+    """
     count = jnp.sum(train)
     mean = train @ X / count
-    var = train @ (X * X) / count - mean * mean
-    scale = jnp.where(var > 0, jnp.sqrt(jnp.maximum(var, 0.0)), 1.0)
+    var = train @ jnp.square(X - mean) / count
+    scale = jnp.where(var > 0, jnp.sqrt(var), 1.0)
 
     def loss(params):
         w, b = params
@@ -145,6 +151,19 @@ def _fit_one(X, y, train, l2, steps):
     return Probe(weights=w / scale, bias=b - mean @ (w / scale))
 
 
+def _centred(X):
+    """`X: [n, d]` less its mean over all rows, and that mean `[d]`."""
+    center = X.mean(axis=0)
+    return X - center, center
+
+
+def _fit_all(X, y, train, l2, steps):
+    """`_fit_one` on globally centred X, returned in X's own coordinates."""
+    Xc, center = _centred(X)
+    probe = _fit_one(Xc, y, train, l2, steps)
+    return Probe(weights=probe.weights, bias=probe.bias - center @ probe.weights)
+
+
 def _correct(probe, X, y):
     """`[n]` 1. where the probe's label matches y."""
     return ((X @ probe.weights + probe.bias > 0) == (y > 0)).astype(X.dtype)
@@ -152,7 +171,7 @@ def _correct(probe, X, y):
 
 @functools.partial(jax.jit, static_argnames=("steps",))
 def _fit(X, y, train, l2, steps):
-    core = functools.partial(_fit_one, train=train, l2=l2, steps=steps)
+    core = functools.partial(_fit_all, train=train, l2=l2, steps=steps)
     return over_leading(core, (X, y), (2, 1))
 
 
@@ -163,6 +182,8 @@ def _accuracy(probe, X, y):
 
 
 def _cross_validated_one(X, y, test, l2, steps):
+    X, _ = _centred(X)  # once, before the folds; held-out rows are scored in the same frame
+
     def fold(test_mask):
         probe = _fit_one(X, y, 1.0 - test_mask, l2, steps)
         return test_mask @ _correct(probe, X, y)

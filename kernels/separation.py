@@ -19,6 +19,9 @@ from kernels.precision import full_precision
 
 # Elements of one [rows, n] distance block in silhouette_score (64 MiB in float32).
 SILHOUETTE_BLOCK_ELEMENTS = 2**24
+# Steps of iterative refinement after the LDA solve, each O(nd); three take the float32 Woodbury
+# solve from ~1e-2 to ~1e-5 relative error at λ = 1e-4.
+REFINEMENT_STEPS = 3
 
 
 class LDA(NamedTuple):
@@ -37,30 +40,33 @@ class LDA(NamedTuple):
 
 @full_precision
 def between_class_variance_ratio(
-    X: jax.Array, y: jax.Array, n_components: int | None = None
+    X: jax.Array, y: jax.Array, n_components: int | None = None, method: str = "exact"
 ) -> jax.Array:
     """`[...]` tr(PᵀS_B P) / tr(PᵀS_T P) in [0, 1].
 
     S_B = Σ_c n_c (μ_c − μ)(μ_c − μ)ᵀ, S_T = Σ_i (x_i − μ)(x_i − μ)ᵀ, and P the top `n_components`
-    principal directions of X with both classes pooled (the identity when None).
+    principal directions of X with both classes pooled (the identity when None), at most
+    min(n − 1, d). `method`: the PCA path (see `kernels.pca.fit`); "exact" by default, since
+    the top-k path only approximates P when the spectrum has no gap after k.
     """
     X, y = _checked(X, y)
     k = _components(n_components, X)
-    return _between_class(X, y, k=k)
+    return _between_class(X, y, k=k, method=_method(method))
 
 
 @full_precision
 def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA:
     """Fisher ratio, LDA direction and shrinkage λ of `X: [..., n, d]`.
 
-    `shrinkage`: None (λ = 0; needs n − 2 ≥ d, else Σ is singular), a λ in [0, 1], or "auto"
-    (Ledoit–Wolf on the within-class-centred rows, as scikit-learn's `ledoit_wolf_shrinkage`).
+    `shrinkage`: None (λ = 0; needs n − 2 ≥ d and no constant or collinear feature, else Σ is
+    singular and this raises), a λ in [0, 1], or "auto" (Ledoit–Wolf on the within-class-centred
+    rows, as scikit-learn's `ledoit_wolf_shrinkage`).
     Σ is replaced by (1 − λ)Σ + λ (tr Σ / d) I. When n < d the solve is done in the n × n space.
     """
     X, y = _checked(X, y)
     n, d = X.shape[-2:]
     if shrinkage == "auto":
-        return _lda(X, y, jnp.zeros((), X.dtype), auto=True)
+        return _solved(_lda(X, y, jnp.zeros((), X.dtype), auto=True))
     if shrinkage is None:
         shrinkage = 0.0
     if isinstance(shrinkage, str) or not 0.0 <= float(shrinkage) <= 1.0:
@@ -72,7 +78,7 @@ def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA
             f"unshrunk Fisher ratio needs n - 2 >= d but n={n}, d={d} (the within-class covariance"
             " is singular); use shrinkage='auto' or a shrinkage in (0, 1]"
         )
-    return _lda(X, y, jnp.asarray(shrinkage, X.dtype), auto=False)
+    return _solved(_lda(X, y, jnp.asarray(shrinkage, X.dtype), auto=False))
 
 
 @full_precision
@@ -82,11 +88,15 @@ def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = Non
 
 
 @full_precision
-def bhattacharyya_distance(X: jax.Array, y: jax.Array, n_components: int | None = 10) -> jax.Array:
+def bhattacharyya_distance(
+    X: jax.Array, y: jax.Array, n_components: int | None = 10, method: str = "exact"
+) -> jax.Array:
     """`[...]` Bhattacharyya distance between Gaussians fitted to each class (ddof 1).
 
     Computed in the top-`n_components` PC space of X (both classes pooled; all d features when
-    None): Δᵀ C⁻¹ Δ / 8 + ½ ln(det C / √(det C0 det C1)), C = (C0 + C1) / 2.
+    None): Δᵀ C⁻¹ Δ / 8 + ½ ln(det C / √(det C0 det C1)), C = (C0 + C1) / 2. `method`: the PCA
+    path, as in `between_class_variance_ratio`. A class covariance that is singular in that
+    space (duplicate or collinear rows) is an error.
     """
     X, y = _checked(X, y)
     k = _components(n_components, X)
@@ -97,7 +107,13 @@ def bhattacharyya_distance(X: jax.Array, y: jax.Array, n_components: int | None 
             f"a class has {fewest} examples but its covariance in {dims} dimensions needs more than"
             f" {dims}; lower n_components or add examples"
         )
-    return _bhattacharyya(X, y, k=k)
+    distance, ok = _bhattacharyya(X, y, k=k, method=_method(method))
+    if not bool(ok.all()):
+        raise AlignscopeError(
+            f"a class covariance in the top-{dims} PC space is singular (duplicate or collinear"
+            " examples); lower n_components"
+        )
+    return distance
 
 
 @full_precision
@@ -146,7 +162,38 @@ def _checked(X, y) -> tuple[jax.Array, jax.Array]:
 def _components(n_components, X) -> int | None:
     if n_components is None:
         return None
-    return checks.count(n_components, "n_components", 1, min(X.shape[-2:]))
+    n, d = X.shape[-2:]
+    return checks.count(
+        n_components, "n_components", 1, min(n - 1, d), why=pca.RANK_LIMIT.format(n=n, d=d)
+    )
+
+
+def _method(method) -> str:
+    if method not in pca.METHODS:
+        raise AlignscopeError(f"PCA method {method!r} is not accepted; use one of {pca.METHODS}")
+    return method
+
+
+def _solved(result):
+    """The LDA of `_lda`, once its per-problem factorisation flags are all good."""
+    fitted, ok = result
+    if not bool(ok.all()):
+        raise AlignscopeError(
+            "the within-class covariance is singular (a constant or collinear feature); use"
+            " shrinkage='auto' or a shrinkage in (0, 1]"
+        )
+    return fitted
+
+
+def _factor(A):
+    """Cholesky factor of symmetric positive semi-definite `A: [m, m]`, and whether A is
+    numerically nonsingular: a finite factor whose smallest pivot L_ii² exceeds m·eps times the
+    largest."""
+    L = jnp.linalg.cholesky(A)
+    pivots = jnp.diagonal(L) ** 2
+    eps = jnp.finfo(A.dtype).eps
+    ok = jnp.all(jnp.isfinite(L)) & (jnp.min(pivots) > A.shape[0] * eps * jnp.max(pivots))
+    return L, ok
 
 
 def _class_stats(X, y):
@@ -158,25 +205,26 @@ def _class_stats(X, y):
     return n0, n1, mu0, mu1
 
 
-def _top_pcs(X, k):
+def _top_pcs(X, k, method):
     """X projected on its own top-k principal directions, `[n, k]`; X itself when k is None."""
     if k is None:
         return X
-    fit = pca.fit_core(X, k)
+    fit = pca.fit_core(X, k, method=method)
     return (X - fit.mean) @ fit.components.T
 
 
-def _between_class_one(X, y, k):
-    Z = _top_pcs(X, k)
+def _between_class_one(X, y, k, method):
+    Z = _top_pcs(X, k, method)
     Z = Z - Z.mean(axis=0)
     n0, n1, mu0, mu1 = _class_stats(Z, y)
     between = n0 * jnp.sum(mu0 * mu0) + n1 * jnp.sum(mu1 * mu1)
     return between / jnp.sum(Z * Z)
 
 
-@functools.partial(jax.jit, static_argnames=("k",))
-def _between_class(X, y, k):
-    return over_leading(functools.partial(_between_class_one, k=k), (X, y), (2, 1))
+@functools.partial(jax.jit, static_argnames=("k", "method"))
+def _between_class(X, y, k, method):
+    core = functools.partial(_between_class_one, k=k, method=method)
+    return over_leading(core, (X, y), (2, 1))
 
 
 def _ledoit_wolf(R):
@@ -201,13 +249,29 @@ def _lda_one(X, y, shrinkage, auto):
     a = lam * jnp.sum(R * R) / ((n - 2) * d)  # λ tr(Σ)/d, the ridge on the identity
     b = (1.0 - lam) / (n - 2)  # weight on RᵀR
     if n < d:
-        # Woodbury: (aI + b RᵀR)⁻¹Δ = (Δ − b Rᵀ (aI_n + b RRᵀ)⁻¹ RΔ) / a, with a > 0 here.
-        inner = a * jnp.eye(n, dtype=X.dtype) + b * (R @ R.T)
-        v = (delta - b * R.T @ jax.scipy.linalg.solve(inner, R @ delta, assume_a="pos")) / a
+        # Woodbury: (aI + b RᵀR)⁻¹r = (r − b Rᵀ (aI_n + b RRᵀ)⁻¹ Rr) / a, with a > 0 here.
+        L, nonsingular = _factor(a * jnp.eye(n, dtype=X.dtype) + b * (R @ R.T))
+
+        def solve(r):
+            return (r - b * R.T @ jax.scipy.linalg.cho_solve((L, True), R @ r)) / a
+
     else:
-        sigma = a * jnp.eye(d, dtype=X.dtype) + b * (R.T @ R)
-        v = jax.scipy.linalg.solve(sigma, delta, assume_a="pos")
-    return LDA(ratio=delta @ v, direction=v / jnp.linalg.norm(v), shrinkage=lam)
+        L, nonsingular = _factor(a * jnp.eye(d, dtype=X.dtype) + b * (R.T @ R))
+
+        def solve(r):
+            return jax.scipy.linalg.cho_solve((L, True), r)
+
+    # A shrunk Σ (a > 0) is positive definite by construction, so only a non-finite factor is an
+    # error; small pivots are then ill-conditioning, which the refinement below handles. Unshrunk,
+    # a tiny pivot means Σ is singular (a constant or collinear feature).
+    ok = jnp.all(jnp.isfinite(L)) & ((a > 0) | nonsingular)
+    v = solve(delta)
+    # Iterative refinement, O(nd) a step: the Woodbury form cancels (r − b Rᵀ(...)) and loses
+    # digits in float32 when λ is small; a few steps on the residual recover them.
+    for _ in range(REFINEMENT_STEPS):
+        v = v - solve(a * v + b * (R.T @ (R @ v)) - delta)
+    fitted = LDA(ratio=delta @ v, direction=v / jnp.linalg.norm(v), shrinkage=lam)
+    return fitted, ok & jnp.isfinite(fitted.ratio)  # Woodbury with a = 0 (λ = 0) divides by 0
 
 
 @functools.partial(jax.jit, static_argnames=("auto",))
@@ -217,36 +281,42 @@ def _lda(X, y, shrinkage, auto):
 
 
 def _gaussian_logdet(C):
-    """log det of a symmetric positive-definite C, and its Cholesky factor."""
-    L = jnp.linalg.cholesky(C)
-    return 2.0 * jnp.sum(jnp.log(jnp.diagonal(L))), L
+    """log det of a symmetric positive-definite C, its Cholesky factor, and whether C is
+    numerically nonsingular (see `_factor`)."""
+    L, ok = _factor(C)
+    return 2.0 * jnp.sum(jnp.log(jnp.diagonal(L))), L, ok
 
 
-def _bhattacharyya_one(X, y, k):
-    Z = _top_pcs(X, k)
+def _bhattacharyya_one(X, y, k, method):
+    Z = _top_pcs(X, k, method)
     Z = Z - Z.mean(axis=0)
     n0, n1, mu0, mu1 = _class_stats(Z, y)
     R1 = (Z - mu1) * y[:, None]
     R0 = (Z - mu0) * (1.0 - y)[:, None]
     C1 = R1.T @ R1 / (n1 - 1)
     C0 = R0.T @ R0 / (n0 - 1)
-    logdet, L = _gaussian_logdet((C0 + C1) / 2)
+    logdet, L, ok = _gaussian_logdet((C0 + C1) / 2)
     solved = jax.scipy.linalg.solve_triangular(L, mu1 - mu0, lower=True)
-    logdet0, _ = _gaussian_logdet(C0)
-    logdet1, _ = _gaussian_logdet(C1)
-    return solved @ solved / 8 + 0.5 * (logdet - 0.5 * (logdet0 + logdet1))
+    logdet0, _, ok0 = _gaussian_logdet(C0)
+    logdet1, _, ok1 = _gaussian_logdet(C1)
+    distance = solved @ solved / 8 + 0.5 * (logdet - 0.5 * (logdet0 + logdet1))
+    return distance, ok & ok0 & ok1
 
 
-@functools.partial(jax.jit, static_argnames=("k",))
-def _bhattacharyya(X, y, k):
-    return over_leading(functools.partial(_bhattacharyya_one, k=k), (X, y), (2, 1))
+@functools.partial(jax.jit, static_argnames=("k", "method"))
+def _bhattacharyya(X, y, k, method):
+    core = functools.partial(_bhattacharyya_one, k=k, method=method)
+    return over_leading(core, (X, y), (2, 1))
 
 
-def _silhouette_one(X, y, block):
+def _silhouette_one(X, Y, block):
+    """`[R]` silhouette of one `X: [n, d]` under each labelling `Y: [R, n]`; distances are
+    formed once per row block and shared by every labelling (`dist @ Yᵀ`)."""
     n = X.shape[0]
     X = X - X.mean(axis=0)
     sq = jnp.sum(X * X, axis=1)
-    n0, n1, _, _ = _class_stats(X, y)
+    n1 = Y.sum(axis=1)
+    n0 = n - n1
 
     def rows(start):
         # The last block is shifted back to end at n; rows already scored get weight 0.
@@ -256,23 +326,38 @@ def _silhouette_one(X, y, block):
         d2 = sq[idx, None] + sq[None, :] - 2.0 * Xb @ X.T
         dist = jnp.sqrt(jnp.maximum(d2, 0.0))
         dist = jnp.where(idx[:, None] == jnp.arange(n)[None, :], 0.0, dist)
-        to1 = dist @ y
-        to0 = jnp.sum(dist, axis=1) - to1
-        yb = y[idx]
+        to1 = dist @ Y.T  # [block, R]
+        to0 = jnp.sum(dist, axis=1, keepdims=True) - to1
+        yb = Y[:, idx].T
         own = jnp.where(yb > 0, to1 / (n1 - 1), to0 / (n0 - 1))
         other = jnp.where(yb > 0, to0 / n0, to1 / n1)
         s = (other - own) / jnp.maximum(own, other)
         s = jnp.where(jnp.maximum(own, other) > 0, s, 0.0)
-        return jnp.sum(jnp.where(idx >= start, s, 0.0))
+        return jnp.sum(jnp.where((idx >= start)[:, None], s, 0.0), axis=0)
 
     starts = jnp.arange(0, n, block)
-    return jnp.sum(jax.lax.map(rows, starts)) / n
+    return jnp.sum(jax.lax.map(rows, starts), axis=0) / n
 
 
 @functools.partial(jax.jit, static_argnames=("block",))
 def _silhouette(X, y, block):
+    """Leading axes along which only the labels vary (a permutation null, several labellings of
+    one layer) are folded into the labelling axis R of `_silhouette_one`, so X's distances are
+    computed once for all of them; the other leading axes are looped over."""
+    n, d = X.shape[-2:]
+    shape = np.broadcast_shapes(X.shape[:-2], y.shape[:-1])
+    x_lead = (1,) * (len(shape) - X.ndim + 2) + X.shape[:-2]
+    y_lead = (1,) * (len(shape) - y.ndim + 1) + y.shape[:-1]
+    labels_only = [i for i, (a, full) in enumerate(zip(x_lead, shape)) if a == 1 and full > 1]
+    rest = [i for i in range(len(shape)) if i not in labels_only]
+    X = X.reshape(tuple(x_lead[i] for i in rest) + (n, d))
+    y = jnp.broadcast_to(y.reshape(y_lead + (n,)), shape + (n,))
+    y = jnp.transpose(y, rest + labels_only + [len(shape)])
+    y = y.reshape(tuple(shape[i] for i in rest) + (-1, n))
     core = functools.partial(_silhouette_one, block=block)
-    return over_leading(core, (X, y), (2, 1), sequential=True)
+    out = over_leading(core, (X, y), (2, 2), sequential=True)
+    out = out.reshape(tuple(shape[i] for i in rest) + tuple(shape[i] for i in labels_only))
+    return jnp.transpose(out, np.argsort(rest + labels_only))
 
 
 def _mean_difference_one(X, y):

@@ -52,6 +52,18 @@ def test_top_k_and_exact_paths_agree_on_gapped_data():
     np.testing.assert_allclose(cosines, 1.0, atol=1e-4)
 
 
+@pytest.mark.parametrize("n,d", [(12, 30), (13, 12)])
+def test_k_up_to_the_rank_of_centred_x_matches_sklearn(n, d):
+    X, k = data(n, d, seed=5, gap=False), min(n - 1, d)
+    ref = PCA(n_components=k, svd_solver="full").fit(X)
+    with jax.enable_x64(True):
+        fit = pca.fit(X, k, method="exact")
+        np.testing.assert_allclose(fit.explained_variance_ratio, ref.explained_variance_ratio_, atol=1e-12)
+        np.testing.assert_allclose(fit.components, ref.components_, atol=1e-8)
+        coords = np.asarray(pca.project(X, fit))
+        np.testing.assert_allclose(coords.var(axis=0, ddof=1), ref.explained_variance_, rtol=1e-9)
+
+
 def test_batched_equals_loop():
     X = np.stack([data(24, 90, seed=s) for s in range(3)]).reshape(3, 1, 24, 90)
     batched = pca.fit(X, 2)
@@ -78,6 +90,8 @@ def test_ratios_sorted_fractions_invariant_to_translation_and_scale(seed, shift,
         (np.full((10, 4), np.nan), 2, "auto", "NaN or inf"),
         (np.ones(10), 2, "auto", r"\[..., n, d\]"),
         (np.ones((10, 4)), 5, "auto", r"k=5 .* \[1, 4\]"),
+        (np.ones((4, 10)), 4, "auto", r"k=4 .* \[1, 3\] .*min\(n - 1, d\)"),
+        (np.ones((6, 6)), 6, "exact", r"k=6 .* \[1, 5\]"),
         (np.ones((10, 4)), 0, "auto", "k=0"),
         (np.ones((10, 4)), 2.0, "auto", "k=2.0"),
         (np.ones((10, 4)), 2, "svd", "method"),

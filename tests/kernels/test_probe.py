@@ -39,6 +39,16 @@ def test_fit_matches_sklearn(x64):
         np.testing.assert_allclose(fitted.bias, b, atol=tol * max(1, abs(b)))
 
 
+def test_float32_fit_is_unaffected_by_a_large_feature_offset():
+    X, y = data(n=400, d=16, seed=5)
+    X = X + 3000.0  # LLM "massive activations": offsets far above the spread
+    w, b = sklearn_probe(X, y)
+    fitted = probe.fit(X, y, l2=L2)
+    assert fitted.weights.dtype == np.float32
+    np.testing.assert_allclose(fitted.weights, w, atol=1e-4 * np.abs(w).max())
+    np.testing.assert_allclose(probe.accuracy(fitted, X, y), np.mean((X @ w + b > 0) == y))
+
+
 def test_group_folds_keep_groups_together_and_balance():
     groups = np.repeat(np.arange(30), np.arange(30) % 4 + 1)  # groups of 1 to 4 rows
     folds = probe.group_folds(len(groups), 5, groups, seed=1)
@@ -88,6 +98,8 @@ def test_separable_classes_are_probed_perfectly():
         (lambda X, y: probe.cross_validated_accuracy(X, y, groups=np.arange(5)), "groups have shape"),
         (lambda X, y: probe.fit(X, y, l2=0), "l2=0"),
         (lambda X, y: probe.fit(X, np.zeros(120)), "only 0"),
+        (lambda X, y: probe.fit(X, np.r_[1, np.zeros(119)]), "only 1 example"),
+        (lambda X, y: probe.cross_validated_accuracy(X, np.r_[np.ones(119), 0], num_folds=2), "only 1 example"),
         (lambda X, y: probe.fit(np.where(X > 12, np.nan, X), y), "NaN"),
         (lambda X, y: probe.accuracy(probe.fit(X, y), X[:, :5], y), "12"),
     ],

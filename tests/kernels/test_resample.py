@@ -11,7 +11,7 @@ from kernels import cka, resample, separation
 
 def data(n=40, d=5, layers=2, seed=0, shift=0.5):
     rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
+    y = (np.arange(n) % 3 == 0).astype(int)  # unbalanced, so swapping n0 and n1 shows
     X = rng.normal(size=(layers, n, d))
     X[:, y == 1] += shift
     return X, y

@@ -18,7 +18,7 @@ SHAPES = [(60, 10), (30, 80)]  # feature space, and n < d (Woodbury, Gram-form P
 
 def data(n, d, seed=0, shift=0.6):
     rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
+    y = (np.arange(n) % 3 == 0).astype(int)  # unbalanced (n1 ≈ n/3), so swapping n0 and n1 shows
     X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) / np.sqrt(d) + 0.3 * rng.normal(size=(n, d))
     X[y == 1] += shift * rng.normal(size=d)
     return X, y
@@ -129,6 +129,18 @@ def test_batched_equals_loop_and_labels_broadcast():
     np.testing.assert_allclose(batched[2, 1], separation.fisher_ratio(X[2], ys[1], 0.5), rtol=2e-5)
 
 
+def test_silhouette_shares_distances_across_labellings():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2, 1, 3, 30, 6))  # labels vary alone along axis 1 (a permutation null)
+    ys = (rng.uniform(size=(4, 3, 30)) < 0.35).astype(int)
+    ys[..., :2], ys[..., 2:4] = 0, 1
+    with jax.enable_x64(True):
+        got = separation.silhouette_score(X, ys)
+    assert got.shape == (2, 4, 3)
+    loop = [[[sk_silhouette(X[a, 0, c], ys[b, c]) for c in range(3)] for b in range(4)] for a in range(2)]
+    np.testing.assert_allclose(got, loop, rtol=1e-12)
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**16), shift=st.floats(-50, 50))
 def test_invariant_to_translation(seed, shift):
@@ -177,6 +189,7 @@ GOOD_X, GOOD_Y = data(30, 4)
     [
         (GOOD_X, np.zeros(30), "only 0 example"),
         (GOOD_X, np.r_[1, np.zeros(29)], "only 1 example"),
+        (GOOD_X, np.r_[np.ones(29), 0], "only 1 example"),
         (GOOD_X, np.arange(30) % 3, "two classes"),
         (GOOD_X, np.where(GOOD_Y == 1, "a", "b"), "two classes"),
         (np.where(np.eye(30, 4) > 0, np.nan, GOOD_X), GOOD_Y, "NaN or inf"),
@@ -210,6 +223,9 @@ def test_bad_input_raises(metric, X, y, match):
         (lambda: separation.fisher_ratio(GOOD_X, GOOD_Y, shrinkage="ledoit"), "'auto'"),
         (lambda: separation.bhattacharyya_distance(*data(8, 20), n_components=4), "more than 4"),
         (lambda: separation.between_class_variance_ratio(GOOD_X, GOOD_Y, 5), "n_components=5"),
+        (lambda: separation.between_class_variance_ratio(*data(12, 30), 12), r"\[1, 11\] .*n - 1"),
+        (lambda: separation.bhattacharyya_distance(*data(12, 30), 12), r"\[1, 11\]"),
+        (lambda: separation.between_class_variance_ratio(GOOD_X, GOOD_Y, 2, method="svd"), "method"),
         (lambda: separation.direction_cosine(np.zeros(4), np.ones(4)), "zero vector"),
         (lambda: separation.direction_cosine(np.ones(4), np.ones(5)), "share d"),
         (lambda: separation.mean_difference_direction(np.ones((6, 3)), np.arange(6) % 2), "coincide"),
@@ -218,3 +234,67 @@ def test_bad_input_raises(metric, X, y, match):
 def test_bad_options_raise(call, match):
     with pytest.raises(AlignscopeError, match=match):
         call()
+
+
+def lowrank_data(n, d, seed=1):
+    """Activations-like: 20 strong directions, weak isotropic noise, a large offset."""
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % 3 == 0).astype(int)
+    Z = rng.normal(size=(n, 20))
+    Z[y == 1, 0] += 1.0
+    X = Z @ (rng.normal(size=(20, d)) * np.linspace(10, 1, 20)[:, None]) + 0.05 * rng.normal(size=(n, d))
+    return X + 100, y
+
+
+@pytest.mark.parametrize("shrinkage", [1e-2, 1e-3])
+def test_float32_woodbury_with_small_shrinkage_matches_float64(shrinkage):
+    X, y = lowrank_data(60, 200)  # n < d: the Woodbury solve, refined on its residual
+    ratio, w, _ = fisher_ref(X, y, shrinkage)
+    got = separation.lda(X, y, shrinkage)
+    assert got.ratio.dtype == np.float32
+    np.testing.assert_allclose(got.ratio, ratio, rtol=5e-6)
+    np.testing.assert_allclose(got.direction, w, atol=2.5e-4)
+
+
+def test_singular_within_class_covariance_raises():
+    X, y = data(50, 8)
+    constant = X.copy()
+    constant[:, 3] = 5.0
+    collinear = X.copy()
+    collinear[:, 3] = 2 * X[:, 1] - X[:, 2]
+    for bad in (constant, collinear):
+        with pytest.raises(AlignscopeError, match="within-class covariance is singular"):
+            separation.fisher_ratio(bad, y)
+        with jax.enable_x64(True):
+            with pytest.raises(AlignscopeError, match="within-class covariance is singular"):
+                separation.fisher_ratio(bad, y)
+            # Shrinkage makes it nonsingular again, and the numbers still follow the definition.
+            check(separation.fisher_ratio(bad, y, "auto"), fisher_ref(bad, y, "auto")[0], True, 0)
+
+
+def test_singular_class_covariance_raises():
+    X, y = data(50, 8)
+    duplicated, y_dup = np.repeat(X[:24], 2, axis=0), np.repeat(y[:24], 2)  # 8 distinct harmful rows
+    assert y_dup.sum() == 16
+    with pytest.raises(AlignscopeError, match="top-8 PC space is singular"):
+        separation.bhattacharyya_distance(duplicated, y_dup, n_components=8)
+    with jax.enable_x64(True):
+        check(separation.bhattacharyya_distance(duplicated, y_dup, 7), bhattacharyya_ref(duplicated, y_dup, 7), True, 0)
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_components_up_to_the_rank_of_centred_x(x64):
+    X, y = data(12, 30)  # centred rank n - 1 = 11
+    with jax.enable_x64(x64):
+        check(separation.between_class_variance_ratio(X, y, 11), between_ref(X, y, 11), x64, 1e-5)
+
+
+def test_separation_pca_is_exact_by_default():
+    rng = np.random.default_rng(0)
+    n, d = 400, 450  # k = 2 is small enough for the top-k path under method="auto"
+    y = (np.arange(n) % 3 == 0).astype(int)
+    X = rng.normal(size=(n, d)) * np.linspace(1.5, 0.5, d) ** 2  # no spectral gap after k
+    X[y == 1] += 0.15 * rng.normal(size=d)
+    with jax.enable_x64(True):
+        check(separation.between_class_variance_ratio(X, y, 2), between_ref(X, y, 2), True, 0)
+        check(separation.bhattacharyya_distance(X, y, 2), bhattacharyya_ref(X, y, 2), True, 0)
