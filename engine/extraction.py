@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import logging
 import os
-import platform
 import sys
 import time
 from typing import Sequence
@@ -23,8 +22,8 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, PartitionSpec
 
-import alignscope
 from alignscope.errors import AlignscopeError
+from alignscope.versions import library_versions
 from engine import batching, fingerprint, pooling
 from engine.encoding import encode_texts, require_fast_tokenizer
 from engine.model import Model
@@ -125,15 +124,6 @@ def _normalise_layers(layers: Sequence[int] | None, num_states: int) -> tuple[in
     return tuple(result)
 
 
-def _versions() -> dict[str, str]:
-    import flax
-    import transformers
-
-    return {"alignscope": alignscope.__version__, "jax": jax.__version__, "flax": flax.__version__,
-            "transformers": transformers.__version__, "numpy": np.__version__,
-            "python": platform.python_version(), "backend": jax.default_backend()}
-
-
 def _raise_on_every_process(error: AlignscopeError | None) -> None:
     """Raises on every process when any process hit a user error, so none waits in a collective."""
     failed = np.array([error is not None])
@@ -203,7 +193,7 @@ def run_extraction(model: Model, tokenizer, texts: Sequence[str], pooling_name: 
         "texts": fingerprint.texts_fingerprint(texts), "num_texts": len(texts), "pooling": pooling_name,
         "layers": layers, "max_length": max_length, "chat_template": bool(chat_template), "dtype": str(model.dtype),
     }
-    activation_store = ActivationStore(store, fingerprint.combine(spec), {**spec, "versions": _versions()}, process)
+    activation_store = ActivationStore(store, fingerprint.combine(spec), {**spec, "versions": library_versions()}, process)
     with activation_store.exclusive() if process == 0 else contextlib.nullcontext():
         if _from_process_0(np.array([activation_store.is_complete()]))[0]:
             logger.info("reading activations from %s", activation_store.directory)
@@ -276,7 +266,7 @@ def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: t
         return Extraction(in_memory, stats, None)
     _sync("alignscope-chunks-written")
     if process == 0:
-        activation_store.merge(len(texts), {"stats": dataclasses.asdict(stats), "versions": _versions(),
+        activation_store.merge(len(texts), {"stats": dataclasses.asdict(stats), "versions": library_versions(),
                                             "spec": activation_store.directory.name})
     _sync("alignscope-store-merged")
     return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)

@@ -18,9 +18,7 @@ Results go to `<output_dir>/benchmark/<suite>.json` with library versions and th
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import platform
 import tempfile
 import time
 
@@ -28,6 +26,7 @@ import numpy as np
 from absl import flags, logging
 
 from alignscope.errors import AlignscopeError
+from alignscope.versions import library_versions
 from experiments import flags as shared
 
 SUITES = ("padding", "extraction")
@@ -51,16 +50,6 @@ LLAMA_SIZES = {
 
 TOXICITY = "textdetox/multilingual_toxicity_dataset"
 BPE_VOCAB = 32000
-
-
-def _versions() -> dict[str, str]:
-    import jax
-    import transformers
-
-    import alignscope
-    return {"alignscope": alignscope.__version__, "jax": jax.__version__, "transformers": transformers.__version__,
-            "numpy": np.__version__, "python": platform.python_version(), "device": str(jax.devices()[0]),
-            "machine": platform.machine(), "cpus": os.cpu_count()}
 
 
 def _texts_by_language() -> dict[str, list[str]]:
@@ -205,7 +194,7 @@ def main(argv: list[str]) -> None:
                   "extraction": lambda: extraction_suite(texts, tokenizer, workdir)}
         for suite in _SUITE.value:
             logging.info("running %s", suite)
-            result = {"suite": suite, "versions": _versions(), "flags": {
+            result = {"suite": suite, "versions": library_versions(), "flags": {
                 "batch_size": _BATCH_SIZE.value, "max_length": _MAX_LENGTH.value,
                 "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value}, "results": suites[suite]()}
             (output / f"{suite}.json").write_text(json.dumps(result, indent=1))

@@ -1,0 +1,41 @@
+"""The benchmark entrypoint: one-line errors with exit status 2, and the padding suite's table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(*flags: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.benchmark", *flags], capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction"),
+    ("--dtype=float16", "error: flag --dtype=float16: value should be one of <float32|bfloat16>"),
+])
+def test_bad_flags_exit_2_with_one_line(flag, message):
+    run = _run(flag)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1] == message
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_corpora_exit_2(tmp_path):
+    run = _run("--suite=padding", f"--shared_data={tmp_path}", f"--output_dir={tmp_path}")
+    assert run.returncode == 2 and "the benchmarks read the real TextDetox copies" in run.stderr
+
+
+def test_padding_suite_on_the_real_corpora(shared_data, tmp_path):
+    run = _run("--suite=padding", f"--shared_data={shared_data}", f"--output_dir={tmp_path}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads((tmp_path / "benchmark" / "padding.json").read_text())
+    assert set(result["results"]) == {"en", "zh", "hi", "de"} and "jax" in result["versions"]
+    for lang, row in result["results"].items():
+        assert row["texts"] == 5000
+        assert row["compiled_shapes"] <= 12
+        assert row["bucketed_padding_efficiency"] > row["input_order_32_padding_efficiency"]
