@@ -13,7 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks, pca
+from kernels import checks
+from kernels import pca as pca_kernels
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
 
@@ -22,6 +23,9 @@ SILHOUETTE_BLOCK_ELEMENTS = 2**24
 # Steps of iterative refinement after the LDA solve, each O(nd); three take the float32 Woodbury
 # solve from ~1e-2 to ~1e-5 relative error at λ = 1e-4.
 REFINEMENT_STEPS = 3
+# How far a precomputed PCA's mean may sit from X's own, relative to max |X|: float32 rounding of
+# the mean is far below it, a fit of another layer, model or set of examples far above it.
+MEAN_TOLERANCE = 1e-4
 
 
 class LDA(NamedTuple):
@@ -40,7 +44,11 @@ class LDA(NamedTuple):
 
 @full_precision
 def between_class_variance_ratio(
-    X: jax.Array, y: jax.Array, n_components: int | None = None, method: str = "exact"
+    X: jax.Array,
+    y: jax.Array,
+    n_components: int | None = None,
+    method: str = "exact",
+    pca: pca_kernels.PCAFit | None = None,
 ) -> jax.Array:
     """`[...]` tr(PᵀS_B P) / tr(PᵀS_T P) in [0, 1].
 
@@ -48,10 +56,15 @@ def between_class_variance_ratio(
     principal directions of X with both classes pooled (the identity when None), at most
     min(n − 1, d). `method`: the PCA path (see `kernels.pca.fit`); "exact" by default, since
     the top-k path only approximates P when the spectrum has no gap after k.
+    `pca`: optionally a PCA of this same X, `kernels.pca.fit(X, K, method="exact")` with
+    K ≥ `n_components`, whose top `n_components` directions are used as P instead of fitting
+    again (`method` is then unused), so one fit serves every metric and every k of a layer.
     """
     X, y = _checked(X, y)
     k = _components(n_components, X)
-    return _between_class(X, y, k=k, method=_method(method))
+    method = _method(method)
+    components, mean = (None, None) if pca is None else _given_pcs(pca, X, k)
+    return _between_class(X, y, k=k, method=method, components=components, mean=mean)
 
 
 @full_precision
@@ -89,17 +102,23 @@ def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = Non
 
 @full_precision
 def bhattacharyya_distance(
-    X: jax.Array, y: jax.Array, n_components: int | None = 10, method: str = "exact"
+    X: jax.Array,
+    y: jax.Array,
+    n_components: int | None = 10,
+    method: str = "exact",
+    pca: pca_kernels.PCAFit | None = None,
 ) -> jax.Array:
     """`[...]` Bhattacharyya distance between Gaussians fitted to each class (ddof 1).
 
     Computed in the top-`n_components` PC space of X (both classes pooled; all d features when
-    None): Δᵀ C⁻¹ Δ / 8 + ½ ln(det C / √(det C0 det C1)), C = (C0 + C1) / 2. `method`: the PCA
-    path, as in `between_class_variance_ratio`. A class covariance that is singular in that
-    space (duplicate or collinear rows) is an error.
+    None): Δᵀ C⁻¹ Δ / 8 + ½ ln(det C / √(det C0 det C1)), C = (C0 + C1) / 2. `method` and `pca`
+    (a precomputed exact PCA of this X): as in `between_class_variance_ratio`. A class
+    covariance that is singular in that space (duplicate or collinear rows) is an error.
     """
     X, y = _checked(X, y)
     k = _components(n_components, X)
+    method = _method(method)
+    components, mean = (None, None) if pca is None else _given_pcs(pca, X, k)
     fewest = int(np.min(np.minimum(y.sum(-1), y.shape[-1] - y.sum(-1))))
     dims = X.shape[-1] if k is None else k
     if fewest <= dims:
@@ -107,7 +126,7 @@ def bhattacharyya_distance(
             f"a class has {fewest} examples but its covariance in {dims} dimensions needs more than"
             f" {dims}; lower n_components or add examples"
         )
-    distance, ok = _bhattacharyya(X, y, k=k, method=_method(method))
+    distance, ok = _bhattacharyya(X, y, k=k, method=method, components=components, mean=mean)
     if not bool(ok.all()):
         raise AlignscopeError(
             f"a class covariance in the top-{dims} PC space is singular (duplicate or collinear"
@@ -163,15 +182,52 @@ def _components(n_components, X) -> int | None:
     if n_components is None:
         return None
     n, d = X.shape[-2:]
-    return checks.count(
-        n_components, "n_components", 1, min(n - 1, d), why=pca.RANK_LIMIT.format(n=n, d=d)
-    )
+    why = pca_kernels.RANK_LIMIT.format(n=n, d=d)
+    return checks.count(n_components, "n_components", 1, min(n - 1, d), why=why)
 
 
 def _method(method) -> str:
-    if method not in pca.METHODS:
-        raise AlignscopeError(f"PCA method {method!r} is not accepted; use one of {pca.METHODS}")
+    if method not in pca_kernels.METHODS:
+        raise AlignscopeError(
+            f"PCA method {method!r} is not accepted; use one of {pca_kernels.METHODS}"
+        )
     return method
+
+
+def _given_pcs(fit, X, k) -> tuple[jax.Array, jax.Array]:
+    """Components `[..., K, d]` and mean `[..., d]` of a caller's PCA fit of X, checked to be a
+    fit of X with at least k components. Only the means can be compared with X's own (O(nd));
+    a fit of other data with the same mean, or a randomized fit, is the caller's mistake."""
+    if k is None:
+        raise AlignscopeError(
+            "pca= was given but n_components=None (all d features, no PCA); pass n_components"
+        )
+    if not isinstance(fit, pca_kernels.PCAFit) or fit.components is None:
+        raise AlignscopeError(
+            "pca= must be a kernels.pca.PCAFit with components, from kernels.pca.fit(X, k,"
+            f' method="exact"); got {type(fit).__name__}'
+        )
+    components = checks.features(fit.components, "pca.components")
+    mean = checks.features(fit.mean, "pca.mean", min_ndim=1)
+    lead, d = X.shape[:-2], X.shape[-1]
+    if components.shape[:-2] != lead or components.shape[-1] != d or mean.shape != lead + (d,):
+        raise AlignscopeError(
+            f"pca= has components of shape {components.shape} and mean of shape {mean.shape} but"
+            f" X has shape {X.shape}; pass a fit of this X, components [..., K, d] and mean"
+            " [..., d] with X's leading axes and d"
+        )
+    if components.shape[-2] < k:
+        raise AlignscopeError(
+            f"pca= has {components.shape[-2]} components but n_components={k}; fit at least"
+            f" {k} components"
+        )
+    scale = jnp.maximum(jnp.max(jnp.abs(X)), jnp.finfo(X.dtype).tiny)
+    if not bool(jnp.max(jnp.abs(mean - X.mean(axis=-2))) <= MEAN_TOLERANCE * scale):
+        raise AlignscopeError(
+            "pca= has a mean that differs from X's; pass a fit of this same X (same layer,"
+            " model and examples)"
+        )
+    return components, mean
 
 
 def _solved(result):
@@ -205,16 +261,27 @@ def _class_stats(X, y):
     return n0, n1, mu0, mu1
 
 
-def _top_pcs(X, k, method):
-    """X projected on its own top-k principal directions, `[n, k]`; X itself when k is None."""
+def _top_pcs(X, k, method, components=None, mean=None):
+    """X projected on its own top-k principal directions, `[n, k]`; X itself when k is None.
+    The directions are the first k rows of `components: [K, d]` (centred by `mean: [d]`) when
+    given, else fitted here."""
     if k is None:
         return X
-    fit = pca.fit_core(X, k, method=method)
-    return (X - fit.mean) @ fit.components.T
+    if components is None:
+        fit = pca_kernels.fit_core(X, k, method=method)
+        components, mean = fit.components, fit.mean
+    return (X - mean) @ components[:k].T
 
 
-def _between_class_one(X, y, k, method):
-    Z = _top_pcs(X, k, method)
+def _over_layers(core, X, y, components, mean):
+    """`core(X, y[, components, mean])` over the leading axes; the fit's only when given."""
+    if components is None:
+        return over_leading(core, (X, y), (2, 1))
+    return over_leading(core, (X, y, components, mean), (2, 1, 2, 1))
+
+
+def _between_class_one(X, y, components=None, mean=None, *, k, method):
+    Z = _top_pcs(X, k, method, components, mean)
     Z = Z - Z.mean(axis=0)
     n0, n1, mu0, mu1 = _class_stats(Z, y)
     between = n0 * jnp.sum(mu0 * mu0) + n1 * jnp.sum(mu1 * mu1)
@@ -222,9 +289,9 @@ def _between_class_one(X, y, k, method):
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method"))
-def _between_class(X, y, k, method):
+def _between_class(X, y, k, method, components=None, mean=None):
     core = functools.partial(_between_class_one, k=k, method=method)
-    return over_leading(core, (X, y), (2, 1))
+    return _over_layers(core, X, y, components, mean)
 
 
 def _ledoit_wolf(R):
@@ -287,8 +354,8 @@ def _gaussian_logdet(C):
     return 2.0 * jnp.sum(jnp.log(jnp.diagonal(L))), L, ok
 
 
-def _bhattacharyya_one(X, y, k, method):
-    Z = _top_pcs(X, k, method)
+def _bhattacharyya_one(X, y, components=None, mean=None, *, k, method):
+    Z = _top_pcs(X, k, method, components, mean)
     Z = Z - Z.mean(axis=0)
     n0, n1, mu0, mu1 = _class_stats(Z, y)
     R1 = (Z - mu1) * y[:, None]
@@ -304,9 +371,9 @@ def _bhattacharyya_one(X, y, k, method):
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method"))
-def _bhattacharyya(X, y, k, method):
+def _bhattacharyya(X, y, k, method, components=None, mean=None):
     core = functools.partial(_bhattacharyya_one, k=k, method=method)
-    return over_leading(core, (X, y), (2, 1))
+    return _over_layers(core, X, y, components, mean)
 
 
 def _silhouette_one(X, Y, block):

@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score as sk_silhouette
 
 from alignscope.errors import AlignscopeError
-from kernels import separation
+from kernels import pca, separation
 
 SHAPES = [(60, 10), (30, 80)]  # feature space, and n < d (Woodbury, Gram-form PCA)
 
@@ -298,3 +298,89 @@ def test_separation_pca_is_exact_by_default():
     with jax.enable_x64(True):
         check(separation.between_class_variance_ratio(X, y, 2), between_ref(X, y, 2), True, 0)
         check(separation.bhattacharyya_distance(X, y, 2), bhattacharyya_ref(X, y, 2), True, 0)
+
+
+PCA_METRICS = [separation.between_class_variance_ratio, separation.bhattacharyya_distance]
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+@pytest.mark.parametrize("x64", [False, True])
+def test_precomputed_pca_gives_the_same_numbers(n, d, x64):
+    X, y = data(n, d)
+    with jax.enable_x64(x64):
+        fit = pca.fit(X, 8, method="exact")  # one fit, read on its top 2 and top 5
+        for metric in PCA_METRICS:
+            for k in (2, 5):
+                np.testing.assert_allclose(
+                    metric(X, y, k, pca=fit), metric(X, y, k), rtol=1e-12 if x64 else 1e-5
+                )
+        check(separation.between_class_variance_ratio(X, y, 5, pca=fit), between_ref(X, y, 5), x64, 1e-5)
+        check(separation.bhattacharyya_distance(X, y, 5, pca=fit), bhattacharyya_ref(X, y, 5), x64, 1e-4)
+
+
+def test_precomputed_pca_batched_over_layers():
+    X = np.stack([data(30, 80, seed=s)[0] for s in range(3)])  # [layers, n, d]
+    _, y = data(30, 80)
+    ys = np.stack([y, y[::-1], np.roll(y, 1)])  # labels per layer too
+    fit = pca.fit(X, 6, method="exact")
+    for metric in PCA_METRICS:
+        for labels in (y, ys):
+            batched = metric(X, labels, 3, pca=fit)
+            assert batched.shape == (3,)
+            np.testing.assert_allclose(batched, metric(X, labels, 3), rtol=1e-5)
+            for i in range(3):
+                one = pca.fit(X[i], 6, method="exact")
+                layer_y = labels if labels.ndim == 1 else labels[i]
+                np.testing.assert_allclose(batched[i], metric(X[i], layer_y, 3, pca=one), rtol=2e-5)
+        # Labels alone vary along a leading axis (a permutation null): one fit of the one X.
+        single = pca.fit(X[0], 6, method="exact")
+        np.testing.assert_allclose(
+            metric(X[0], ys, 3, pca=single), metric(X[0], ys, 3), rtol=1e-5
+        )
+
+
+def _fit_of(X, k=4):
+    return pca.fit(X, k, method="exact")
+
+
+@pytest.mark.parametrize("metric", PCA_METRICS)
+@pytest.mark.parametrize(
+    "fit,n_components,match",
+    [
+        (lambda X: _fit_of(X), None, "n_components=None"),
+        (lambda X: _fit_of(X)._replace(components=None), 2, "PCAFit with components"),
+        (lambda X: tuple(_fit_of(X)), 2, "PCAFit with components"),
+        (lambda X: _fit_of(X[:, :3], 2), 2, r"components of shape \(2, 3\)"),
+        (lambda X: _fit_of(np.stack([X, X])), 2, r"X has shape \(30, 4\)"),
+        (lambda X: _fit_of(X)._replace(mean=np.zeros((2, 4))), 2, "mean of shape"),
+        (lambda X: _fit_of(X, 2), 3, "has 2 components but n_components=3"),
+        (lambda X: _fit_of(X + 1.0), 2, "mean that differs"),
+        (lambda X: _fit_of(data(30, 4, seed=5)[0]), 2, "mean that differs"),
+        (lambda X: _fit_of(X)._replace(components=np.full((4, 4), np.nan)), 2, "NaN or inf"),
+    ],
+)
+def test_bad_precomputed_pca_raises(metric, fit, n_components, match):
+    with pytest.raises(AlignscopeError, match=match):
+        metric(GOOD_X, GOOD_Y, n_components, pca=fit(GOOD_X))
+
+
+def test_precomputed_pca_batched_shape_mismatch_raises():
+    X = np.stack([data(30, 8, seed=s)[0] for s in range(3)])
+    _, y = data(30, 8)
+    for metric in PCA_METRICS:
+        with pytest.raises(AlignscopeError, match="leading axes"):
+            metric(X, y, 2, pca=_fit_of(X[:2]))
+        with pytest.raises(AlignscopeError, match="mean that differs"):
+            metric(X, y, 2, pca=_fit_of(X[::-1]))  # layers out of order
+
+
+def test_precomputed_pca_is_not_decomposed_again():
+    X, y = data(30, 80)
+    fit = _fit_of(X)
+    kernels = [separation._between_class, separation._bhattacharyya]
+    for kernel in kernels:
+        given = jax.make_jaxpr(
+            lambda X, c, m: kernel(X, y, k=2, method="exact", components=c, mean=m)
+        )(X, fit.components, fit.mean)
+        assert "eigh" not in str(given)
+        assert "eigh" in str(jax.make_jaxpr(lambda X: kernel(X, y, k=2, method="exact"))(X))
