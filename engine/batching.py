@@ -106,9 +106,19 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
 
 
 def padding_efficiency(lengths: np.ndarray, batches: list[Batch]) -> float:
-    """Returns real tokens / padded tokens over a plan (empty filler rows count as padding)."""
+    """Returns real tokens / padded tokens over `batches` (empty filler rows count as padding).
+
+    Args:
+      lengths: `[num_texts]` token counts of all texts; only those in `batches` are counted.
+    """
     padded = sum(batch.rows * batch.length for batch in batches)
-    return float(np.sum(lengths)) / padded if padded else 1.0
+    real = sum(int(np.asarray(lengths)[batch.all_items()].sum()) for batch in batches)
+    return real / padded if padded else 1.0
+
+
+def compiled_shapes(batches: list[Batch]) -> int:
+    """Returns how many distinct (rows, length) shapes, hence compilations, the batches need."""
+    return len({(batch.rows, batch.length) for batch in batches})
 
 
 def padded_inputs(encoded: list[EncodedText], rows: int, length: int, pooling_name: str,

@@ -124,11 +124,16 @@ def _normalise_layers(layers: Sequence[int] | None, num_states: int) -> tuple[in
     return tuple(result)
 
 
+def _allgather(value: np.ndarray) -> np.ndarray:
+    """Returns `[processes, ...]`: every process's `value`, on every process."""
+    if jax.process_count() == 1:
+        return np.asarray(value)[None]
+    return np.asarray(multihost_utils.process_allgather(value))
+
+
 def _raise_on_every_process(error: AlignscopeError | None) -> None:
     """Raises on every process when any process hit a user error, so none waits in a collective."""
-    failed = np.array([error is not None])
-    if jax.process_count() > 1:
-        failed = np.asarray(multihost_utils.process_allgather(failed)).reshape(-1)
+    failed = _allgather(np.array(error is not None)).reshape(-1)
     if error is not None:
         raise error
     if failed.any():
@@ -137,18 +142,10 @@ def _raise_on_every_process(error: AlignscopeError | None) -> None:
 
 def _gather_lengths(local_lengths: np.ndarray, num_texts: int) -> np.ndarray:
     """Returns every text's length on every process (text i lives on process i % count)."""
-    count = jax.process_count()
-    if count == 1:
-        return local_lengths
-    width = -(-num_texts // count)
+    width = -(-num_texts // jax.process_count())
     padded = np.full(width, -1, dtype=np.int64)
     padded[:local_lengths.size] = local_lengths
-    gathered = np.asarray(multihost_utils.process_allgather(padded))  # [processes, width]
-    lengths = np.empty(num_texts, dtype=np.int64)
-    for process in range(count):
-        mine = np.arange(process, num_texts, count)
-        lengths[mine] = gathered[process, :mine.size]
-    return lengths
+    return _allgather(padded).T.reshape(-1)[:num_texts]  # [processes, width] -> text order
 
 
 def _from_process_0(value: np.ndarray) -> np.ndarray:
@@ -173,22 +170,20 @@ def run_extraction(model: Model, tokenizer, texts: Sequence[str], pooling_name: 
     texts = list(texts)
     if not texts or not all(isinstance(text, str) for text in texts):
         raise AlignscopeError("texts must be a non-empty sequence of strings")
-    if mesh is not None and mesh is not model.mesh:
-        model = model.to_mesh(mesh)
     layers = _normalise_layers(layers, model.config.num_layers + 1)
     processes, process = jax.process_count(), jax.process_index()
-    if processes > 1 and (store is None or model.mesh is None):
+    if processes > 1 and (store is None or (mesh or model.mesh) is None):
         raise AlignscopeError("a multi-process extraction needs a mesh (engine.make_mesh) and a store "
                               "directory that every process can read")
     if max_length > model.config.max_position_embeddings:
         logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", max_length,
                        model.config.max_position_embeddings)
-    run = functools.partial(_run, model, tokenizer, texts, pooling_name, layers, batch_size, max_length,
+    run = functools.partial(_run, model, mesh, tokenizer, texts, pooling_name, layers, batch_size, max_length,
                             chat_template, tuple(buckets) if buckets else None)
     if store is None:
         return run(None)
     spec = {
-        "format": STORE_FORMAT, "weights": model.weights_fingerprint(),
+        "format": STORE_FORMAT, "weights": model.weights_fingerprint,
         "config": dataclasses.asdict(model.config), "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer),
         "texts": fingerprint.texts_fingerprint(texts), "num_texts": len(texts), "pooling": pooling_name,
         "layers": layers, "max_length": max_length, "chat_template": bool(chat_template), "dtype": str(model.dtype),
@@ -202,10 +197,12 @@ def run_extraction(model: Model, tokenizer, texts: Sequence[str], pooling_name: 
         return run(activation_store)
 
 
-def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: tuple[int, ...] | None,
-         batch_size: int, max_length: int, chat_template: bool, buckets: tuple[int, ...] | None,
-         activation_store: ActivationStore | None) -> Extraction:
+def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_name: str,
+         layers: tuple[int, ...] | None, batch_size: int, max_length: int, chat_template: bool,
+         buckets: tuple[int, ...] | None, activation_store: ActivationStore | None) -> Extraction:
     """Tokenizes this process's texts, plans the global schedule, runs it, stores the results."""
+    if mesh is not None and mesh is not model.mesh:
+        model = model.to_mesh(mesh)
     processes, process = jax.process_count(), jax.process_index()
     mine = np.arange(process, len(texts), processes)
     encoded, error = {}, None
@@ -216,9 +213,7 @@ def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: t
         error = caught
     _raise_on_every_process(error)
     lengths = _gather_lengths(np.array([len(encoded[i].ids) for i in mine], dtype=np.int64), len(texts))
-    truncated_here = np.array([sum(item.truncated for item in encoded.values())])
-    truncated = int(np.asarray(multihost_utils.process_allgather(truncated_here)).sum()) if processes > 1 \
-        else int(truncated_here[0])
+    truncated = int(_allgather(np.array(sum(item.truncated for item in encoded.values()))).sum())
     if truncated:
         logger.warning("%d of %d texts were longer than max_length=%d tokens and were truncated",
                        truncated, len(texts), max_length)
@@ -255,10 +250,9 @@ def _run(model: Model, tokenizer, texts: list[str], pooling_name: str, layers: t
     stats = ExtractionStats(
         texts=len(texts), computed_texts=int(sum(len(batch.all_items()) for batch in todo)), real_tokens=real_tokens,
         padded_tokens=int(sum(batch.rows * batch.length for batch in todo)),
-        padding_efficiency=batching.padding_efficiency(lengths[np.concatenate(
-            [batch.all_items() for batch in todo])] if todo else np.zeros(0), todo),
-        batches=len(todo), compiled_shapes=len({(batch.rows, batch.length) for batch in todo}), truncated=truncated,
-        seconds=seconds, tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
+        padding_efficiency=batching.padding_efficiency(lengths, todo), batches=len(todo),
+        compiled_shapes=batching.compiled_shapes(todo), truncated=truncated, seconds=seconds,
+        tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
     logger.info(stats.summary())
     if process == 0 and sys.stderr.isatty():
         print(stats.summary(), file=sys.stderr)

@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any, Sequence
 
-import jax
 import numpy as np
 
 from engine import checkpoint
@@ -38,17 +37,6 @@ def checkpoint_weights_fingerprint(directory) -> str:
         entry = reader.entries[name]
         digest.update(f"{name}|{entry.dtype}|{entry.shape}".encode())
         for chunk in _sampled_bytes(reader.get(name).reshape(-1).view(np.uint8)):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def array_tree_fingerprint(tree: Any) -> str:
-    """Returns a hex digest of every array in a pytree (for models built in memory)."""
-    digest = hashlib.sha256()
-    for path, leaf in jax.tree_util.tree_leaves_with_path(tree):
-        host = np.asarray(jax.device_get(leaf))
-        digest.update(f"{jax.tree_util.keystr(path)}|{host.dtype}|{host.shape}".encode())
-        for chunk in _sampled_bytes(host.reshape(-1).view(np.uint8)):
             digest.update(chunk)
     return digest.hexdigest()
 

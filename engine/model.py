@@ -35,27 +35,27 @@ class Model:
       config: the parsed architecture.
       graphdef: the Flax module structure (static in jit; equal for equal configs and dtypes).
       params: the weights, an `nnx.State` of arrays (sharded when `mesh` is given).
+      path: the checkpoint directory it was read from.
       mesh: the device mesh the weights live on, or None for one device.
-      path: the checkpoint directory it was read from (None for a model built in memory).
     """
 
     config: DecoderConfig
     graphdef: nnx.GraphDef
     params: nnx.State
+    path: pathlib.Path
     mesh: Mesh | None = None
-    path: pathlib.Path | None = None
 
     @property
     def dtype(self) -> jnp.dtype:
         """The dtype of the weights and of the computation."""
         return jax.tree.leaves(self.params)[0].dtype
 
+    @functools.cached_property
     def weights_fingerprint(self) -> str:
-        """Returns a hex digest of the weights by content (`engine/fingerprint.py`): equal configs
-        with different weight values, a base model and its DPO child, get different digests."""
-        if self.path is not None:
-            return fingerprint.checkpoint_weights_fingerprint(self.path)
-        return fingerprint.array_tree_fingerprint(self.params)
+        """A hex digest of the checkpoint's weights by content (`engine/fingerprint.py`): equal
+        configs with different weight values, a base model and its DPO child, get different
+        digests. Computed once per loaded model."""
+        return fingerprint.checkpoint_weights_fingerprint(self.path)
 
     def to_mesh(self, mesh: Mesh) -> "Model":
         """Returns this model with its weights resharded onto `mesh` by the logical-axis rules."""
@@ -66,30 +66,23 @@ class Model:
             placed.append((path, variable.replace(jax.device_put(value, target))))
         return dataclasses.replace(self, params=nnx.from_flat_state(placed), mesh=mesh)
 
-    @classmethod
-    def from_module(cls, module: Decoder, mesh: Mesh | None = None,
-                    path: pathlib.Path | None = None) -> "Model":
-        """Wraps a built `Decoder` (random or trained weights)."""
-        graphdef, params = nnx.split(module)
-        return cls(module.config, graphdef, params, mesh, path)
-
-    def _inputs(self, input_ids, attention_mask) -> tuple[jax.Array, jax.Array]:
-        ids = jnp.asarray(input_ids, dtype=jnp.int32)
-        mask = jnp.asarray(attention_mask, dtype=jnp.int32)
+    def _inputs(self, input_ids, attention_mask) -> tuple[jax.Array | np.ndarray, jax.Array | np.ndarray]:
+        ids = np.asarray(input_ids, dtype=np.int32)
+        mask = np.asarray(attention_mask, dtype=np.int32)
         if ids.ndim != 2 or ids.shape != mask.shape:
             raise AlignscopeError(f"input_ids {ids.shape} and attention_mask {mask.shape} must both be "
                                   f"[batch, seq]")
         return self._feed(ids), self._feed(mask)
 
-    def _feed(self, local: jax.Array) -> jax.Array:
-        """Places a `[batch, ...]` array: split over the mesh's `data` axis, each process giving
-        its own rows (multi-host), or on the default device without a mesh."""
+    def _feed(self, local: np.ndarray) -> jax.Array | np.ndarray:
+        """Places a host `[batch, ...]` array: split over the mesh's `data` axis, each process
+        giving its own rows (multi-host); without a mesh jit moves it to the default device."""
         if self.mesh is None:
             return local
         axes = ("batch",) + (None,) * (local.ndim - 1)
         global_shape = (local.shape[0] * jax.process_count(),) + local.shape[1:]
         target = sharding.named_sharding(axes, global_shape, self.mesh)
-        return jax.make_array_from_process_local_data(target, np.asarray(local), global_shape)
+        return jax.make_array_from_process_local_data(target, local, global_shape)
 
     def hidden_states(self, input_ids, attention_mask) -> jax.Array:
         """Returns `[batch, L + 1, seq, d_model]` float32, as transformers' `output_hidden_states`.
@@ -116,7 +109,7 @@ class Model:
           layers: hidden-state indices to keep, in order; None keeps all L + 1.
         """
         ids, mask = self._inputs(input_ids, attention_mask)
-        weights = self._feed(jnp.asarray(pooling_weights, dtype=jnp.float32))
+        weights = self._feed(np.asarray(pooling_weights, dtype=np.float32))
         return _pooled(self.graphdef, None if layers is None else tuple(layers), self.params, ids, mask, weights)
 
 
@@ -166,7 +159,7 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
     graphdef, abstract_params = nnx.split(abstract)
     loaded = [(path, variable.replace(_read_param(reader, config, path, variable, mesh)))
               for path, variable in nnx.to_flat_state(abstract_params)]
-    return Model(config, graphdef, nnx.from_flat_state(loaded), mesh, directory)
+    return Model(config, graphdef, nnx.from_flat_state(loaded), directory, mesh)
 
 
 def _logical_axes(variable: nnx.Variable) -> tuple[str, ...]:
@@ -193,12 +186,20 @@ def _read_param(reader: checkpoint.SafetensorsReader, config: DecoderConfig, pat
         if found != expected:
             raise AlignscopeError(f"tensor {name} has shape {list(found)}; config.json implies {list(expected)}")
 
-    def read(index: tuple[slice, ...]) -> np.ndarray:
+    def read_slice(index: tuple[slice, ...]) -> np.ndarray:
         if not stacked:
             return np.asarray(reader.get(names[0]).reshape(shape)[index], dtype=dtype)
         layers = range(config.num_layers)[index[0]]
         return np.stack([np.asarray(reader.get(names[layer]).reshape(per_tensor_shape)[index[1:]], dtype=dtype)
                          for layer in layers])
+
+    read_cache: dict[tuple, np.ndarray] = {}
+
+    def read(index: tuple[slice, ...]) -> np.ndarray:
+        key = tuple((part.start, part.stop, part.step) for part in index)
+        if key not in read_cache:  # Devices that hold the same slice (data replicas) share one read.
+            read_cache[key] = read_slice(index)
+        return read_cache[key]
 
     if mesh is None:
         target = SingleDeviceSharding(jax.devices()[0])

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import io
 import json
 import os
 import pathlib
@@ -38,10 +39,12 @@ SPEC_FILE = "spec.json"
 
 @dataclasses.dataclass(frozen=True)
 class Chunk:
-    """A verified chunk: its file and the text indices of its rows, in row order."""
+    """A chunk named by a manifest: its file, the text indices of its rows (in row order) and the
+    sha256 its file had when written."""
 
     path: pathlib.Path
     rows: np.ndarray
+    sha256: str
 
 
 def _file_sha256(path: pathlib.Path) -> str:
@@ -94,8 +97,8 @@ class ActivationStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _manifest(self, process_index: int) -> pathlib.Path:
-        return self.directory / f"manifest-p{process_index}.jsonl"
+    def _manifest(self) -> pathlib.Path:
+        return self.directory / f"manifest-p{self.process_index}.jsonl"
 
     def is_complete(self) -> bool:
         return (self.directory / COMPLETE_FILE).is_file() and (self.directory / ACTIVATIONS_FILE).is_file()
@@ -108,9 +111,9 @@ class ActivationStore:
         """Returns the completed store as a read-only memory map `[layers, num_texts, d_model]`."""
         return np.load(self.directory / ACTIVATIONS_FILE, mmap_mode="r")
 
-    def chunks(self) -> list[Chunk]:
-        """Returns every chunk whose manifest line and file checksums hold; others are dropped."""
-        found = []
+    def _listed_chunks(self) -> list[Chunk]:
+        """Returns the chunks of every manifest line whose own checksum holds (torn lines are skipped)."""
+        listed = []
         for manifest in sorted(self.directory.glob("manifest-p*.jsonl")):
             for line in manifest.read_text(errors="replace").splitlines():
                 try:
@@ -118,25 +121,26 @@ class ActivationStore:
                     check = record.pop("check")
                 except (json.JSONDecodeError, KeyError, AttributeError):
                     continue
-                path = self.directory / "chunks" / record["chunk"]
-                if check != _line_checksum(record) or not path.is_file() or _file_sha256(path) != record["sha256"]:
-                    continue
-                found.append(Chunk(path, np.asarray(record["rows"], dtype=np.int64)))
-        return found
+                if check == _line_checksum(record):
+                    listed.append(Chunk(self.directory / "chunks" / record["chunk"],
+                                        np.asarray(record["rows"], dtype=np.int64), record["sha256"]))
+        return listed
+
+    def chunks(self) -> list[Chunk]:
+        """Returns every listed chunk whose file exists with its recorded checksum; others are dropped."""
+        return [chunk for chunk in self._listed_chunks()
+                if chunk.path.is_file() and _file_sha256(chunk.path) == chunk.sha256]
 
     def write_chunk(self, rows: np.ndarray, values: np.ndarray) -> None:
         """Stores `values` `[len(rows), layers, d_model]` float32 for the texts `rows`."""
         name = f"p{self.process_index}-{uuid.uuid4().hex}.npy"
-        path = self.directory / "chunks" / name
-        temporary = path.with_name(f".{name}.tmp")
-        with open(temporary, "wb") as handle:
-            np.save(handle, np.ascontiguousarray(values, dtype=np.float32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        record = {"chunk": name, "rows": [int(row) for row in rows], "sha256": _file_sha256(path)}
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(values, dtype=np.float32))
+        data = buffer.getvalue()
+        _write_atomically(self.directory / "chunks" / name, data)
+        record = {"chunk": name, "rows": [int(row) for row in rows], "sha256": hashlib.sha256(data).hexdigest()}
         record["check"] = _line_checksum(record)
-        with open(self._manifest(self.process_index), "a") as manifest:
+        with open(self._manifest(), "a") as manifest:
             # The leading newline ends any line torn by a kill, so this record stays whole.
             manifest.write("\n" + json.dumps(record) + "\n")
             manifest.flush()
@@ -145,12 +149,17 @@ class ActivationStore:
     def merge(self, num_texts: int, record: dict) -> None:
         """Writes the layer-major `activations.npy` from all chunks, then `complete.json`, then
         removes the chunks. Raises if any text has no row."""
-        chunks = self.chunks()
+        chunks = self._listed_chunks()
         covered = np.zeros(num_texts, dtype=bool)
         output = None
         temporary = self.directory / f".{ACTIVATIONS_FILE}.{uuid.uuid4().hex}.tmp"
         for chunk in chunks:
-            values = np.load(chunk.path)
+            # Read once: checked and loaded from the same bytes. A corrupt chunk found at the
+            # start of a resumed run is still listed; its rows were recomputed into a newer chunk.
+            data = chunk.path.read_bytes() if chunk.path.is_file() else b""
+            if hashlib.sha256(data).hexdigest() != chunk.sha256:
+                continue
+            values = np.load(io.BytesIO(data))
             if output is None:
                 output = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.float32,
                                                    shape=(values.shape[1], num_texts, values.shape[2]))

@@ -98,7 +98,7 @@ def test_weights_differing_only_in_values_get_different_keys(tmp_path):
     save_tiny_model(tiny_llama_config(len(tokenizer)), tmp_path / "aligned", seed=1)
     base, aligned = engine.load_model(tmp_path / "base"), engine.load_model(tmp_path / "aligned")
     assert (tmp_path / "base/model.safetensors").stat().st_size == (tmp_path / "aligned/model.safetensors").stat().st_size
-    assert base.weights_fingerprint() != aligned.weights_fingerprint()
+    assert base.weights_fingerprint != aligned.weights_fingerprint
     tokenizer = engine.load_tokenizer(tmp_path / "base")
     a = engine.run_extraction(base, tokenizer, CORPUS[:6], store=tmp_path / "cache")
     b = engine.run_extraction(aligned, tokenizer, CORPUS[:6], store=tmp_path / "cache")
@@ -118,7 +118,7 @@ KILLED_RUN = textwrap.dedent("""
     def write_then_die(self, rows, values):
         calls.append(1)
         if len(calls) == 5:  # Killed while writing the fifth manifest line: a torn line, no newline.
-            with open(self._manifest(self.process_index), "a") as manifest:
+            with open(self._manifest(), "a") as manifest:
                 manifest.write('{"chunk": "p0-torn.npy", "rows": [1, 2')
             os.kill(os.getpid(), signal.SIGKILL)
         original(self, rows, values)
