@@ -28,6 +28,7 @@ from absl import flags, logging
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
 from experiments import flags as shared
+from experiments.bpe_tokenizer import train_bpe_tokenizer
 
 SUITES = ("padding", "extraction")
 _SUITE = flags.DEFINE_list("suite", list(SUITES), f"Benchmarks to run, from: {', '.join(SUITES)}.")
@@ -63,41 +64,22 @@ def _texts_by_language() -> dict[str, list[str]]:
     return {lang: list(corpus.select([lang]).texts) for lang in _LANGS.value}
 
 
-def _train_tokenizer(texts: list[str], directory: pathlib.Path):
-    """A byte-level BPE tokenizer (adds BOS) trained on the benchmark texts, saved and returned."""
-    import tokenizers
-    import transformers
-    from tokenizers import decoders, models, pre_tokenizers, processors, trainers
-
-    tokenizer = tokenizers.Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=BPE_VOCAB, special_tokens=["<pad>", "<s>", "</s>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer)
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))])
-    wrapped = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<s>",
-                                                   eos_token="</s>", pad_token="<pad>")
-    wrapped.save_pretrained(directory)
-    return wrapped
-
-
 def padding_suite(texts: dict[str, list[str]], tokenizer) -> dict:
     from engine import batching
     from engine.encoding import encode_texts
 
     rows = {}
     for lang, lang_texts in texts.items():
-        lengths = np.array([len(item.ids) for item in encode_texts(tokenizer, lang_texts, _MAX_LENGTH.value)])
+        encoded = encode_texts(tokenizer, lang_texts, _MAX_LENGTH.value)
+        lengths = np.array([len(item.ids) for item in encoded])
         plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
         naive = sum(len(block) * block.max() for block in np.array_split(lengths, -(-lengths.size // 32)))
         rows[lang] = {
             "texts": int(lengths.size), "mean_tokens": float(lengths.mean()), "max_tokens": int(lengths.max()),
             "bucketed_padding_efficiency": batching.padding_efficiency(lengths, plan),
-            "bucketed_batches": len(plan), "compiled_shapes": len({(b.rows, b.length) for b in plan}),
+            "bucketed_batches": len(plan), "compiled_shapes": batching.compiled_shapes(plan),
             "input_order_32_padding_efficiency": float(lengths.sum() / naive),
-            "truncated": int((lengths >= _MAX_LENGTH.value).sum()),
+            "truncated": sum(item.truncated for item in encoded),
         }
     return rows
 
@@ -189,7 +171,8 @@ def main(argv: list[str]) -> None:
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temporary:
         workdir = pathlib.Path(temporary)
-        tokenizer = _train_tokenizer([t for lang_texts in texts.values() for t in lang_texts], workdir / "tokenizer")
+        tokenizer = train_bpe_tokenizer([t for lang_texts in texts.values() for t in lang_texts], BPE_VOCAB,
+                                        workdir / "tokenizer")
         suites = {"padding": lambda: padding_suite(texts, tokenizer),
                   "extraction": lambda: extraction_suite(texts, tokenizer, workdir)}
         for suite in _SUITE.value:

@@ -113,17 +113,13 @@ class DecoderConfig:
     o_bias: bool = False
     mlp_bias: bool = False
     tie_word_embeddings: bool = False
-    layer_types: tuple[str, ...] = ()
-    sliding_window: int | None = None
-    rope: tuple[RopeConfig, ...] = ()
+    layer_types: tuple[str, ...]
+    sliding_window: int | None
+    rope: tuple[RopeConfig, ...]
     max_position_embeddings: int = 4096
     checkpoint_dtype: str = "float32"
 
     def __post_init__(self):
-        if not self.layer_types:
-            object.__setattr__(self, "layer_types", (FULL_ATTENTION,) * self.num_layers)
-        if not self.rope:
-            object.__setattr__(self, "rope", (RopeConfig(),) * self.num_layers)
         if len(self.layer_types) != self.num_layers or len(self.rope) != self.num_layers:
             raise AlignscopeError(f"{self.architecture}: layer_types and rope need one entry per layer "
                                   f"({self.num_layers})")

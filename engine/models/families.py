@@ -62,10 +62,10 @@ def _rope_per_layer_type(raw: dict[str, Any], layer_types: tuple[str, ...]) -> t
     return (_rope(params, default_theta, default_partial),) * len(layer_types)
 
 
-def _layer_types(raw: dict[str, Any], num_layers: int, default: str) -> tuple[str, ...]:
+def _layer_types(raw: dict[str, Any], num_layers: int) -> tuple[str, ...]:
     layer_types = raw.get("layer_types")
     if layer_types is None:
-        return (default,) * num_layers
+        return (FULL_ATTENTION,) * num_layers
     if len(layer_types) != num_layers:
         raise AlignscopeError(
             f"config.json has {len(layer_types)} layer_types for {num_layers} layers")
@@ -79,11 +79,9 @@ def _layer_types(raw: dict[str, Any], num_layers: int, default: str) -> tuple[st
 def _decoder_config(raw: dict[str, Any], architecture: str, *, qkv_bias: bool, o_bias: bool,
                     mlp_bias: bool, layer_types: tuple[str, ...] | None = None) -> DecoderConfig:
     """The parts every Llama-like family shares; family parsers decide biases and layer types."""
-    for key in REQUIRED_KEYS:
-        _require(raw, key, architecture)
     num_layers = int(raw["num_hidden_layers"])
     num_heads = int(raw["num_attention_heads"])
-    layer_types = layer_types or _layer_types(raw, num_layers, FULL_ATTENTION)
+    layer_types = layer_types or _layer_types(raw, num_layers)
     sliding = SLIDING_ATTENTION in layer_types
     if sliding:
         _require(raw, "sliding_window", architecture)
@@ -126,7 +124,7 @@ QWEN2_DEFAULT_MAX_WINDOW_LAYERS = 28
 
 
 def _mistral(raw: dict[str, Any], architecture: str) -> DecoderConfig:
-    num_layers = int(_require(raw, "num_hidden_layers", architecture))
+    num_layers = int(raw["num_hidden_layers"])
     raw = {"sliding_window": MISTRAL_DEFAULT_SLIDING_WINDOW, **raw}
     kind = SLIDING_ATTENTION if raw["sliding_window"] else FULL_ATTENTION
     return _decoder_config(raw, architecture, qkv_bias=False, o_bias=False, mlp_bias=False,
@@ -134,7 +132,7 @@ def _mistral(raw: dict[str, Any], architecture: str) -> DecoderConfig:
 
 
 def _qwen2(raw: dict[str, Any], architecture: str) -> DecoderConfig:
-    num_layers = int(_require(raw, "num_hidden_layers", architecture))
+    num_layers = int(raw["num_hidden_layers"])
     raw = {"sliding_window": QWEN2_DEFAULT_SLIDING_WINDOW, **raw}
     layer_types = None
     if raw.get("layer_types") is None:
@@ -166,6 +164,8 @@ def parse_config(raw: dict[str, Any]) -> DecoderConfig:
         named = architecture or raw.get("model_type") or "no architecture"
         raise AlignscopeError(
             f"architecture '{named}' is not supported; supported: {', '.join(sorted(PARSERS))}")
+    for key in REQUIRED_KEYS:
+        _require(raw, key, architecture)
     return PARSERS[architecture](raw, architecture)
 
 

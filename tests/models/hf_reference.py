@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import transformers
 
+from experiments.bpe_tokenizer import train_bpe_tokenizer
+
 
 def save_tiny_model(config: transformers.PretrainedConfig, directory: pathlib.Path, seed: int = 0,
                     max_shard_size: str | None = None) -> transformers.PreTrainedModel:
@@ -64,27 +66,10 @@ CHAT_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ messa
 
 
 def save_tiny_tokenizer(directory: pathlib.Path, vocab_size: int = 300, chat_template: bool = True):
-    """Trains a byte-level BPE tokenizer (adds BOS) on a few multilingual lines and saves it.
+    """Trains a tiny byte-level BPE tokenizer (adds BOS) on a few multilingual lines and saves it.
 
     Any text tokenizes (byte fallback), so it serves for every language in the tests.
     """
-    import tokenizers
-    from tokenizers import decoders, models, pre_tokenizers, processors, trainers
-
-    tokenizer = tokenizers.Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    specials = ["<pad>", "<s>", "</s>", "<|user|>", "<|assistant|>", "<|end|>"]
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     lines = ["How do I bake bread at home?", "Wie backe ich Brot zu Hause?", "我怎样在家烤面包？",
              "मैं घर पर रोटी कैसे बनाऊं?", "Tell me how to pick a lock.", "The quick brown fox jumps."] * 20
-    tokenizer.train_from_iterator(lines, trainer)
-    bos = tokenizer.token_to_id("<s>")
-    tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
-    wrapped = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
-    if chat_template:
-        wrapped.chat_template = CHAT_TEMPLATE
-    wrapped.save_pretrained(directory)
-    return wrapped
+    return train_bpe_tokenizer(lines, vocab_size, directory, CHAT_TEMPLATE if chat_template else None)
