@@ -42,7 +42,6 @@ class ExtractionStats:
       computed_texts: inputs run through the model in this call (the rest came from the store).
       real_tokens: tokens of the computed inputs (template and special tokens included).
       padded_tokens: positions the model ran for them, padding and filler rows included.
-      padding_efficiency: real_tokens / padded_tokens.
       batches: batches run.
       compiled_shapes: distinct (rows, length) shapes run: the compilations this call needed.
       truncated: inputs cut to max_length.
@@ -54,12 +53,16 @@ class ExtractionStats:
     computed_texts: int
     real_tokens: int
     padded_tokens: int
-    padding_efficiency: float
     batches: int
     compiled_shapes: int
     truncated: int
     seconds: float
     tokens_per_second: float
+
+    @property
+    def padding_efficiency(self) -> float:
+        """real_tokens / padded_tokens (1.0 when nothing was computed)."""
+        return self.real_tokens / self.padded_tokens if self.padded_tokens else 1.0
 
     def summary(self) -> str:
         """Returns a one-line report for logs."""
@@ -249,8 +252,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_n
     seconds = time.perf_counter() - start
     stats = ExtractionStats(
         texts=len(texts), computed_texts=int(sum(len(batch.all_items()) for batch in todo)), real_tokens=real_tokens,
-        padded_tokens=int(sum(batch.rows * batch.length for batch in todo)),
-        padding_efficiency=batching.padding_efficiency(lengths, todo), batches=len(todo),
+        padded_tokens=int(sum(batch.rows * batch.length for batch in todo)), batches=len(todo),
         compiled_shapes=batching.compiled_shapes(todo), truncated=truncated, seconds=seconds,
         tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
     logger.info(stats.summary())
