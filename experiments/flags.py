@@ -9,22 +9,14 @@ import functools
 import sys
 from typing import Callable
 
-import platformdirs
 from absl import app, flags
 
 from alignscope.errors import AlignscopeError
 
-CACHE_DIR = flags.DEFINE_string(
-    "cache_dir", platformdirs.user_cache_dir("alignscope"),
-    "Directory of activation stores and other reusable results (shared by all processes in a multi-host run).")
 OUTPUT_DIR = flags.DEFINE_string("output_dir", "results", "Directory for tables (JSON/CSV), figures and reports.")
 SHARED_DATA = flags.DEFINE_string(
     "shared_data", "../shared/data",
     "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
-MESH = flags.DEFINE_string("mesh", "", "Device mesh, e.g. 'data:4,model:2'; empty: every device on the data axis.")
-DISTRIBUTED = flags.DEFINE_bool(
-    "distributed", False, "Start jax.distributed (multi-host); JAX detects SLURM and TPU pods, or set "
-    "ALIGNSCOPE_COORDINATOR, ALIGNSCOPE_NUM_PROCESSES and ALIGNSCOPE_PROCESS_ID.")
 
 
 def _parse_flags_exit_2(argv: list[str]) -> list[str]:
