@@ -1,4 +1,5 @@
-"""Hugging Face checkpoints on disk: resolving a path or hub id, config.json, safetensors tensors.
+"""Hugging Face checkpoints on disk: resolving a path or hub id, config.json, safetensors tensors
+(read, memory-mapped, and written).
 
 Tensors are memory-mapped straight from the `.safetensors` files (the format is an 8-byte
 header length, a JSON header, then raw little-endian bytes), so a slice of a tensor reads only
@@ -14,6 +15,7 @@ import os
 import pathlib
 import re
 import struct
+from typing import Callable
 
 import ml_dtypes
 import numpy as np
@@ -58,11 +60,11 @@ def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
                               f"({type(error).__name__}: {str(error).splitlines()[0][:200]})") from error
 
 
-def read_config(directory: pathlib.Path) -> dict:
-    """Returns the parsed `config.json` of a checkpoint directory."""
-    config_path = directory / CONFIG_FILE
+def read_config(path: pathlib.Path) -> dict:
+    """Returns the parsed `config.json` of a checkpoint directory (or a config file's own path)."""
+    config_path = path / CONFIG_FILE if path.is_dir() else path
     if not config_path.is_file():
-        raise AlignscopeError(f"{directory} has no {CONFIG_FILE}; a checkpoint directory needs "
+        raise AlignscopeError(f"{path} has no {CONFIG_FILE}; a checkpoint directory needs "
                               f"{CONFIG_FILE} and {SINGLE_WEIGHTS_FILE} (or {WEIGHTS_INDEX_FILE})")
     try:
         return json.loads(config_path.read_text())
@@ -137,3 +139,73 @@ class SafetensorsReader:
             self._maps[entry.file] = np.memmap(entry.file, dtype=np.uint8, mode="r")
         raw = self._maps[entry.file][entry.start:entry.end]
         return raw.view(entry.dtype).reshape(entry.shape)
+
+
+SAFETENSORS_CODES = {np.dtype(dtype): code for code, dtype in SAFETENSORS_DTYPES.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorToWrite:
+    """One tensor of a safetensors file being written: its name, dtype, shape, and a function
+    returning its value (called once, when its bytes are written, so a model never needs to be
+    in host memory whole)."""
+
+    name: str
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    value: Callable[[], np.ndarray]
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+
+def write_safetensors(file: pathlib.Path, tensors: list[TensorToWrite]) -> None:
+    """Writes `tensors` to one safetensors file (header, then raw little-endian bytes), atomically.
+
+    The header's metadata is `{"format": "pt"}`, which transformers requires to load the file.
+    """
+    header: dict = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for tensor in tensors:
+        header[tensor.name] = {"dtype": SAFETENSORS_CODES[np.dtype(tensor.dtype)], "shape": list(tensor.shape),
+                               "data_offsets": [offset, offset + tensor.nbytes]}
+        offset += tensor.nbytes
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)  # the data starts 8-byte aligned
+    temporary = file.with_name(f".{file.name}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(struct.pack("<Q", len(encoded)))
+        handle.write(encoded)
+        for tensor in tensors:
+            value = np.ascontiguousarray(tensor.value(), dtype=tensor.dtype)
+            if value.shape != tuple(tensor.shape):
+                raise ValueError(f"tensor {tensor.name} has shape {value.shape}, declared {tensor.shape}")
+            handle.write(value.astype(value.dtype.newbyteorder("<"), copy=False).tobytes())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, file)
+
+
+def write_checkpoint_weights(directory: pathlib.Path, tensors: list[TensorToWrite], max_shard_bytes: int) -> list[str]:
+    """Writes `model.safetensors`, or, above `max_shard_bytes`, `model-0000k-of-0000n.safetensors`
+    shards with `model.safetensors.index.json`, as transformers' `save_pretrained` lays them out.
+    Returns the file names written."""
+    shards: list[list[TensorToWrite]] = [[]]
+    for tensor in tensors:
+        if shards[-1] and sum(t.nbytes for t in shards[-1]) + tensor.nbytes > max_shard_bytes:
+            shards.append([])
+        shards[-1].append(tensor)
+    for stale in [*directory.glob("model-*-of-*.safetensors"), directory / SINGLE_WEIGHTS_FILE,
+                  directory / WEIGHTS_INDEX_FILE]:
+        stale.unlink(missing_ok=True)
+    if len(shards) == 1:
+        write_safetensors(directory / SINGLE_WEIGHTS_FILE, shards[0])
+        return [SINGLE_WEIGHTS_FILE]
+    names = [f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors" for k in range(len(shards))]
+    for name, shard in zip(names, shards):
+        write_safetensors(directory / name, shard)
+    index = {"metadata": {"total_size": sum(t.nbytes for t in tensors)},
+             "weight_map": {t.name: name for name, shard in zip(names, shards) for t in shard}}
+    (directory / WEIGHTS_INDEX_FILE).write_text(json.dumps(index, indent=2, sort_keys=True))
+    return names + [WEIGHTS_INDEX_FILE]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 import os
 import sys
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
 import jax
 import numpy as np
@@ -24,13 +23,15 @@ from jax.sharding import Mesh, PartitionSpec
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
-from engine import batching, fingerprint, pooling
+from engine import batching, fingerprint
 from engine.encoding import encode_texts, require_fast_tokenizer
+from engine.extraction_spec import ExtractionSpec
 from engine.model import Model
 from engine.store import ActivationStore
 
 logger = logging.getLogger(__name__)
-STORE_FORMAT = 1
+# Bumped when what a store holds or how its key is formed changes: an older store is never read.
+STORE_FORMAT = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,44 +88,22 @@ class Extraction:
     store_dir: os.PathLike | None
 
 
-def extract(model: Model, tokenizer, texts: Sequence[str], pooling: str = "mean",
-            layers: Sequence[int] | None = None, batch_size: int = 32, max_length: int = 512,
-            chat_template: bool = False, mesh: Mesh | None = None, store: str | os.PathLike | None = None,
-            buckets: Sequence[int] | None = None) -> np.ndarray:
+def extract(model: Model, tokenizer, texts: Sequence[str], spec: ExtractionSpec | None = None, *,
+            mesh: Mesh | None = None, store: str | os.PathLike | None = None, **options: Any) -> np.ndarray:
     """Returns `[len(texts), len(layers) or L + 1, d_model]` float32 pooled hidden states.
 
     Args:
-      model: a loaded `Model`.
+      model: a `Model` (loaded, made or edited in memory).
       tokenizer: the model's (fast) tokenizer.
       texts: the inputs, in order.
-      pooling: `mean` (over the text's own tokens), `first` (its first token) or `last` (the
-        input's last token: with a chat template, where generation would begin).
-      layers: hidden-state indices to keep (0 = embeddings, L = after the final norm; negative
-        counts from the end); None keeps all L + 1. Blocks past the last kept layer never run.
-      batch_size: rows per batch at max_length; shorter buckets get proportionally more rows.
-      max_length: longest input in tokens; longer texts lose their last own tokens (counted).
-      chat_template: wrap each text as a user turn with the tokenizer's chat template.
+      spec: what to extract and how to batch (`ExtractionSpec`); default all defaults.
       mesh: a `(data, model)` mesh to run on (the weights are resharded onto it); default the
         model's own mesh, or one device.
       store: a cache directory for a resumable on-disk store (required with several processes);
         the result is then a memory-mapped view of it. None keeps everything in memory.
-      buckets: padded lengths; default `batching.default_buckets(max_length)`.
+      **options: `ExtractionSpec` fields replacing the spec's, e.g. `pooling="last", layers=[-1]`.
     """
-    return run_extraction(model, tokenizer, texts, pooling, layers, batch_size, max_length,
-                          chat_template, mesh, store, buckets).activations
-
-
-def _normalise_layers(layers: Sequence[int] | None, num_states: int) -> tuple[int, ...] | None:
-    if layers is None:
-        return None
-    result = []
-    for layer in layers:
-        if not -num_states <= int(layer) < num_states:
-            raise AlignscopeError(f"layer {layer} does not exist; the model has hidden states 0..{num_states - 1}")
-        result.append(int(layer) % num_states)
-    if not result:
-        raise AlignscopeError("layers is empty; give at least one layer index, or None for all")
-    return tuple(result)
+    return run_extraction(model, tokenizer, texts, spec, mesh=mesh, store=store, **options).activations
 
 
 def _allgather(value: np.ndarray) -> np.ndarray:
@@ -163,46 +142,47 @@ def _sync(name: str) -> None:
         multihost_utils.sync_global_devices(name)
 
 
-def run_extraction(model: Model, tokenizer, texts: Sequence[str], pooling_name: str = "mean",
-                   layers: Sequence[int] | None = None, batch_size: int = 32, max_length: int = 512,
-                   chat_template: bool = False, mesh: Mesh | None = None,
-                   store: str | os.PathLike | None = None, buckets: Sequence[int] | None = None) -> Extraction:
-    """`extract`, returning the activations with the run's statistics and store directory."""
-    pooling.check_pooling(pooling_name)
+def run_extraction(model: Model, tokenizer, texts: Sequence[str], spec: ExtractionSpec | None = None, *,
+                   mesh: Mesh | None = None, store: str | os.PathLike | None = None,
+                   **options: Any) -> Extraction:
+    """`extract`, returning the activations with the run's statistics and store directory.
+
+    With a store whose entry for these inputs is complete, nothing is computed and the model's
+    weights are never read: the key is the model's identity (a file fingerprint for a
+    checkpoint), its config and dtypes, the tokenizer, the texts and the spec's result fields.
+    """
+    spec = ExtractionSpec.of(spec, **options)
+    spec = spec.for_layers(model.layer_indices(spec.layers))
     require_fast_tokenizer(tokenizer)
     texts = list(texts)
     if not texts or not all(isinstance(text, str) for text in texts):
         raise AlignscopeError("texts must be a non-empty sequence of strings")
-    layers = _normalise_layers(layers, model.config.num_layers + 1)
     processes, process = jax.process_count(), jax.process_index()
     if processes > 1 and (store is None or (mesh or model.mesh) is None):
         raise AlignscopeError("a multi-process extraction needs a mesh (engine.make_mesh) and a store "
                               "directory that every process can read")
-    if max_length > model.config.max_position_embeddings:
-        logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", max_length,
+    if spec.max_length > model.config.max_position_embeddings:
+        logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", spec.max_length,
                        model.config.max_position_embeddings)
-    run = functools.partial(_run, model, mesh, tokenizer, texts, pooling_name, layers, batch_size, max_length,
-                            chat_template, tuple(buckets) if buckets else None)
     if store is None:
-        return run(None)
-    spec = {
-        "format": STORE_FORMAT, "weights": model.weights_fingerprint,
-        "config": dataclasses.asdict(model.config), "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer),
-        "texts": fingerprint.texts_fingerprint(texts), "num_texts": len(texts), "pooling": pooling_name,
-        "layers": layers, "max_length": max_length, "chat_template": bool(chat_template), "dtype": str(model.dtype),
+        return _run(model, mesh, tokenizer, texts, spec, None)
+    key = {
+        "format": STORE_FORMAT, "model": model.identity, "config": dataclasses.asdict(model.config),
+        "param_dtype": str(model.param_dtype), "compute_dtype": str(model.compute_dtype),
+        "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer), "texts": fingerprint.texts_fingerprint(texts),
+        "num_texts": len(texts), **spec.key(),
     }
-    activation_store = ActivationStore(store, fingerprint.combine(spec), {**spec, "versions": library_versions()}, process)
+    activation_store = ActivationStore(store, fingerprint.combine(key), {**key, "versions": library_versions()}, process)
     with activation_store.exclusive() if process == 0 else contextlib.nullcontext():
         if _from_process_0(np.array([activation_store.is_complete()]))[0]:
             logger.info("reading activations from %s", activation_store.directory)
             stats = ExtractionStats(**{**activation_store.completion_record()["stats"], "computed_texts": 0})
             return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
-        return run(activation_store)
+        return _run(model, mesh, tokenizer, texts, spec, activation_store)
 
 
-def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_name: str,
-         layers: tuple[int, ...] | None, batch_size: int, max_length: int, chat_template: bool,
-         buckets: tuple[int, ...] | None, activation_store: ActivationStore | None) -> Extraction:
+def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: ExtractionSpec,
+         activation_store: ActivationStore | None) -> Extraction:
     """Tokenizes this process's texts, plans the global schedule, runs it, stores the results."""
     if mesh is not None and mesh is not model.mesh:
         model = model.to_mesh(mesh)
@@ -210,8 +190,8 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_n
     mine = np.arange(process, len(texts), processes)
     encoded, error = {}, None
     try:
-        encoded = dict(zip(mine.tolist(), encode_texts(tokenizer, [texts[i] for i in mine], max_length,
-                                                       chat_template, indices=mine)))
+        encoded = dict(zip(mine.tolist(), encode_texts(tokenizer, [texts[i] for i in mine], spec.max_length,
+                                                       spec.chat_template, indices=mine)))
     except AlignscopeError as caught:
         error = caught
     _raise_on_every_process(error)
@@ -219,15 +199,16 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_n
     truncated = int(_allgather(np.array(sum(item.truncated for item in encoded.values()))).sum())
     if truncated:
         logger.warning("%d of %d texts were longer than max_length=%d tokens and were truncated",
-                       truncated, len(texts), max_length)
+                       truncated, len(texts), spec.max_length)
     done = np.zeros(len(texts), dtype=bool)
     if activation_store is not None and process == 0:
         for chunk in activation_store.chunks():
             done[chunk.rows] = True
     done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
-    todo = batching.plan_batches(lengths, batch_size, max_length, processes, multiple, buckets, skip=done)
-    num_states = len(layers) if layers is not None else model.config.num_layers + 1
+    todo = batching.plan_batches(lengths, spec.batch_size, spec.max_length, processes, multiple, spec.buckets,
+                                 skip=done)
+    num_states = len(spec.layers) if spec.layers is not None else model.config.num_layers + 1
     in_memory = None if activation_store is not None else np.zeros(
         (len(texts), num_states, model.config.hidden_size), dtype=np.float32)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -240,8 +221,8 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], pooling_n
         if batch is not None:
             items = batch.items[process]
             ids, mask, weights = batching.padded_inputs([encoded[i] for i in items], batch.rows // processes,
-                                                        batch.length, pooling_name, pad_id)
-            output = model.pooled_hidden_states(ids, mask, weights, layers)
+                                                        batch.length, spec.pooling, pad_id)
+            output = model.pooled_hidden_states(ids, mask, weights, spec.layers)
         if pending is not None:
             _deliver(model, *pending, activation_store, in_memory)
             progress.update(len(pending[0].all_items()))

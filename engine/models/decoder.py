@@ -38,7 +38,11 @@ def _param(rngs: nnx.Rngs | None, shape: tuple[int, ...], axes: tuple[str, ...],
 
 
 def _precision(dtype) -> jax.lax.Precision:
-    """float32 models compute in true float32 (no TF32 on GPU); lower precisions use the default."""
+    """float32 computes in true float32 (no TF32 on GPU); lower precisions use the default.
+
+    Read from the arrays at trace time, so weights stored in one dtype and cast to another for
+    the computation (float32 master weights, bfloat16 compute) get the compute dtype's precision.
+    """
     return jax.lax.Precision.HIGHEST if jnp.dtype(dtype) == jnp.float32 else jax.lax.Precision.DEFAULT
 
 
@@ -88,10 +92,9 @@ class Attention(nnx.Module):
         self.v_bias = zeros((c.num_kv_heads, c.head_dim), ("kv_heads", "head_dim")) if c.qkv_bias else None
         self.o_bias = zeros((c.hidden_size,), ("embed",)) if c.o_bias else None
         self.scale = c.head_dim ** -0.5
-        self.precision = _precision(dtype)
 
     def _project(self, x: Array, kernel: nnx.Param, bias: nnx.Param | None) -> Array:
-        y = jnp.einsum("btd,hkd->bthk", x, kernel[...], precision=self.precision)
+        y = jnp.einsum("btd,hkd->bthk", x, kernel[...], precision=_precision(x.dtype))
         return y if bias is None else y + bias[...]
 
     def __call__(self, x: Array, positions: Array, visible: Array, inv_freq: Array) -> Array:
@@ -108,15 +111,16 @@ class Attention(nnx.Module):
         v = self._project(x, self.v_proj, self.v_bias)
         batch, seq, num_heads, head_dim = q.shape
         num_kv = k.shape[2]
+        precision = _precision(x.dtype)
         q = q.reshape(batch, seq, num_kv, num_heads // num_kv, head_dim)
-        scores = jnp.einsum("btkgd,bskd->bkgts", q, k, precision=self.precision,
+        scores = jnp.einsum("btkgd,bskd->bkgts", q, k, precision=precision,
                             preferred_element_type=jnp.float32) * self.scale
         # A finite floor, not -inf: a padded query with no visible key gets finite garbage, not NaN.
         scores = jnp.where(visible[:, None, None], scores, jnp.finfo(jnp.float32).min)
         probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
-        out = jnp.einsum("bkgts,bskd->btkgd", probs, v, precision=self.precision)
+        out = jnp.einsum("bkgts,bskd->btkgd", probs, v, precision=precision)
         out = jnp.einsum("bthd,ehd->bte", out.reshape(batch, seq, num_heads, head_dim),
-                         self.o_proj[...], precision=self.precision)
+                         self.o_proj[...], precision=precision)
         return out if self.o_bias is None else out + self.o_bias[...]
 
 
@@ -132,10 +136,9 @@ class MLP(nnx.Module):
         self.gate_bias = zeros(c.intermediate_size, "mlp") if c.mlp_bias else None
         self.up_bias = zeros(c.intermediate_size, "mlp") if c.mlp_bias else None
         self.down_bias = zeros(c.hidden_size, "embed") if c.mlp_bias else None
-        self.precision = _precision(dtype)
 
     def _linear(self, x: Array, kernel: nnx.Param, bias: nnx.Param | None) -> Array:
-        y = jnp.einsum("...i,oi->...o", x, kernel[...], precision=self.precision)
+        y = jnp.einsum("...i,oi->...o", x, kernel[...], precision=_precision(x.dtype))
         return y if bias is None else y + bias[...]
 
     def __call__(self, x: Array) -> Array:
@@ -167,7 +170,6 @@ class Decoder(nnx.Module):
 
     def __init__(self, config: DecoderConfig, dtype=jnp.float32, *, rngs: nnx.Rngs):
         self.config = config
-        self.dtype = jnp.dtype(dtype)
         self.embed = _param(rngs, (config.vocab_size, config.hidden_size), ("vocab", "embed"), dtype)
 
         @nnx.split_rngs(splits=config.num_layers)
@@ -182,7 +184,7 @@ class Decoder(nnx.Module):
 
     def hidden_states(self, input_ids: Array, attention_mask: Array,
                       collect: Callable[[Array], Any] = lambda h: h.astype(jnp.float32),
-                      num_blocks: int | None = None) -> tuple[Any, Array | None]:
+                      num_blocks: int | None = None, remat: bool = False) -> tuple[Any, Array | None]:
         """Runs the stack; returns (`collect` of each hidden state 0..num_blocks, stacked on axis 0;
         the final normed hidden state `[batch, seq, d_model]` in the compute dtype, or None when
         the stack stopped early).
@@ -197,6 +199,9 @@ class Decoder(nnx.Module):
             by default the state itself in float32. Extraction passes a pooling here so full
             states are never stacked.
           num_blocks: run only the first blocks (entries 0..num_blocks); default all L.
+          remat: recompute each block's internals in the backward pass (`jax.checkpoint` on the
+            scanned step), so gradient memory holds one residual stream per layer, not every
+            activation of every layer. No effect on values.
         """
         num_layers = self.config.num_layers
         num_blocks = num_layers if num_blocks is None else num_blocks
@@ -216,6 +221,8 @@ class Decoder(nnx.Module):
             h = nnx.merge(block_def, state)(h, positions, causal & (distance < window), inv_freq)
             return h, collect(h)
 
+        if remat:
+            step = jax.checkpoint(step)
         last, collected = jax.lax.scan(step, x, (block_state, windows, inv_freqs))
         if num_blocks < num_layers:
             stacked = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), collect(x), collected)
@@ -229,5 +236,5 @@ class Decoder(nnx.Module):
     def logits(self, final_hidden: Array) -> Array:
         """Returns `[batch, seq, vocab]` float32 from the final normed hidden state."""
         head = self.embed if self.lm_head is None else self.lm_head
-        return jnp.einsum("btd,vd->btv", final_hidden, head[...], precision=_precision(self.dtype),
+        return jnp.einsum("btd,vd->btv", final_hidden, head[...], precision=_precision(final_hidden.dtype),
                           preferred_element_type=jnp.float32)

@@ -169,20 +169,68 @@ def parse_config(raw: dict[str, Any]) -> DecoderConfig:
     return PARSERS[architecture](raw, architecture)
 
 
-def hf_weight_name(path: tuple[str, ...], layer: int | None = None) -> str:
-    """Returns the Hugging Face tensor name of one decoder parameter.
+def config_json(config: DecoderConfig) -> dict[str, Any]:
+    """Returns a transformers `config.json` dict for `config`: `parse_config` of it gives `config`
+    back, and transformers builds the same architecture from it."""
+    model_type = {architecture: name for name, architecture in MODEL_TYPES.items()}[config.architecture]
+    if config.architecture == "LlamaForCausalLM" and config.qkv_bias != config.o_bias:
+        raise AlignscopeError("LlamaForCausalLM has one attention_bias for q, k, v and o; "
+                              "qkv_bias and o_bias must be equal")
+    raw: dict[str, Any] = {
+        "architectures": [config.architecture], "model_type": model_type, "vocab_size": config.vocab_size,
+        "hidden_size": config.hidden_size, "intermediate_size": config.intermediate_size,
+        "num_hidden_layers": config.num_layers, "num_attention_heads": config.num_heads,
+        "num_key_value_heads": config.num_kv_heads, "head_dim": config.head_dim, "rms_norm_eps": config.rms_norm_eps,
+        "hidden_act": config.hidden_act, "tie_word_embeddings": config.tie_word_embeddings,
+        "max_position_embeddings": config.max_position_embeddings, "dtype": config.checkpoint_dtype,
+        "layer_types": list(config.layer_types), "sliding_window": config.sliding_window,
+        "rope_parameters": _rope_json(config),
+    }
+    if config.architecture == "LlamaForCausalLM":
+        raw.update(attention_bias=config.qkv_bias, mlp_bias=config.mlp_bias)
+    if config.architecture == "Qwen2ForCausalLM":
+        raw.update(use_sliding_window=config.sliding_window is not None)
+    return raw
+
+
+def _rope_json(config: DecoderConfig) -> dict[str, Any]:
+    """`rope_parameters`: flat when every layer shares one rotary embedding, else per layer type."""
+    def one(rope: RopeConfig) -> dict[str, Any]:
+        entry = {"rope_type": rope.kind, "rope_theta": rope.theta}
+        if rope.kind in ("linear", "llama3"):
+            entry["factor"] = rope.factor
+        if rope.kind == "llama3":
+            entry.update(low_freq_factor=rope.low_freq_factor, high_freq_factor=rope.high_freq_factor,
+                         original_max_position_embeddings=rope.original_max_position_embeddings)
+        if rope.partial_rotary_factor != 1.0:
+            entry["partial_rotary_factor"] = rope.partial_rotary_factor
+        return entry
+
+    if len(set(config.rope)) == 1:
+        return one(config.rope[0])
+    by_type = dict(zip(config.layer_types, config.rope))
+    if any(by_type[kind] != rope for kind, rope in zip(config.layer_types, config.rope)):
+        raise AlignscopeError("config.json stores one rotary embedding per layer type; layers of one type differ")
+    return {kind: one(rope) for kind, rope in by_type.items()}
+
+
+def hf_tensors(config: DecoderConfig, path: tuple[str, ...], shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    """Returns the Hugging Face tensors `(name, shape)` that hold one decoder parameter.
 
     Args:
+      config: the architecture (its layer count names the per-layer tensors).
       path: the parameter's path in the decoder's state, e.g. `('layers', 'attn', 'q_proj')`.
-      layer: the layer index for parameters under `layers`.
+      shape: the parameter's shape; a parameter under `layers` is stacked `[num_layers, ...]` and
+        has one tensor per layer.
     """
     if path[0] == "layers":
-        return f"model.layers.{layer}.{_LAYER_NAMES[path[1:]]}"
-    return _TOP_NAMES[path]
+        return [(f"model.layers.{layer}.{_LAYER_NAMES[path[1:]]}", _hf_shape(path, shape[1:]))
+                for layer in range(config.num_layers)]
+    return [(_TOP_NAMES[path], _hf_shape(path, shape))]
 
 
-def hf_weight_shape(path: tuple[str, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Returns the Hugging Face shape of one (per-layer) parameter of the given decoder shape.
+def _hf_shape(path: tuple[str, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The Hugging Face shape of one (per-layer) parameter of the given decoder shape.
 
     Projections are stored split per head (`[heads, head_dim, d_model]`); Hugging Face stores
     them flat (`[heads * head_dim, d_model]`).

@@ -44,13 +44,12 @@ def test_rerun_reads_the_store(tiny_checkpoint, tmp_path):
     dict(layers=[1]), dict(max_length=32), dict(chat_template=True)])
 def test_changed_inputs_get_new_stores(tiny_checkpoint, tmp_path, change):
     model, tokenizer = _load(tiny_checkpoint[0])
-    base = dict(texts=CORPUS, pooling="mean", layers=None, max_length=64, chat_template=False)
-    a = engine.run_extraction(model, tokenizer, base["texts"], base["pooling"], base["layers"], 4,
-                              base["max_length"], base["chat_template"], store=tmp_path)
-    changed = {**base, **change}
-    b = engine.run_extraction(model, tokenizer, changed["texts"], changed["pooling"], changed["layers"], 4,
-                              changed["max_length"], changed["chat_template"], store=tmp_path)
-    assert a.store_dir != b.store_dir and b.stats.computed_texts == len(changed["texts"])
+    base = dict(pooling="mean", layers=None, max_length=64, chat_template=False)
+    a = engine.run_extraction(model, tokenizer, CORPUS, batch_size=4, store=tmp_path, **base)
+    options = {**base, **change}
+    texts = options.pop("texts", CORPUS)
+    b = engine.run_extraction(model, tokenizer, texts, batch_size=4, store=tmp_path, **options)
+    assert a.store_dir != b.store_dir and b.stats.computed_texts == len(texts)
 
 
 def test_changed_config_gets_a_new_store(tiny_checkpoint, tmp_path):
@@ -98,7 +97,7 @@ def test_weights_differing_only_in_values_get_different_keys(tmp_path):
     save_tiny_model(tiny_llama_config(len(tokenizer)), tmp_path / "aligned", seed=1)
     base, aligned = engine.load_model(tmp_path / "base"), engine.load_model(tmp_path / "aligned")
     assert (tmp_path / "base/model.safetensors").stat().st_size == (tmp_path / "aligned/model.safetensors").stat().st_size
-    assert base.weights_fingerprint != aligned.weights_fingerprint
+    assert base.identity != aligned.identity
     tokenizer = engine.load_tokenizer(tmp_path / "base")
     a = engine.run_extraction(base, tokenizer, CORPUS[:6], store=tmp_path / "cache")
     b = engine.run_extraction(aligned, tokenizer, CORPUS[:6], store=tmp_path / "cache")
