@@ -24,6 +24,8 @@ from alignscope.errors import AlignscopeError
 
 CONFIG_FILE = "config.json"
 SINGLE_WEIGHTS_FILE = "model.safetensors"
+# Weight files in pickle formats, named in the message that refuses them.
+PICKLE_WEIGHT_PATTERNS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
 WEIGHTS_INDEX_FILE = "model.safetensors.index.json"
 # What a hub download fetches: config, weights, tokenizer and chat template files.
 HUB_FILE_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"]
@@ -84,11 +86,26 @@ class TensorEntry:
 
 
 def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
-    """Returns the safetensors files of a checkpoint: the one file, or those its index names."""
+    """Returns the safetensors files of a checkpoint: the one file, or those its index names.
+
+    Only safetensors are read (never pickle: a `pytorch_model.bin` can run code when loaded), and
+    an index may only name files inside its own directory.
+    """
     index = directory / WEIGHTS_INDEX_FILE
     if index.is_file():
-        weight_map = json.loads(index.read_text())["weight_map"]
-        files = [directory / name for name in sorted(set(weight_map.values()))]
+        try:
+            weight_map = json.loads(index.read_text())["weight_map"]
+            names = sorted(set(weight_map.values()))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise AlignscopeError(f"{index} is not a safetensors index (a JSON object with a weight_map): "
+                                  f"{type(error).__name__}") from error
+        root = directory.resolve()
+        outside = [name for name in names if not isinstance(name, str) or pathlib.Path(name).name != name
+                   or not (directory / name).resolve().is_relative_to(root)]
+        if outside:
+            raise AlignscopeError(f"{WEIGHTS_INDEX_FILE} names {outside[0]!r}, which is not a file in {directory}; "
+                                  f"an index may only name shards beside it")
+        files = [directory / name for name in names]
         missing = [file.name for file in files if not file.is_file()]
         if missing:
             raise AlignscopeError(f"{directory} lacks {len(missing)} weight shard(s) named in "
@@ -97,6 +114,12 @@ def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
     single = directory / SINGLE_WEIGHTS_FILE
     if single.is_file():
         return [single]
+    pickled = sorted(path.name for pattern in PICKLE_WEIGHT_PATTERNS for path in directory.glob(pattern))
+    if pickled:
+        raise AlignscopeError(
+            f"{directory} has only pickled PyTorch weights ({pickled[0]}); alignscope reads safetensors only, "
+            f"since loading a pickle can run code: convert it once where you trust it, e.g. "
+            f"AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out), which writes safetensors")
     raise AlignscopeError(f"{directory} has no weights: expected {SINGLE_WEIGHTS_FILE} or "
                           f"{WEIGHTS_INDEX_FILE} with its shards (only safetensors is read)")
 

@@ -30,8 +30,6 @@ from engine.model import Model
 from engine.store import ActivationStore
 
 logger = logging.getLogger(__name__)
-# Bumped when what a store holds or how its key is formed changes: an older store is never read.
-STORE_FORMAT = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,12 +165,12 @@ def run_extraction(model: Model, tokenizer, texts: Sequence[str], spec: Extracti
     if store is None:
         return _run(model, mesh, tokenizer, texts, spec, None)
     key = {
-        "format": STORE_FORMAT, "model": model.identity, "config": dataclasses.asdict(model.config),
+        "model": model.identity, "config": dataclasses.asdict(model.config),
         "param_dtype": str(model.param_dtype), "compute_dtype": str(model.compute_dtype),
         "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer), "texts": fingerprint.texts_fingerprint(texts),
         "num_texts": len(texts), **spec.key(),
     }
-    activation_store = ActivationStore(store, fingerprint.combine(key), {**key, "versions": library_versions()}, process)
+    activation_store = ActivationStore.for_key(store, key, process)
     with activation_store.exclusive() if process == 0 else contextlib.nullcontext():
         if _from_process_0(np.array([activation_store.is_complete()]))[0]:
             logger.info("reading activations from %s", activation_store.directory)

@@ -2,13 +2,18 @@
 
 Layout under `<cache_dir>/<fingerprint>/`:
 
-    spec.json                what the fingerprint covers, with library versions
+    spec.json                the store format, the key the fingerprint is made of, library versions
     chunks/<name>.npy        `[rows, layers, d_model]` float32, one file per batch and process
     manifest-p<k>.jsonl      process k's chunks: file, rows (indices into the texts), sha256;
                              each line carries a checksum of itself, so a torn line is ignored
     activations.npy          when complete: `[layers, num_texts, d_model]` float32, input order
     complete.json            written last; its presence means activations.npy is whole
     lock                     held (flock) by the run writing the store, so two runs never interleave
+
+The directory's name is the fingerprint of the key (`fingerprint.combine`); `spec.json` records
+the key and the store format. A directory whose spec.json is missing, unreadable, of another
+format, or of a key that is not its name is never read: it is rebuilt, with a message saying why.
+A complete store whose `activations.npy` is damaged (wrong size or shape) is recomputed likewise.
 
 A chunk becomes visible by an atomic rename and counts only once its manifest line is written,
 so a run killed at any instant (SIGKILL included) resumes from its last complete chunk; a
@@ -24,13 +29,21 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import pathlib
+import shutil
 import uuid
+from typing import Any
 
 import numpy as np
 
 from alignscope.errors import AlignscopeError
+from engine import fingerprint
+
+logger = logging.getLogger(__name__)
+# Bumped when what a store holds or how it is laid out changes: an older store is rebuilt, never read.
+STORE_FORMAT = 2
 
 ACTIVATIONS_FILE = "activations.npy"
 COMPLETE_FILE = "complete.json"
@@ -69,33 +82,98 @@ def _line_checksum(record: dict) -> str:
 
 
 class ActivationStore:
-    """One extraction's directory, keyed by its fingerprint."""
+    """One extraction's directory, named by the fingerprint of its key.
 
-    def __init__(self, cache_dir: str | os.PathLike, key: str, spec: dict, process_index: int = 0):
-        self.directory = pathlib.Path(cache_dir).expanduser() / key
+    Args:
+      directory: the store's own directory (`for_key` derives it from a cache directory and key).
+      key: what the extraction's values depend on (JSON-able); None to open an existing store
+        for reading without checks.
+      process_index: this process's index (each process writes its own manifest).
+    """
+
+    def __init__(self, directory: str | os.PathLike, key: dict[str, Any] | None = None, process_index: int = 0):
+        self.directory = pathlib.Path(directory).expanduser()
+        self.key = key
         self.process_index = process_index
         try:
             (self.directory / "chunks").mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise AlignscopeError(f"cannot create the activation store under {cache_dir}: {error.strerror}") from error
-        spec_path = self.directory / SPEC_FILE
-        if process_index == 0 and not spec_path.exists():
-            _write_atomically(spec_path, json.dumps(spec, indent=1, sort_keys=True, default=str).encode())
+            raise AlignscopeError(f"cannot create the activation store {self.directory}: {error.strerror}") from error
+
+    @classmethod
+    def for_key(cls, cache_dir: str | os.PathLike, key: dict[str, Any], process_index: int = 0) -> "ActivationStore":
+        """Returns the store of `key` under `cache_dir`."""
+        return cls(pathlib.Path(cache_dir).expanduser() / fingerprint.combine(key), key, process_index)
 
     @contextlib.contextmanager
     def exclusive(self):
         """Holds the store's lock: a second run with the same key waits, then finds it complete.
 
-        On entry, temporary files a killed run left behind are removed.
+        On entry, temporary files a killed run left behind are removed, and a directory that is
+        not a store of this format and key, or a complete store whose activations are damaged,
+        is cleared (with a warning) so that it is rebuilt.
         """
         with open(self.directory / "lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 for leftover in [*self.directory.glob(".*.tmp"), *(self.directory / "chunks").glob(".*.tmp")]:
                     leftover.unlink(missing_ok=True)
+                self._check_spec()
+                self._check_activations()
                 yield self
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _check_spec(self) -> None:
+        """Clears the store unless spec.json records this format and a key whose fingerprint is
+        the directory's name; then writes spec.json if it is missing."""
+        spec_path = self.directory / SPEC_FILE
+        problem = None
+        if spec_path.exists():
+            try:
+                recorded = json.loads(spec_path.read_text())
+                if recorded.get("format") != STORE_FORMAT:
+                    problem = (f"was written in store format {recorded.get('format')} (alignscope "
+                               f"{recorded.get('versions', {}).get('alignscope', '?')}); this version writes format "
+                               f"{STORE_FORMAT}")
+                elif fingerprint.combine(recorded.get("key")) != self.directory.name:
+                    problem = "records a key whose fingerprint is not its name (copied or edited by hand)"
+            except (OSError, ValueError, AttributeError) as error:
+                problem = f"has an unreadable {SPEC_FILE} ({error})"
+        elif any(self.directory.glob("manifest-p*.jsonl")) or (self.directory / COMPLETE_FILE).exists():
+            problem = f"has no {SPEC_FILE}"
+        if problem:
+            logger.warning("activation store %s %s: rebuilding it", self.directory, problem)
+            self._clear()
+        if not spec_path.exists():
+            from alignscope.versions import library_versions
+
+            spec = {"format": STORE_FORMAT, "key": self.key, "versions": library_versions()}
+            _write_atomically(spec_path, json.dumps(spec, indent=1, sort_keys=True, default=str).encode())
+
+    def _check_activations(self) -> None:
+        """Recomputes a complete store whose activations.npy is missing, truncated or of the wrong
+        shape (a damaged disk or a partial copy), after a warning naming the problem."""
+        if not (self.directory / COMPLETE_FILE).exists():
+            return
+        try:
+            record = self.completion_record()
+            values = self.open()
+            expected = int(record["num_texts"])
+            if values.ndim != 3 or values.shape[1] != expected or values.dtype != np.float32:
+                raise ValueError(f"shape {values.shape} {values.dtype}, expected [layers, {expected}, d_model] float32")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.warning("activation store %s is damaged (%s): recomputing it", self.directory,
+                           str(error).splitlines()[0] if str(error) else type(error).__name__)
+            self._clear()
+
+    def _clear(self) -> None:
+        """Removes everything in the directory but the lock."""
+        for entry in self.directory.iterdir():
+            if entry.name == "lock":
+                continue
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        (self.directory / "chunks").mkdir()
 
     def _manifest(self) -> pathlib.Path:
         return self.directory / f"manifest-p{self.process_index}.jsonl"
@@ -171,6 +249,7 @@ class ActivationStore:
         output.flush()
         del output
         os.replace(temporary, self.directory / ACTIVATIONS_FILE)
+        record = {**record, "num_texts": num_texts}
         _write_atomically(self.directory / COMPLETE_FILE, json.dumps(record, indent=1, default=str).encode())
         for chunk in chunks:
             chunk.path.unlink(missing_ok=True)

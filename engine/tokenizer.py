@@ -9,12 +9,20 @@ from engine.checkpoint import resolve_checkpoint_dir
 
 
 def load_tokenizer(path_or_id: str | os.PathLike):
-    """Returns the transformers tokenizer saved with a checkpoint (fast when available)."""
+    """Returns the transformers tokenizer saved with a checkpoint (fast when available).
+
+    Code shipped with a checkpoint is never run (`trust_remote_code=False`, without the
+    interactive prompt transformers would otherwise show on a terminal).
+    """
     import transformers  # Heavy import, needed only here.
 
     directory = resolve_checkpoint_dir(path_or_id)
     try:
-        return transformers.AutoTokenizer.from_pretrained(directory)
+        return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as error:
+        if "custom code" in str(error) or "trust_remote_code" in str(error):
+            raise AlignscopeError(f"the tokenizer in {directory} needs code shipped with the checkpoint "
+                                  f"(auto_map), which alignscope never runs; use a tokenizer that loads from "
+                                  f"tokenizer.json alone") from error
         raise AlignscopeError(f"{directory} has no usable tokenizer files (tokenizer.json, "
                               f"tokenizer_config.json, ...): {str(error).splitlines()[0][:200]}") from error

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alignscope.errors import AlignscopeError
@@ -44,19 +45,42 @@ def read_table(path: pathlib.Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            table = pq.read_table(path)
+            table.validate(full=True)  # invalid UTF-8 in a corrupt file is found here, not later
+            return table.to_pandas()
         if suffix in (".csv", ".tsv"):
             sep = "\t" if suffix == ".tsv" else ","
             return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
         if suffix == ".jsonl":
-            with open(path, encoding="utf-8-sig") as f:
-                return pd.DataFrame([json.loads(line) for line in f if line.strip()])
+            return pd.DataFrame(_jsonl_records(path))
         if suffix == ".json":
             with open(path, encoding="utf-8-sig") as f:
                 return pd.DataFrame(json.load(f))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, pa.ArrowException) as e:
         raise _unreadable(path, e) from e
     raise AlignscopeError(f"cannot read {path}: accepted table files end in {', '.join(TABLE_SUFFIXES)}")
+
+
+def _jsonl_records(path: pathlib.Path) -> list[dict]:
+    """The JSON objects of a JSONL file, one per non-blank line.
+
+    Raises:
+      AlignscopeError: a line that is not a JSON object (the message gives its line number).
+    """
+    records = []
+    with open(path, encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as e:
+                raise AlignscopeError(f"cannot read {path}: line {number} is not valid JSON ({e})") from e
+            if not isinstance(record, dict):
+                raise AlignscopeError(f"cannot read {path}: line {number} is a JSON {type(record).__name__}, "
+                                      f"not an object with named fields")
+            records.append(record)
+    return records
 
 
 def read_columns(path: pathlib.Path) -> list[str]:
@@ -70,7 +94,7 @@ def read_columns(path: pathlib.Path) -> list[str]:
         if suffix == ".jsonl":
             with open(path, encoding="utf-8-sig") as f:
                 return next((list(json.loads(line)) for line in f if line.strip()), [])
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, pa.ArrowException) as e:
         raise _unreadable(path, e) from e
     return list(read_table(path).columns)
 
@@ -146,7 +170,7 @@ def parse_labels(values: pd.Series, where: str) -> np.ndarray:
     numbers = pd.to_numeric(as_numbers, errors="coerce")
     bad = numbers.isna() | ~numbers.isin([0, 1])
     if bad.any():
-        found = sorted({str(v) for v in values[bad].tolist()})[:5]
+        found = sorted({repr(v)[:40] for v in values[bad].tolist()})[:5]
         raise AlignscopeError(f"labels in {where} must be 0 or 1 (1 harmful); found {', '.join(found)}")
     return numbers.to_numpy().astype(np.int64)
 

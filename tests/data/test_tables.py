@@ -66,7 +66,7 @@ def test_parse_categories(value, categories):
 
 def test_parse_labels():
     assert tables.parse_labels(pd.Series([1, 0, True, "1", 0.0]), "t").tolist() == [1, 0, 1, 1, 0]
-    with pytest.raises(AlignscopeError, match="must be 0 or 1 .* found 2, yes"):
+    with pytest.raises(AlignscopeError, match="must be 0 or 1 .* found 'yes', 2"):
         tables.parse_labels(pd.Series([1, 2, "yes"]), "t")
     with pytest.raises(AlignscopeError, match="1 rows of t have no label"):
         tables.parse_labels(pd.Series([1, None]), "t")

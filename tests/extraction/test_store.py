@@ -1,14 +1,8 @@
-"""The activation store: reuse, keys, SIGKILL resume, corrupt chunks, resume with another batch size."""
+"""The activation store: reuse and keys (faults and resumes: test_store_faults.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import signal
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -35,7 +29,7 @@ def test_rerun_reads_the_store(tiny_checkpoint, tmp_path):
     np.testing.assert_array_equal(first.activations, second.activations)
     in_memory = engine.extract(model, tokenizer, CORPUS, batch_size=4, max_length=64)
     np.testing.assert_array_equal(np.asarray(second.activations), in_memory)
-    layer_major = ActivationStore(tmp_path, pathlib.Path(first.store_dir).name, {}).open()
+    layer_major = ActivationStore(first.store_dir).open()
     assert layer_major.shape == (3, len(CORPUS), 32)  # [L + 1, N, d_model] on disk
 
 
@@ -103,64 +97,3 @@ def test_weights_differing_only_in_values_get_different_keys(tmp_path):
     b = engine.run_extraction(aligned, tokenizer, CORPUS[:6], store=tmp_path / "cache")
     assert a.store_dir != b.store_dir and b.stats.computed_texts == 6
     assert not np.allclose(a.activations, b.activations)
-
-
-KILLED_RUN = textwrap.dedent("""
-    import json, os, signal, sys
-    import engine
-    from engine import store
-    directory, texts_file, cache, batch_size = sys.argv[1:]
-    texts = json.load(open(texts_file))
-    original = store.ActivationStore.write_chunk
-    calls = []
-
-    def write_then_die(self, rows, values):
-        calls.append(1)
-        if len(calls) == 5:  # Killed while writing the fifth manifest line: a torn line, no newline.
-            with open(self._manifest(), "a") as manifest:
-                manifest.write('{"chunk": "p0-torn.npy", "rows": [1, 2')
-            os.kill(os.getpid(), signal.SIGKILL)
-        original(self, rows, values)
-
-    store.ActivationStore.write_chunk = write_then_die
-    model, tokenizer = engine.load_model(directory), engine.load_tokenizer(directory)
-    engine.extract(model, tokenizer, texts, batch_size=int(batch_size), max_length=64, store=cache)
-""")
-
-
-def _killed_run(directory, tmp_path, cache, batch_size=2) -> list[pathlib.Path]:
-    texts_file = tmp_path / "texts.json"
-    texts_file.write_text(json.dumps(CORPUS))
-    run = subprocess.run([sys.executable, "-c", KILLED_RUN, str(directory), str(texts_file), str(cache),
-                          str(batch_size)], capture_output=True, text=True, timeout=300)
-    assert run.returncode == -signal.SIGKILL, run.stderr[-2000:]
-    (store_dir,) = [path for path in cache.iterdir() if path.is_dir()]
-    assert not (store_dir / "complete.json").exists()
-    return sorted((store_dir / "chunks").glob("*.npy"))
-
-
-def test_sigkill_resume_is_identical(tiny_checkpoint, tmp_path):
-    directory = tiny_checkpoint[0]
-    chunks = _killed_run(directory, tmp_path, tmp_path / "cache")
-    assert len(chunks) == 4
-    model, tokenizer = _load(directory)
-    resumed = engine.run_extraction(model, tokenizer, CORPUS, batch_size=2, max_length=64, store=tmp_path / "cache")
-    assert 0 < resumed.stats.computed_texts < len(CORPUS)
-    uninterrupted = engine.extract(model, tokenizer, CORPUS, batch_size=2, max_length=64)
-    np.testing.assert_array_equal(np.asarray(resumed.activations), uninterrupted)
-
-
-def test_corrupt_chunk_is_recomputed_and_other_batch_size_resumes(tiny_checkpoint, tmp_path):
-    directory = tiny_checkpoint[0]
-    chunks = _killed_run(directory, tmp_path, tmp_path / "cache")
-    with open(chunks[0], "r+b") as handle:  # Flip bytes inside the data of one chunk.
-        handle.seek(-8, os.SEEK_END)
-        handle.write(b"\xff" * 8)
-    model, tokenizer = _load(directory)
-    store_dir = chunks[0].parent.parent
-    assert len(ActivationStore(tmp_path / "cache", store_dir.name, {}).chunks()) == 3
-    resumed = engine.run_extraction(model, tokenizer, CORPUS, batch_size=5, max_length=64, store=tmp_path / "cache")
-    assert resumed.store_dir == store_dir
-    assert resumed.stats.computed_texts < len(CORPUS)
-    uninterrupted = engine.extract(model, tokenizer, CORPUS, batch_size=2, max_length=64)
-    np.testing.assert_allclose(np.asarray(resumed.activations), uninterrupted, atol=1e-6, rtol=0)
