@@ -85,8 +85,7 @@ def test_top_eigenpairs_match_eigh(x64):
                                atol=1e-9 if x64 else 1e-4)
 
 
-@pytest.mark.parametrize("n,d", SHAPES)
-@pytest.mark.parametrize("x64", [False, True])
+@pytest.mark.parametrize("n,d,x64", [(45, 120, False), (45, 120, True), (70, 12, True)])
 def test_metrics_match_references(n, d, x64):
     X, y = activations(n, d, layers=2, seed=3)
     permuted = np.random.default_rng(4).permutation(y)
@@ -100,18 +99,16 @@ def test_metrics_match_references(n, d, x64):
             relative(got[layer, r], references(X[layer], labels), x64)
 
 
-@pytest.mark.parametrize("x64", [False, True])
-def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows(x64):
+def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows():
     X, y = activations(45, 120, seed=5)
     rng = np.random.default_rng(6)
     # Stratified draws, so both classes keep their size.
     idx = np.stack([np.concatenate([rng.choice(np.flatnonzero(y == c), (y == c).sum()) for c in (0, 1)])
                     for _ in range(3)])
-    with jax.enable_x64(x64):
+    with jax.enable_x64(True):
         got = gram_separation.bootstrap_values(gram_separation.layer_statistics(X), idx, y[idx], 120)
-    for r, rows in enumerate(idx):
-        np.testing.assert_allclose(got[r], references(X[rows], y[rows]), rtol=1e-8 if x64 else 1e-4,
-                                   atol=1e-9 if x64 else 1e-5)  # sqrt of a rounded zero distance
+    for r, rows in enumerate(idx):  # atol: silhouette's sqrt of a rounded zero (duplicate rows)
+        np.testing.assert_allclose(got[r], references(X[rows], y[rows]), rtol=1e-8, atol=1e-9)
 
 
 def test_fisher_flags_an_unshrunk_singular_covariance():
@@ -125,7 +122,7 @@ def test_fisher_flags_an_unshrunk_singular_covariance():
     assert np.isnan(np.asarray(got)).all()
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), shift=st.floats(-100, 100), scale=st.floats(0.1, 10))
 def test_invariant_to_translation_row_order_label_swap_and_scale(seed, shift, scale):
     X, y = activations(36, 90, seed=seed)
