@@ -49,6 +49,7 @@ _DTYPE = flags.DEFINE_enum("dtype", "float32", ["float32", "bfloat16"], "Weights
 _TORCH_DEVICE = flags.DEFINE_string("torch_device", "cpu", "PyTorch device for the transformers peer (cpu, cuda).")
 _QUICK = flags.DEFINE_boolean("quick", False, "kernels suite: a reduced shape (4 layers x n=500 x d=1024) of a few minutes.")
 _KERNELS_SHAPE = flags.DEFINE_list("kernels_shape", None, "kernels suite: layers,n,d,replicas instead of the full or --quick shape.")
+_SWEEP = flags.DEFINE_string("sweep", None, "kernels suite: also time the cost per layer over n and d and plot it to this PNG.")
 _OUTPUT = flags.DEFINE_string("output", None, "JSON result file of a single suite (default <output_dir>/benchmark/<suite>.json).")
 
 LLAMA_SIZES = {
@@ -186,8 +187,13 @@ def _kernels_shape() -> benchmark_kernels.Shape:
 
 def kernels_suite() -> dict:
     shape = _kernels_shape()
-    result = benchmark_kernels.run(shape, log=lambda line: logging.info("%s", line))
+    log = lambda line: logging.info("%s", line)
+    result = benchmark_kernels.run(shape, log=log)
     print(benchmark_kernels.table(result))
+    if _SWEEP.value:
+        result["sweep"] = benchmark_kernels.sweep(log=log)
+        benchmark_kernels.plot_sweep(result["sweep"], _SWEEP.value)
+        print(f"wrote {_SWEEP.value}")
     return result
 
 

@@ -350,3 +350,62 @@ def table(result: dict) -> str:
                  f"{f['gram_floor_s']:.2f} s; one read of the activations {f['one_pass_s']:.2f} s. "
                  f"alignscope's whole workload is {result['workload_over_gram_floor']:.2f}x the Gram floor.")
     return "\n".join(lines)
+
+
+SWEEP_N = (250, 500, 1000, 2000)
+SWEEP_D = (512, 1024, 2048, 4096)
+
+
+def sweep(n_values=SWEEP_N, d_values=SWEEP_D, log: Callable[[str], None] = print) -> list[dict]:
+    """Seconds per layer for alignscope's Gram and all six metrics from it, and numpy's Gram (the
+    GEMM floor), over n at the largest d and over d at n = 1000 (median of 3 layers)."""
+    tol = eigen.default_tolerance(jnp.float32)
+    points = [(n, max(d_values)) for n in n_values] + [(1000, d) for d in d_values if d != max(d_values)]
+    out = []
+    for n, d in points:
+        shape = dataclasses.replace(QUICK, layers=3, n=n, d=d)
+        gram_fn = jax.jit(gram.gram_core)
+        stats_fn = jax.jit(lambda K: eigen.top_core(K, gram_separation.TOP, tol))
+        all_fn = jax.jit(lambda K, e, y, d=d: gram_separation.values_core(K, e, y, d, METRICS, tol))
+        times = {"gram": [], "all": [], "numpy_gram": []}
+        for layer in range(shape.layers + 1):
+            X, y = activations(shape, 0, layer % shape.layers)
+            Xj, Yj = jnp.asarray(X), jnp.asarray(y[None], jnp.float32)
+            t_gram, K = _timed(lambda: gram_fn(Xj))
+            t_rest, _ = _timed(lambda: all_fn(K, stats_fn(K), Yj))
+            t_numpy, _ = _timed(lambda: _numpy_gram(X))
+            if layer:  # the first pass compiles
+                times["gram"].append(t_gram)
+                times["all"].append(t_gram + t_rest)
+                times["numpy_gram"].append(t_numpy)
+        point = {"n": n, "d": d, **{key: statistics.median(v) for key, v in times.items()}}
+        log(f"  sweep n={n} d={d}: {point}")
+        out.append(point)
+    return out
+
+
+def plot_sweep(points: list[dict], path) -> None:
+    """Two log-log panels, seconds per layer against n (largest d) and against d (n = 1000)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d_max = max(p["d"] for p in points)
+    by_n = sorted((p for p in points if p["d"] == d_max), key=lambda p: p["n"])
+    by_d = sorted((p for p in points if p["n"] == 1000), key=lambda p: p["d"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    styles = {"all": ("alignscope: Gram + all six metrics", "-o"), "gram": ("alignscope: centred Gram", "--s"),
+              "numpy_gram": ("numpy Xc @ Xc.T (GEMM floor)", ":^")}
+    for ax, series, axis, fixed in ((axes[0], by_n, "n", f"d = {d_max}"), (axes[1], by_d, "d", "n = 1000")):
+        for key, (label, style) in styles.items():
+            ax.plot([p[axis] for p in series], [p[key] for p in series], style, label=label)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(f"{axis} ({'texts' if axis == 'n' else 'features'}), {fixed}")
+        ax.set_ylabel("seconds per layer")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Cost per layer of the separation metrics (float32, after compilation)")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
