@@ -13,7 +13,8 @@ from engine.models.families import supported_architectures
 from engine.save import save_model
 from engine.sharding import make_mesh
 from engine.tokenizer import load_tokenizer
+from engine.tuning import TuneConfig, TuneResult, tune
 
 __all__ = ["Corpus", "ExtractionSpec", "Model", "demo_corpus_hash", "extract", "init_model", "load_corpus",
            "load_model", "load_preferences", "load_tokenizer", "make_mesh", "response_logprobs",
-           "run_extraction", "save_model", "supported_architectures"]
+           "run_extraction", "save_model", "supported_architectures", "TuneConfig", "TuneResult", "tune"]
