@@ -19,7 +19,7 @@ import engine
 from alignscope.errors import AlignscopeError
 from engine import checkpoint as checkpoint_module
 from engine.models.decoder import Decoder
-from engine.models.families import FAMILIES, parse_config, supported_architectures
+from engine.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
 from tests.models.hf_reference import padded_batch, save_tiny_model
 from tests.models.test_decoder_parity import (BFLOAT16_RELATIVE_TOL, FLOAT32_RELATIVE_TOL, SMALL, _max_errors,
                                               _sentences)
@@ -145,26 +145,35 @@ PAPER_CONFIGS = {
 }
 
 
-def _transformers_parameter_count(raw: dict) -> int:
-    """Parameters of transformers' causal LM of `raw` (its text tower for a multimodal config), on `meta`."""
-    from engine.models.families import language_model_config
-
+def _transformers_config(raw: dict) -> transformers.PretrainedConfig:
+    """transformers' config of `raw`'s causal LM (its text tower for a multimodal config)."""
     text = language_model_config(raw)
-    config = transformers.AutoConfig.for_model(text["model_type"], **{
+    return transformers.AutoConfig.for_model(text["model_type"], **{
         key: value for key, value in text.items() if key not in ("architectures", "model_type")})
-    with torch.device("meta"):
-        model = transformers.AutoModelForCausalLM.from_config(config)
-    return sum(parameter.numel() for parameter in model.parameters())
 
 
 @pytest.mark.parametrize("name", list(PAPER_CONFIGS))
-def test_full_size_paper_models_have_transformers_parameter_count(name):
+def test_full_size_paper_models_parse_as_transformers_does(name):
+    """`jax.eval_shape` parameter count equals transformers' on the meta device; attention layout
+    and rotary embedding per layer equal transformers' reading of the same config.json."""
     config = parse_config(PAPER_CONFIGS[name])
     abstract = nnx.eval_shape(lambda: Decoder(config, jax.numpy.bfloat16, rngs=nnx.Rngs(0)))
     ours = sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(nnx.state(abstract, nnx.Param)))
-    theirs = _transformers_parameter_count(PAPER_CONFIGS[name])
+    reference = _transformers_config(PAPER_CONFIGS[name])
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(reference)
     print(f"PARAMS {name}: {ours:,}")
-    assert ours == theirs
+    assert ours == sum(parameter.numel() for parameter in model.parameters())
+
+    kinds = tuple(getattr(reference, "layer_types", None) or ("full_attention",) * config.num_layers)
+    assert config.layer_types == kinds
+    if "sliding_attention" in kinds:
+        assert config.sliding_window == reference.sliding_window
+    assert config.head_dim == (getattr(reference, "head_dim", None) or reference.hidden_size // reference.num_attention_heads)
+    for kind, rope in zip(kinds, config.rope):
+        params = reference.rope_parameters.get(kind, reference.rope_parameters)
+        assert (rope.kind, rope.theta) == (params["rope_type"], params["rope_theta"])
+        assert rope.factor == params.get("factor", 1.0)
 
 
 def test_hub_download_fetches_only_the_weight_files_the_loader_reads(tmp_path, monkeypatch):
