@@ -6,7 +6,9 @@ torch's `meta` device: no memory is allocated on either side).
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import shutil
 
 import jax
 import numpy as np
@@ -20,7 +22,7 @@ from alignscope.errors import AlignscopeError
 from engine import checkpoint as checkpoint_module
 from engine.models.decoder import Decoder
 from engine.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
-from tests.models.hf_reference import padded_batch, save_tiny_model
+from tests.models.hf_reference import padded_batch, save_tiny_model, save_tiny_tokenizer
 from tests.models.test_decoder_parity import (BFLOAT16_RELATIVE_TOL, FLOAT32_RELATIVE_TOL, SMALL, _max_errors,
                                               _sentences)
 
@@ -177,32 +179,28 @@ def test_full_size_paper_models_parse_as_transformers_does(name):
 
 
 def test_hub_download_fetches_only_the_weight_files_the_loader_reads(tmp_path, monkeypatch):
-    """A repository with sharded weights and a second copy (consolidated.safetensors): only the
-    metadata and the index's shards are fetched."""
+    """A repository with sharded weights and a second copy (consolidated.safetensors): a tokenizer
+    fetches no weights; a model only the index's shards."""
     remote = tmp_path / "remote"
     save_tiny_model(transformers.LlamaConfig(**SMALL, num_key_value_heads=2), remote, max_shard_size="20KB")
+    save_tiny_tokenizer(remote)
     (remote / "consolidated.safetensors").write_bytes(b"a second copy of the weights")
-    (remote / "original").mkdir()
-    (remote / "original/params.json").write_text("{}")
     cache = tmp_path / "cache"
     cache.mkdir()
-    requested = []
 
     def snapshot_download(repo_id, allow_patterns, **kwargs):
-        import fnmatch
-        import shutil
-        requested.append(list(allow_patterns))
         for file in remote.iterdir():
-            if file.is_file() and any(fnmatch.fnmatch(file.name, pattern) for pattern in allow_patterns):
+            if any(fnmatch.fnmatch(file.name, pattern) for pattern in allow_patterns):
                 shutil.copy(file, cache / file.name)
         return str(cache)
 
     monkeypatch.setattr("huggingface_hub.snapshot_download", snapshot_download)
+    engine.load_tokenizer("alignscope-test/tiny-llama")
+    assert not list(cache.glob("*.safetensors")) and (cache / "model.safetensors.index.json").is_file()
     model = engine.load_model("alignscope-test/tiny-llama")
     assert model.config.num_layers == SMALL["num_hidden_layers"]
     shards = sorted(path.name for path in remote.glob("model-*.safetensors"))
     assert len(shards) > 1 and sorted(path.name for path in cache.glob("*.safetensors")) == shards
-    assert requested[-1] == shards and not any("*.safetensors" in patterns for patterns in requested)
 
 
 def test_models_entrypoint_lists_every_architecture_and_the_papers_checkpoints(capsys):
