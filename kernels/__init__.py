@@ -9,7 +9,8 @@ axes (layers, languages, replicas). Call through the submodules, e.g.
 `alignscope.errors.AlignscopeError`.
 """
 
-from kernels import cka, pca, probe, resample, separation
+from kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, separation
 from kernels import analysis
 
-__all__ = ["analysis", "cka", "pca", "probe", "resample", "separation"]
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "pca", "probe", "resample",
+           "separation"]
