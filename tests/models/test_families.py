@@ -24,7 +24,7 @@ from engine.models.decoder import Decoder
 from engine.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
 from tests.models.hf_reference import padded_batch, save_tiny_model, save_tiny_tokenizer
 from tests.models.test_decoder_parity import (BFLOAT16_RELATIVE_TOL, FLOAT32_RELATIVE_TOL, SMALL, _max_errors,
-                                              _sentences)
+                                              _sentences, checkpoint)  # noqa: F401 (checkpoint: a fixture)
 
 GEMMA3_TEXT = dict(SMALL, num_key_value_heads=2, head_dim=8, query_pre_attn_scalar=12, sliding_window=3,
                    sliding_window_pattern=2)
@@ -60,6 +60,28 @@ def test_gemma3_multimodal_checkpoint_loads_its_text_tower_without_reading_visio
     hidden_error, logit_error, scale = _max_errors(model.hidden_states(ids, mask), model.logits(ids, mask), mask,
                                                    text_model, sentences)
     assert max(hidden_error, logit_error) < FLOAT32_RELATIVE_TOL * max(scale, 1.0)
+
+
+@pytest.mark.parametrize("case, prefixes", [
+    ("gpt2", {"transformer.": ""}),  # openai-community/gpt2 has no "transformer." prefix
+    ("gpt-neox-parallel", {"embed_out.": "lm_head."}),
+    ("gemma3-local-global-rope", {"model.": "language_model.model."}),  # google/gemma-3-*-it on the hub
+])
+def test_published_tensor_layouts_load_the_same_weights(checkpoint, case, prefixes, tmp_path):
+    directory, _ = checkpoint(case)
+    reader = checkpoint_module.SafetensorsReader(checkpoint_module.weight_files(directory))
+
+    def renamed(name: str) -> str:
+        old = next((prefix for prefix in prefixes if name.startswith(prefix)), None)
+        return name if old is None else prefixes[old] + name[len(old):]
+
+    shutil.copy(directory / "config.json", tmp_path / "config.json")
+    checkpoint_module.write_safetensors(tmp_path / "model.safetensors", [
+        checkpoint_module.TensorToWrite(renamed(name), entry.dtype, entry.shape, lambda name=name: reader.get(name))
+        for name, entry in reader.entries.items()])
+    expected, got = engine.load_model(directory).params, engine.load_model(tmp_path).params
+    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(expected), jax.tree.leaves(got)):
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(a), err_msg=jax.tree_util.keystr(path))
 
 
 def test_unsupported_architecture_lists_every_supported_one_in_one_line():
