@@ -23,7 +23,7 @@ from jax.sharding import Mesh, PartitionSpec, SingleDeviceSharding
 
 from alignscope.errors import AlignscopeError
 from engine import checkpoint, fingerprint, pooling, sharding
-from engine.intervention import Interventions, to_edits
+from engine.intervention import Intervention, Interventions, to_edits
 from engine.models.config import DecoderConfig
 from engine.models.decoder import Decoder
 from engine.models.edits import Edits
@@ -115,6 +115,45 @@ class Model:
         if "params" in self.__dict__:
             return self.params
         return nnx.split(nnx.eval_shape(lambda: Decoder(self.config, self.param_dtype, rngs=nnx.Rngs(0))))[1]
+
+    def orthogonalized(self, direction) -> "Model":
+        """Returns this model with directional ablation of `direction` `[d_model]` baked into its
+        weights: every weight and bias that writes into the residual stream (`RESIDUAL_WRITERS`)
+        loses its component along the unit direction, so the model equals runtime ablation at
+        every block (`Intervention.ablate(direction)`). A tied output head is untied first, so the
+        logits keep the original head.
+
+        Raises:
+          AlignscopeError: a block that normalises its outputs before the residual add (post-norms),
+            where the edit is not equivalent; a direction of the wrong shape.
+        """
+        post_norms = [name for name in ("post_attn_norm", "post_mlp_norm") if getattr(self.config, name, False)]
+        if post_norms:
+            raise AlignscopeError(f"orthogonalized: {self.config.architecture} normalises block outputs before the "
+                                  f"residual add ({', '.join(post_norms)}), so editing weights is not the same as "
+                                  f"ablating the direction; use Intervention.ablate at runtime")
+        unit = jnp.asarray(to_edits(Intervention.ablate(direction), self.config.num_layers,
+                                    self.config.hidden_size).directions[0])
+        model = self._untied() if self.config.tie_word_embeddings else self
+        edited = []
+        for path, variable in nnx.to_flat_state(model.params):
+            value = variable.get_value()
+            if path[-1] in RESIDUAL_WRITERS:
+                value = _project_out_axis(value, unit, _logical_axes(variable).index("embed"))
+            edited.append((path, variable.replace(value)))
+        return model.with_params(nnx.from_flat_state(edited))
+
+    def _untied(self) -> "Model":
+        """Returns this model with an output head of its own, equal to the embedding table."""
+        config = dataclasses.replace(self.config, tie_word_embeddings=False)
+        graphdef, abstract = nnx.split(nnx.eval_shape(lambda: Decoder(config, self.param_dtype, rngs=nnx.Rngs(0))))
+        values = dict(nnx.to_flat_state(self.params))
+        values[("lm_head",)] = values[("embed",)]
+        params = nnx.from_flat_state([(path, variable.replace(values[path].get_value()))
+                                      for path, variable in nnx.to_flat_state(abstract)])
+        return dataclasses.replace(self, config=config, graphdef=graphdef,
+                                   raw_config={**self.raw_config, "tie_word_embeddings": False},
+                                   source=None, read_params=lambda: params)
 
     def to_mesh(self, mesh: Mesh) -> "Model":
         """Returns this model with its weights resharded onto `mesh` by the logical-axis rules."""
@@ -257,6 +296,17 @@ class Model:
         if self.mesh is not None and jax.process_count() > 1:
             return np.asarray(multihost_utils.global_array_to_host_local_array(output, self.mesh, PartitionSpec("data")))
         return np.asarray(output)
+
+
+# Parameters that write into the residual stream (their `embed` axis is the stream's).
+RESIDUAL_WRITERS = ("embed", "position_embed", "o_proj", "o_bias", "down_proj", "down_bias")
+
+
+def _project_out_axis(value: jax.Array, unit: jax.Array, axis: int) -> jax.Array:
+    """Returns `value` without its component along `unit` on `axis` (computed in float32)."""
+    moved = jnp.moveaxis(value.astype(jnp.float32), axis, -1)
+    moved = moved - jnp.einsum("...d,d->...", moved, unit, precision=jax.lax.Precision.HIGHEST)[..., None] * unit
+    return jnp.moveaxis(moved, -1, axis).astype(value.dtype)
 
 
 def _is_shape_pair(leaf) -> bool:

@@ -114,3 +114,31 @@ def test_bad_interventions_are_one_clear_error(tiny_models, make, message):
     model, _, _ = tiny_models["llama"]
     with pytest.raises(AlignscopeError, match=message.replace("[", r"\[").replace(".", r"\.")):
         model.logits(np.array([[5, 6]]), np.ones((1, 2)), intervention=make())
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_orthogonalized_weights_equal_runtime_ablation_and_load_in_transformers(tiny_models, tmp_path, tied):
+    import torch
+    import transformers
+
+    from tests.behaviour.conftest import SMALL
+    from tests.models.hf_reference import save_tiny_model
+
+    if tied:
+        save_tiny_model(transformers.LlamaConfig(vocab_size=97, **{**SMALL, "tie_word_embeddings": True}), tmp_path / "tied")
+        model = engine.load_model(tmp_path / "tied")
+    else:
+        model = tiny_models["qwen2"][0]  # biases on q, k, v; random norm weights
+    (u,) = _directions(8, 1)
+    ids, mask = padded_batch([[5, 6, 7, 8, 9, 10], [11, 12, 13]], "left")
+    orthogonal = model.orthogonalized(u)
+    assert orthogonal.config.tie_word_embeddings is False
+    expected = np.asarray(model.logits(ids, mask, intervention=engine.Intervention.ablate(u)))
+    got = np.asarray(orthogonal.logits(ids, mask))
+    assert np.abs(got - expected).max() < FLOAT32_ATOL
+    assert np.abs(got - np.asarray(model.logits(ids, mask))).max() > 100 * FLOAT32_ATOL
+    engine.save_model(orthogonal, tmp_path / "saved")
+    reloaded = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "saved", dtype=torch.float32).eval()
+    with torch.no_grad():
+        reference = reloaded(torch.tensor([[11, 12, 13]])).logits[0].numpy()
+    assert np.abs(got[1, -3:] - reference).max() < FLOAT32_ATOL
