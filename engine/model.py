@@ -27,16 +27,31 @@ from engine.intervention import Intervention, Interventions, to_edits
 from engine.models.config import DecoderConfig
 from engine.models.decoder import Decoder
 from engine.models.edits import Edits
-from engine.models.families import config_json, hf_tensors, parse_config
+from engine.models.families import config_json, language_model_config, parse_config, weight_maps
+from engine.models.weights import WeightMap
 
-DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
+# `auto`: the checkpoint's own dtype (config.json's `dtype`), float32 where it is none of DTYPES.
+AUTO = "auto"
 
 
-def resolve_dtype(name: str, what: str = "dtype") -> jnp.dtype:
-    """Returns the jnp dtype named `name` (one of `DTYPES`), or raises `AlignscopeError`."""
+def resolve_dtype(name: str, what: str = "dtype", checkpoint_dtype: str | None = None) -> jnp.dtype:
+    """Returns the jnp dtype named `name` (one of `DTYPES`, or `auto` for `checkpoint_dtype`), or
+    raises `AlignscopeError`."""
+    if name == AUTO and checkpoint_dtype is not None:
+        return jnp.dtype(DTYPES.get(checkpoint_dtype, jnp.float32))
     if name not in DTYPES:
-        raise AlignscopeError(f"{what} {name!r} is not supported; supported: {', '.join(DTYPES)}")
+        accepted = [*DTYPES, AUTO] if checkpoint_dtype is not None else list(DTYPES)
+        raise AlignscopeError(f"{what} {name!r} is not supported; supported: {', '.join(accepted)}")
     return jnp.dtype(DTYPES[name])
+
+
+def _dtypes(dtype: str, param_dtype: str | None, compute_dtype: str | None,
+            config: DecoderConfig) -> tuple[jnp.dtype, jnp.dtype]:
+    """The (param, compute) dtypes of `load_model`'s and `init_model`'s arguments."""
+    return (resolve_dtype(param_dtype or dtype, "param_dtype" if param_dtype else "dtype", config.checkpoint_dtype),
+            resolve_dtype(compute_dtype or dtype, "compute_dtype" if compute_dtype else "dtype",
+                          config.checkpoint_dtype))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -403,26 +418,25 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
     Args:
       path_or_id: a directory with `config.json` and `model.safetensors` (or sharded files with
         `model.safetensors.index.json`), or a hub id (downloaded through huggingface_hub's cache).
-      dtype: `float32` or `bfloat16`, for the weights and the computation.
+      dtype: `float32`, `bfloat16`, `float16`, or `auto` (the checkpoint's own dtype, from
+        config.json), for the weights and the computation.
       mesh: a `(data, model)` mesh (`engine.make_mesh`); each device's slice of each tensor is
         read from disk and placed as it is read, so a model larger than one device loads.
         None: everything on the first device.
       param_dtype, compute_dtype: override `dtype` for the weights or the computation (training
         keeps float32 master weights and computes in bfloat16).
     """
-    param_dtype = resolve_dtype(param_dtype or dtype, "param_dtype" if param_dtype else "dtype")
-    compute_dtype = resolve_dtype(compute_dtype or dtype, "compute_dtype" if compute_dtype else "dtype")
     directory = checkpoint.resolve_checkpoint_dir(path_or_id)
-    raw_config = checkpoint.read_config(directory)
+    raw_config = language_model_config(checkpoint.read_config(directory))
     config = parse_config(raw_config)
+    param_dtype, compute_dtype = _dtypes(dtype, param_dtype, compute_dtype, config)
     reader = checkpoint.SafetensorsReader(checkpoint.weight_files(directory))
     graphdef, abstract_params = nnx.split(nnx.eval_shape(lambda: Decoder(config, param_dtype, rngs=nnx.Rngs(0))))
     flat = nnx.to_flat_state(abstract_params)
-    for path, variable in flat:
-        _check_tensors(reader, config, path, variable.get_value().shape)
+    weight_map = _checkpoint_weight_map(reader, config, weight_maps(config, parameter_specs(abstract_params)))
 
     def read_params() -> nnx.State:
-        return nnx.from_flat_state([(path, variable.replace(_read_param(reader, config, path, variable, mesh)))
+        return nnx.from_flat_state([(path, variable.replace(_read_param(reader, weight_map, path, variable, mesh)))
                                     for path, variable in flat])
 
     return Model(config, graphdef, dict(raw_config), param_dtype, compute_dtype, mesh, directory, read_params)
@@ -439,15 +453,14 @@ def init_model(config: DecoderConfig | str | os.PathLike | dict, dtype: str = "f
       seed: the random seed of the weights.
       mesh: a mesh to place the weights on; None: the first device.
     """
-    param_dtype = resolve_dtype(param_dtype or dtype, "param_dtype" if param_dtype else "dtype")
-    compute_dtype = resolve_dtype(compute_dtype or dtype, "compute_dtype" if compute_dtype else "dtype")
     if isinstance(config, DecoderConfig):
         raw_config = config_json(config)
     elif isinstance(config, dict):
-        raw_config = dict(config)
+        raw_config = language_model_config(dict(config))
     else:
-        raw_config = checkpoint.read_config(pathlib.Path(config).expanduser())
+        raw_config = language_model_config(checkpoint.read_config(pathlib.Path(config).expanduser()))
     parsed = config if isinstance(config, DecoderConfig) else parse_config(raw_config)
+    param_dtype, compute_dtype = _dtypes(dtype, param_dtype, compute_dtype, parsed)
     graphdef, params = nnx.split(Decoder(parsed, param_dtype, rngs=nnx.Rngs(seed)))
     model = Model(parsed, graphdef, raw_config, param_dtype, compute_dtype, None, None, lambda: params)
     return model if mesh is None else model.to_mesh(mesh)
@@ -461,33 +474,51 @@ def _logical_axes(variable: nnx.Variable) -> tuple[str, ...]:
     raise ValueError(f"parameter without logical axis names: {variable}")
 
 
-def _check_tensors(reader: checkpoint.SafetensorsReader, config: DecoderConfig, path: tuple[str, ...],
-                  shape: tuple[int, ...]) -> None:
-    """Raises `AlignscopeError` unless the checkpoint has every tensor of one parameter, in its shape."""
-    for name, expected in hf_tensors(config, path, shape):
-        if name not in reader:
-            raise AlignscopeError(f"checkpoint has no tensor {name} (needed by {config.architecture})")
-        found = reader.entries[name].shape
-        if found != expected:
-            raise AlignscopeError(f"tensor {name} has shape {list(found)}; config.json implies {list(expected)}")
+def parameter_specs(params: nnx.State) -> dict[tuple[str, ...], tuple[tuple[int, ...], tuple[str, ...]]]:
+    """Returns per parameter path its shape and logical axis names (arrays or abstract shapes)."""
+    return {tuple(path): (tuple(variable.get_value().shape), _logical_axes(variable))
+            for path, variable in nnx.to_flat_state(params)}
 
 
-def _read_param(reader: checkpoint.SafetensorsReader, config: DecoderConfig, path: tuple[str, ...],
+def _checkpoint_weight_map(reader: checkpoint.SafetensorsReader, config: DecoderConfig,
+                           candidates: tuple[WeightMap, ...]) -> WeightMap:
+    """Returns the first of the family's layouts whose every tensor the checkpoint has, in the
+    shape the config implies; raises `AlignscopeError` naming the first tensor that is not."""
+    problems = []
+    for weight_map in candidates:
+        problem = None
+        for layout in weight_map.layouts:
+            for name in weight_map.names(layout):
+                if name not in reader:
+                    problem = problem or (1, f"checkpoint has no tensor {name} (needed by {config.architecture})")
+                elif reader.entries[name].shape != layout.stored_shape:
+                    problem = problem or (0, f"tensor {name} has shape {list(reader.entries[name].shape)}; "
+                                             f"config.json implies {list(layout.stored_shape)}")
+        if problem is None:
+            return weight_map
+        problems.append(problem)
+    # A layout with all its names but a wrong shape explains more than one missing names.
+    raise AlignscopeError(min(problems, key=lambda problem: problem[0])[1])
+
+
+def _read_param(reader: checkpoint.SafetensorsReader, weight_map: WeightMap, path: tuple[str, ...],
                 variable: nnx.Variable, mesh: Mesh | None) -> jax.Array:
-    """Returns one parameter, read tensor by tensor from safetensors onto its shards."""
+    """Returns one parameter, read tensor by tensor from safetensors onto its shards (a fused
+    tensor's part is a view of it, so only the slice a device holds is read)."""
     shape_dtype = variable.get_value()
     shape, dtype = shape_dtype.shape, np.dtype(shape_dtype.dtype)
     stacked = path[0] == "layers"
-    names = [name for name, _ in hf_tensors(config, path, shape)]
-    per_tensor_shape = shape[1:] if stacked else shape
+    layout, part = weight_map.locate(tuple(path))
+    names = weight_map.names(layout)
+
+    def param_of(name: str) -> np.ndarray:
+        return layout.split(reader.get(name))[part]
 
     def read_slice(index: tuple[slice, ...]) -> np.ndarray:
         if not stacked:
-            return np.asarray(reader.get(names[0]).reshape(shape)[index], dtype=dtype)
-        layers = range(config.num_layers)[index[0]]
-        return np.stack([np.asarray(reader.get(names[layer]).reshape(per_tensor_shape)[index[1:]], dtype=dtype)
-                         for layer in layers])
-
+            return np.asarray(param_of(names[0])[index], dtype=dtype)
+        layers = range(len(names))[index[0]]
+        return np.stack([np.asarray(param_of(names[layer])[index[1:]], dtype=dtype) for layer in layers])
     read_cache: dict[tuple, np.ndarray] = {}
 
     def read(index: tuple[slice, ...]) -> np.ndarray:

@@ -6,6 +6,6 @@ axes (layers, languages, replicas). Call through the submodules, e.g.
 `alignscope.errors.AlignscopeError`.
 """
 
-from kernels import cka, pca, probe, resample, separation
+from kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, separation
 
-__all__ = ["cka", "pca", "probe", "resample", "separation"]
+__all__ = ["cka", "eigen", "gram", "gram_metrics", "gram_separation", "pca", "probe", "resample", "separation"]

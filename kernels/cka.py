@@ -61,6 +61,18 @@ def cka_matrix(A: jax.Array, B: jax.Array, debiased: bool = False) -> jax.Array:
 
 
 @full_precision
+def gram_cka_matrix(Ka: jax.Array, Kb: jax.Array, debiased: bool = False) -> jax.Array:
+    """`[..., La, Lb]` linear CKA of each layer pair from centred Grams `Ka: [..., La, n, n]` and
+    `Kb: [..., Lb, n, n]` (`kernels.gram.centred_gram`, computed once per layer and shared with
+    every other metric): one `[La, n²] x [n², Lb]` product, no pass over the features."""
+    Ka = checks.features(Ka, "Ka", min_ndim=3)
+    Kb = checks.features(Kb, "Kb", min_ndim=3)
+    checks.same_n(Ka, Kb, "Ka and Kb")
+    _check_n(Ka.shape[-1], debiased)
+    return _gram_cka_matrix(Ka, Kb, debiased=debiased)
+
+
+@full_precision
 def minibatch_cka(xs: Iterable[jax.Array], ys: Iterable[jax.Array]) -> jax.Array:
     """`[...]` linear CKA accumulated over minibatches (Nguyen, Raghu & Kornblith 2021).
 
@@ -203,6 +215,26 @@ def _cka_matrix_one(A, B, debiased, block_elements):
 def _cka_matrix(A, B, debiased, block_elements):
     core = functools.partial(_cka_matrix_one, debiased=debiased, block_elements=block_elements)
     return over_leading(core, (A, B), (3, 3))
+
+
+def _gram_cka_matrix_one(Ka, Kb, debiased):
+    n = Ka.shape[-1]
+    T = jnp.einsum("aij,bij->ab", Ka, Kb)
+    aa = jnp.sum(Ka * Ka, axis=(1, 2))
+    bb = jnp.sum(Kb * Kb, axis=(1, 2))
+    if debiased:
+        r_a, r_b = jnp.diagonal(Ka, axis1=1, axis2=2), jnp.diagonal(Kb, axis1=1, axis2=2)
+        s_a, s_b = r_a.sum(axis=1), r_b.sum(axis=1)
+        T = _debias(T, r_a @ r_b.T, jnp.outer(s_a, s_b), n)
+        aa = _debias(aa, jnp.sum(r_a * r_a, axis=1), s_a * s_a, n)
+        bb = _debias(bb, jnp.sum(r_b * r_b, axis=1), s_b * s_b, n)
+    return T / jnp.sqrt(jnp.outer(aa, bb))
+
+
+@functools.partial(jax.jit, static_argnames=("debiased",))
+def _gram_cka_matrix(Ka, Kb, debiased):
+    core = functools.partial(_gram_cka_matrix_one, debiased=debiased)
+    return over_leading(core, (Ka, Kb), (3, 3))
 
 
 def _hsic_terms_one(X, Y, debiased, block_elements):

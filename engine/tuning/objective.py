@@ -99,12 +99,14 @@ def loss_and_grads(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, 
 
 
 def train_step(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, optimizer: optax.GradientTransformation,
-               params: nnx.State, opt_state, batch: dict[str, jax.Array]):
-    """Returns (new params, new optimiser state, metrics: loss, grad_norm (before clipping), ...)."""
+               schedule: Callable[[jax.Array], jax.Array], params: nnx.State, opt_state, batch: dict[str, jax.Array],
+               step: jax.Array):
+    """Returns (new params, new optimiser state, metrics: loss, grad_norm (before clipping), lr, ...)
+    of update `step` (0-based; `schedule` gives its learning rate, for the metrics)."""
     loss, grads, metrics = loss_and_grads(graphdef, compute_dtype, objective, params, batch)
     updates, opt_state = optimizer.update(grads, opt_state, params)
     params = optax.apply_updates(params, updates)
-    return params, opt_state, {"loss": loss, "grad_norm": optax.global_norm(grads), **metrics}
+    return params, opt_state, {"loss": loss, "grad_norm": optax.global_norm(grads), "lr": schedule(step), **metrics}
 
 
 def learning_rate_schedule(peak: float, warmup_steps: int, steps: int) -> Callable[[jax.Array], jax.Array]:
@@ -121,10 +123,9 @@ def learning_rate_schedule(peak: float, warmup_steps: int, steps: int) -> Callab
     return schedule
 
 
-def make_optimizer(learning_rate: float, warmup_steps: int, steps: int, weight_decay: float,
+def make_optimizer(schedule: Callable[[jax.Array], jax.Array], weight_decay: float,
                    max_grad_norm: float) -> optax.GradientTransformation:
-    """Returns AdamW (betas 0.9, 0.999, eps 1e-8) with the schedule above, after global-norm
-    clipping when `max_grad_norm` > 0."""
-    adamw = optax.adamw(learning_rate_schedule(learning_rate, warmup_steps, steps), b1=0.9, b2=0.999, eps=1e-8,
-                        weight_decay=weight_decay)
+    """Returns AdamW (betas 0.9, 0.999, eps 1e-8) with the learning-rate `schedule`, after
+    global-norm clipping when `max_grad_norm` > 0."""
+    adamw = optax.adamw(schedule, b1=0.9, b2=0.999, eps=1e-8, weight_decay=weight_decay)
     return optax.chain(optax.clip_by_global_norm(max_grad_norm), adamw) if max_grad_norm > 0 else adamw

@@ -96,13 +96,12 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         "data": hashlib.sha256(examples.ids.tobytes() + examples.scored.tobytes()).hexdigest(),
     })
     params = jax.tree.map(jnp.copy, cast_params(model.params, param_dtype))  # copied: the step donates its input
-    optimizer = make_optimizer(config.learning_rate, config.warmup_steps, config.steps, config.weight_decay,
-                               config.max_grad_norm)
+    schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
+    optimizer = make_optimizer(schedule, config.weight_decay, config.max_grad_norm)
     opt_state = optimizer.init(params)
     objective = Objective(config.method, config.beta, config.label_smoothing, remat=True)
-    step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer),
+    step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule),
                       donate_argnums=(0, 1))
-    schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
 
     checkpoints = TrainingCheckpoints(checkpoint_dir, run_key) if checkpoint_dir is not None else None
     start, history = 0, []
@@ -115,11 +114,11 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
             began = time.perf_counter()
             indices = example_order(step, config.batch_size, len(examples), config.seed)
             batch = _place(_micro_batches(examples, indices, references, config.grad_accum), model.mesh)
-            params, opt_state, metrics = step_fn(params, opt_state, batch)
+            params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step))
             metrics = {name: float(value) for name, value in jax.device_get(metrics).items()}
             seconds = time.perf_counter() - began
             tokens = int(examples.mask[indices].sum())
-            history.append({"step": step + 1, "loss": metrics.pop("loss"), "lr": float(schedule(step)),
+            history.append({"step": step + 1, "loss": metrics.pop("loss"), "lr": metrics.pop("lr"),
                             "grad_norm": metrics.pop("grad_norm"), "tokens": tokens,
                             "tokens_per_s": tokens / seconds, "seconds": seconds, **metrics})
             bar.update(1)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
 from alignscope.errors import AlignscopeError
-from kernels import cka
+from kernels import cka, gram
 
 # Reference code (Kornblith et al. 2019, colab "CKA similarity"), float64.
 
@@ -92,6 +92,17 @@ def test_cka_matrix_matches_pairwise_reference(monkeypatch, La, n, da, Lb, db, d
     with jax.enable_x64(True):
         np.testing.assert_allclose(cka.cka_matrix(A, B, debiased), expected, atol=1e-12)
     np.testing.assert_allclose(cka.cka_matrix(A, B, debiased), expected, atol=2e-6)
+
+
+@pytest.mark.parametrize("debiased", [False, True])
+def test_cka_from_grams_matches_pairwise_reference(debiased):
+    rng = np.random.default_rng(2)
+    A = rng.normal(size=(3, 16, 40))
+    B = np.tanh(A[:2, :, :1] * rng.normal(size=60)) + rng.normal(size=(2, 16, 60))
+    expected = [[cka_ref(gram_linear(a), gram_linear(b), debiased) for b in B] for a in A]
+    with jax.enable_x64(True):
+        got = cka.gram_cka_matrix(gram.centred_gram(A), gram.centred_gram(B), debiased)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
 def test_minibatch_single_batch_is_debiased_cka():
