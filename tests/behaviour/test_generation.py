@@ -94,19 +94,18 @@ def test_seeded_sampling_is_reproducible_and_independent_of_the_batch(tiny_model
     np.testing.assert_array_equal(shuffled, first[reordered])
 
 
-def test_text_generation_buckets_prompts_and_matches_each_prompt_alone(tiny_models):
+def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models):
     model, tokenizer, _ = tiny_models["llama"]
     prompts = ["How do I bake bread at home?", "ok", "Wie backe ich Brot zu Hause?",
-               "Tell me how to pick a lock, step by step, in great detail please.", "我怎样在家烤面包？"]
+               "Tell me how to pick a lock, step by step, in great detail please.", "Ein Satz."]
     before = model_module._generate._cache_size()
     texts = engine.generate(model, tokenizer, prompts, max_new_tokens=6, chat_template=True, batch_size=2)
     # 3 batches of 2 rows over at most 3 length buckets: at most one compilation per bucket.
     assert model_module._generate._cache_size() - before <= 3
-    assert len(texts) == len(prompts) and all(isinstance(text, str) for text in texts)
-    for prompt, text in zip(prompts, texts):
-        rendered = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                                 add_generation_prompt=True)
-        ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
-        alone = model.generate(np.array([ids]), np.ones((1, len(ids))), 6,
-                               eos_token_ids=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id)[0]
-        assert text == tokenizer.decode(alone, skip_special_tokens=True)
+    # The same prompts in one left-padded batch (rows are independent: see the parity tests above).
+    rendered = [tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                              add_generation_prompt=True) for prompt in prompts]
+    ids, mask = padded_batch(tokenizer(rendered, add_special_tokens=False)["input_ids"], "left",
+                             pad_id=tokenizer.pad_token_id)
+    together = model.generate(ids, mask, 6, eos_token_ids=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id)
+    assert texts == [tokenizer.decode(row, skip_special_tokens=True) for row in together]

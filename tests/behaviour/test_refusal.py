@@ -30,8 +30,8 @@ def _reference_log_odds(torch_model, tokenizer, prompt: str, tokens: list[int], 
 def test_refusal_score_is_the_log_odds_of_the_demo_refusal_tokens(tiny_models):
     model, tokenizer, torch_model = tiny_models["llama"]
     u = np.random.default_rng(7).normal(size=model.config.hidden_size).astype(np.float32)
-    scores = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=2)
-    ablated = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=2,
+    scores = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=4)
+    ablated = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=4,
                                     intervention=engine.Intervention.ablate(u))
     for i, (prompt, lang) in enumerate(zip(PROMPTS, LANGS)):
         tokens = refusal.demo_refusal_tokens(tokenizer, lang)
@@ -43,8 +43,9 @@ def test_refusal_score_is_the_log_odds_of_the_demo_refusal_tokens(tiny_models):
 
 def test_given_refusal_tokens_replace_the_defaults(tiny_models):
     model, tokenizer, torch_model = tiny_models["llama"]
-    scores = refusal.refusal_score(model, tokenizer, PROMPTS[:2], refusal_tokens=[5, 9])
-    per_lang = refusal.refusal_score(model, tokenizer, PROMPTS[:2], ["en", "en"], refusal_tokens={"en": [5, 9]})
+    scores = refusal.refusal_score(model, tokenizer, PROMPTS, refusal_tokens=[5, 9], batch_size=4)
+    per_lang = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, refusal_tokens={lang: [5, 9] for lang in LANGS},
+                                     batch_size=4)
     np.testing.assert_allclose(scores, per_lang)
     assert abs(scores[0] - _reference_log_odds(torch_model, tokenizer, PROMPTS[0], [5, 9])) < 1e-4
     with pytest.raises(AlignscopeError, match="no entry for language 'zh'"):
@@ -83,7 +84,7 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     layers = rd.candidate_layers(model.config.num_layers)
     assert layers == (1, 2)  # 1 <= l < 0.8 * 3
     harmful, harmless = PROMPTS[1:3], [PROMPTS[0], PROMPTS[3]]
-    states = rd.trailing_states(model, tokenizer, harmful + harmless, layers, positions, batch_size=2)
+    states = rd.trailing_states(model, tokenizer, harmful + harmless, layers, positions, batch_size=4)
     rendered = tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[1]}], tokenize=False,
                                              add_generation_prompt=True)
     ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
@@ -92,7 +93,7 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     candidates = rd.difference_in_means(states[:2], states[2:])
     np.testing.assert_allclose(candidates, states[:2].mean(0) - states[2:].mean(0), atol=1e-6)
     selection = rd.select_direction(model, tokenizer, candidates, layers, harmful, harmless,
-                                    ["en", "zh"], ["en", "hi"], batch_size=2)
+                                    ["en", "zh"], ["en", "hi"], batch_size=4)
     assert len(selection.layers) == len(layers) * positions
     pool = np.flatnonzero(selection.eligible) if selection.eligible.any() else np.arange(len(selection.layers))
     assert selection.chosen == pool[np.argmin(selection.ablated_harmful[pool])]
@@ -101,5 +102,5 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     layer, back = selection.layers[0], selection.positions[0]
     direction = candidates[list(layers).index(layer), positions + back]
     direct = refusal.refusal_score(model, tokenizer, harmful, ["en", "zh"],
-                                   intervention=engine.Intervention.ablate(direction), batch_size=2)
+                                   intervention=engine.Intervention.ablate(direction), batch_size=4)
     assert abs(direct.mean() - selection.ablated_harmful[0]) < 1e-6
