@@ -98,7 +98,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     params = jax.tree.map(jnp.copy, cast_params(model.params, param_dtype))  # copied: the step donates its input
     schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
     optimizer = make_optimizer(schedule, config.weight_decay, config.max_grad_norm)
-    opt_state = optimizer.init(params)
+    opt_state = jax.jit(optimizer.init)(params)  # committed like the step's outputs: one compilation
     objective = Objective(config.method, config.beta, config.label_smoothing, remat=True)
     step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule),
                       donate_argnums=(0, 1))

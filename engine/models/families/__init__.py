@@ -54,7 +54,7 @@ FAMILIES = {family.architecture: family for family in (
     Family("Qwen2ForCausalLM", "qwen2", llama.parse_qwen2, llama.qwen2_json,
            covers=("Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct")),
     Family("Qwen3ForCausalLM", "qwen3", llama.parse_qwen3, llama.qwen3_json,
-           covers=("Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B"), required=REQUIRED_KEYS),
+           covers=("Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B")),
     Family("Phi3ForCausalLM", "phi3", llama.parse_phi3, llama.phi3_json, llama.phi3_tensors,
            covers=("microsoft/phi-4", "microsoft/Phi-3-mini-4k-instruct")),
     Family("Olmo2ForCausalLM", "olmo2", llama.parse_olmo2, llama.olmo2_json, llama.olmo2_tensors,

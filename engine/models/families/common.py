@@ -242,7 +242,7 @@ def llama_tensors(prefix: str = "model.", norms: dict[str, str] | None = None,
         tensors += [Tensor(f"{layer}self_attn.{p}_proj.weight", (attn(f"{p}_proj"),)) for p in "qkv"]
     tensors += [Tensor(f"{layer}self_attn.{p}_proj.bias", (attn(f"{p}_bias"),)) for p in "qkvo"]
     tensors += [Tensor(f"{layer}self_attn.o_proj.weight", (attn("o_proj"),)),
-                Tensor(f"{layer}self_attn.q_norm.weight", (attn("q_norm", ) + ("scale",),)),
+                Tensor(f"{layer}self_attn.q_norm.weight", (attn("q_norm") + ("scale",),)),
                 Tensor(f"{layer}self_attn.k_norm.weight", (attn("k_norm") + ("scale",),))]
     mlp = lambda name: ("layers", "mlp", name)
     if fused_gate_up:
