@@ -40,11 +40,12 @@ SAFETENSORS_DTYPES = {
 }
 
 
-def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
+def resolve_checkpoint_dir(path_or_id: str | os.PathLike, weights: bool = True) -> pathlib.Path:
     """Returns the local directory of a checkpoint: the path itself, or a hub snapshot.
 
     A string that is not an existing path but looks like `owner/name` goes through
-    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`).
+    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`): the metadata and tokenizer
+    files, then, with `weights`, the weight files the loader reads.
     """
     path = pathlib.Path(path_or_id).expanduser()
     if path.exists():
@@ -59,6 +60,8 @@ def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
     import huggingface_hub  # Only hub ids need it.
     try:
         directory = pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_METADATA_PATTERNS))
+        if not weights:
+            return directory
         return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=_weight_file_names(directory)))
     except AlignscopeError:
         raise

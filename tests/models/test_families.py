@@ -6,7 +6,9 @@ torch's `meta` device: no memory is allocated on either side).
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import shutil
 
 import jax
 import numpy as np
@@ -20,9 +22,9 @@ from alignscope.errors import AlignscopeError
 from engine import checkpoint as checkpoint_module
 from engine.models.decoder import Decoder
 from engine.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
-from tests.models.hf_reference import padded_batch, save_tiny_model
+from tests.models.hf_reference import padded_batch, save_tiny_model, save_tiny_tokenizer
 from tests.models.test_decoder_parity import (BFLOAT16_RELATIVE_TOL, FLOAT32_RELATIVE_TOL, SMALL, _max_errors,
-                                              _sentences)
+                                              _sentences, checkpoint)  # noqa: F401 (checkpoint: a fixture)
 
 GEMMA3_TEXT = dict(SMALL, num_key_value_heads=2, head_dim=8, query_pre_attn_scalar=12, sliding_window=3,
                    sliding_window_pattern=2)
@@ -58,6 +60,28 @@ def test_gemma3_multimodal_checkpoint_loads_its_text_tower_without_reading_visio
     hidden_error, logit_error, scale = _max_errors(model.hidden_states(ids, mask), model.logits(ids, mask), mask,
                                                    text_model, sentences)
     assert max(hidden_error, logit_error) < FLOAT32_RELATIVE_TOL * max(scale, 1.0)
+
+
+@pytest.mark.parametrize("case, prefixes", [
+    ("gpt2", {"transformer.": ""}),  # openai-community/gpt2 has no "transformer." prefix
+    ("gpt-neox-parallel", {"embed_out.": "lm_head."}),
+    ("gemma3-local-global-rope", {"model.": "language_model.model."}),  # google/gemma-3-*-it on the hub
+])
+def test_published_tensor_layouts_load_the_same_weights(checkpoint, case, prefixes, tmp_path):
+    directory, _ = checkpoint(case)
+    reader = checkpoint_module.SafetensorsReader(checkpoint_module.weight_files(directory))
+
+    def renamed(name: str) -> str:
+        old = next((prefix for prefix in prefixes if name.startswith(prefix)), None)
+        return name if old is None else prefixes[old] + name[len(old):]
+
+    shutil.copy(directory / "config.json", tmp_path / "config.json")
+    checkpoint_module.write_safetensors(tmp_path / "model.safetensors", [
+        checkpoint_module.TensorToWrite(renamed(name), entry.dtype, entry.shape, lambda name=name: reader.get(name))
+        for name, entry in reader.entries.items()])
+    expected, got = engine.load_model(directory).params, engine.load_model(tmp_path).params
+    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(expected), jax.tree.leaves(got)):
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(a), err_msg=jax.tree_util.keystr(path))
 
 
 def test_unsupported_architecture_lists_every_supported_one_in_one_line():
@@ -177,32 +201,28 @@ def test_full_size_paper_models_parse_as_transformers_does(name):
 
 
 def test_hub_download_fetches_only_the_weight_files_the_loader_reads(tmp_path, monkeypatch):
-    """A repository with sharded weights and a second copy (consolidated.safetensors): only the
-    metadata and the index's shards are fetched."""
+    """A repository with sharded weights and a second copy (consolidated.safetensors): a tokenizer
+    fetches no weights; a model only the index's shards."""
     remote = tmp_path / "remote"
     save_tiny_model(transformers.LlamaConfig(**SMALL, num_key_value_heads=2), remote, max_shard_size="20KB")
+    save_tiny_tokenizer(remote)
     (remote / "consolidated.safetensors").write_bytes(b"a second copy of the weights")
-    (remote / "original").mkdir()
-    (remote / "original/params.json").write_text("{}")
     cache = tmp_path / "cache"
     cache.mkdir()
-    requested = []
 
     def snapshot_download(repo_id, allow_patterns, **kwargs):
-        import fnmatch
-        import shutil
-        requested.append(list(allow_patterns))
         for file in remote.iterdir():
-            if file.is_file() and any(fnmatch.fnmatch(file.name, pattern) for pattern in allow_patterns):
+            if any(fnmatch.fnmatch(file.name, pattern) for pattern in allow_patterns):
                 shutil.copy(file, cache / file.name)
         return str(cache)
 
     monkeypatch.setattr("huggingface_hub.snapshot_download", snapshot_download)
+    engine.load_tokenizer("alignscope-test/tiny-llama")
+    assert not list(cache.glob("*.safetensors")) and (cache / "model.safetensors.index.json").is_file()
     model = engine.load_model("alignscope-test/tiny-llama")
     assert model.config.num_layers == SMALL["num_hidden_layers"]
     shards = sorted(path.name for path in remote.glob("model-*.safetensors"))
     assert len(shards) > 1 and sorted(path.name for path in cache.glob("*.safetensors")) == shards
-    assert requested[-1] == shards and not any("*.safetensors" in patterns for patterns in requested)
 
 
 def test_models_entrypoint_lists_every_architecture_and_the_papers_checkpoints(capsys):
