@@ -99,7 +99,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
     optimizer = make_optimizer(schedule, config.weight_decay, config.max_grad_norm)
     opt_state = jax.jit(optimizer.init)(params)  # committed like the step's outputs: one compilation
-    objective = Objective(config.method, config.beta, config.label_smoothing, remat=True)
+    objective = Objective(config.method, config.beta, config.label_smoothing, remat=config.remat)
     step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule),
                       donate_argnums=(0, 1))
 
