@@ -14,7 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import silhouette_score as sk_silhouette
 
+from alignscope.errors import AlignscopeError
+
 from kernels import eigen, gram, gram_separation
+from tests.kernels.test_analysis import silhouette_with_copies_ref
 from tests.kernels.test_separation import between_ref, bhattacharyya_ref, fisher_ref
 
 # n < d (the Gram path's home) with n not a multiple of the Gram's row blocks, and n ≥ d.
@@ -100,15 +103,19 @@ def test_metrics_match_references(n, d, x64):
 
 
 def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows():
-    X, y = activations(45, 120, seed=5)
+    X, y = activations(45, 120, seed=5, layers=2)
     rng = np.random.default_rng(6)
-    # Stratified draws, so both classes keep their size.
+    # Stratified draws, so both classes keep their size; the same draws for both layers.
     idx = np.stack([np.concatenate([rng.choice(np.flatnonzero(y == c), (y == c).sum()) for c in (0, 1)])
                     for _ in range(3)])
     with jax.enable_x64(True):
         got = gram_separation.bootstrap_values(gram_separation.layer_statistics(X), idx, y[idx], 120)
-    for r, rows in enumerate(idx):  # atol: silhouette's sqrt of a rounded zero (duplicate rows)
-        np.testing.assert_allclose(got[r], references(X[rows], y[rows]), rtol=1e-8, atol=1e-9)
+    assert got.shape == (2, 3, len(gram_separation.METRICS))
+    for layer in range(2):
+        for r, rows in enumerate(idx):
+            expected = references(X[layer, rows], y[rows])
+            expected[-1] = silhouette_with_copies_ref(X[layer, rows], y[rows], rows)  # copies are one point
+            np.testing.assert_allclose(got[layer, r], expected, rtol=1e-8)
 
 
 def test_fisher_flags_an_unshrunk_singular_covariance():
@@ -125,23 +132,22 @@ def test_fisher_flags_an_unshrunk_singular_covariance():
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), shift=st.floats(-100, 100), scale=st.floats(0.1, 10))
 def test_invariant_to_translation_row_order_label_swap_and_scale(seed, shift, scale):
-    X, y = activations(36, 90, seed=seed)
-    order = np.random.default_rng(seed).permutation(36)
+    # Same shapes as test_metrics_match_references (float64), so nothing compiles again.
+    X, y = activations(45, 120, seed=seed, layers=2)
+    order = np.random.default_rng(seed).permutation(45)
+    Y = np.stack([y, 1 - y])
     scale_free = np.array([1, 1, 1, 1, 1, 0])  # every metric but silhouette is scale-free
     with jax.enable_x64(True):
-        base = np.asarray(gram_separation.metric_values(gram_separation.layer_statistics(X), y[None], 90))
+        base = np.asarray(gram_separation.metric_values(gram_separation.layer_statistics(X), Y, 120))
         moved = gram_separation.metric_values(
-            gram_separation.layer_statistics(scale * X[order] + shift), y[order][None], 90)
-        swapped = gram_separation.metric_values(gram_separation.layer_statistics(X), 1 - y[None], 90)
+            gram_separation.layer_statistics(scale * X[:, order] + shift), Y[:, order], 120)
     np.testing.assert_allclose(np.where(scale_free, moved, base), base, rtol=1e-7)
-    np.testing.assert_allclose(swapped, base, rtol=1e-7)
+    np.testing.assert_allclose(base[:, 1], base[:, 0], rtol=1e-7)  # swapping the labels
 
 
 def test_bad_input_raises():
-    from alignscope.errors import AlignscopeError
-
-    stats = gram_separation.layer_statistics(activations(20, 30)[0])
+    stats = gram_separation.LayerStatistics(gram=np.eye(3), eig=None)
     with pytest.raises(AlignscopeError, match="metrics=.*not accepted"):
-        gram_separation.metric_values(stats, np.zeros((1, 20)), 30, metrics=("nope",))
+        gram_separation.metric_values(stats, np.zeros((1, 3)), 30, metrics=("nope",))
     with pytest.raises(AlignscopeError, match="K has shape"):
         eigen.top_eigenpairs(np.zeros((3, 4)), 2)
