@@ -244,13 +244,15 @@ class Model:
     def pooled_hidden_states(self, input_ids, attention_mask, pooling_weights,
                              layers: Sequence[int] | None = None, intervention: Interventions = None) -> jax.Array:
         """Returns `[batch, len(layers) or L + 1, d_model]` float32: per layer, the weighted sum
-        of each row's hidden states over its tokens (full states are never stacked).
+        of each row's hidden states over its tokens (full states are never stacked); with k
+        poolings at once (`pooling_weights: [batch, k, seq]`), `[batch, layers, k, d_model]`.
 
         Args:
           input_ids, attention_mask: `[batch, seq]`.
-          pooling_weights: `[batch, seq]` float32 per-token weights (`engine/pooling.py`): 1/n on
-            a text's n tokens for mean pooling, one-hot for first/last; 0 elsewhere. Tokens with
-            weight 0 are excluded with `where`, so non-finite values there cannot leak.
+          pooling_weights: `[batch, seq]` (or `[batch, k, seq]`) float32 per-token weights
+            (`engine/pooling.py`): 1/n on a text's n tokens for mean pooling, one-hot for
+            first/last; 0 elsewhere. Tokens with weight 0 are excluded with `where`, so non-finite
+            values there cannot leak.
           layers: hidden-state indices to keep, in order (0 the embeddings, L after the final
             norm; negative ones count from the end); None keeps all L + 1.
           intervention: edits of the residual stream (`engine.Intervention`, or a list applied in order).

@@ -58,11 +58,9 @@ def trailing_states(model: Model, tokenizer, prompts: Sequence[str], layers: Seq
     result = np.zeros((len(encoded), len(layers), positions, model.config.hidden_size), np.float32)
     for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
         ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
-        for back in range(positions):
-            weights = np.zeros((rows, length), np.float32)
-            weights[:len(items), length - positions + back] = 1.0
-            pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))
-            result[items, :, back] = pooled[:len(items)]
+        weights = np.zeros((rows, positions, length), np.float32)  # one one-hot pooling per position
+        weights[:len(items), np.arange(positions), length - positions + np.arange(positions)] = 1.0
+        result[items] = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))[:len(items)]
     return result
 
 
