@@ -194,7 +194,9 @@ class Decoder(nnx.Module):
 
         Args:
           input_ids: `[batch, seq]` int.
-          attention_mask: `[batch, seq]`, 1 for real tokens, 0 for padding (left or right).
+          attention_mask: `[batch, seq]`, 0 for padding (left or right), else the token's text:
+            1 for an unpacked row; 1, 2, ... for the texts packed back to back in one row, each
+            attending only to itself, with positions restarting from 0.
           collect: maps one hidden state `[batch, seq, d_model]` to what is kept of it (a pytree);
             by default the state itself in float32. Extraction passes a pooling here so full
             states are never stacked.
@@ -205,10 +207,14 @@ class Decoder(nnx.Module):
         """
         num_layers = self.config.num_layers
         num_blocks = num_layers if num_blocks is None else num_blocks
-        mask = attention_mask.astype(bool)
-        positions = jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
-        distance = positions[:, :, None] - positions[:, None, :]  # [batch, query, key]
-        causal = mask[:, None, :] & (distance >= 0)
+        segments = attention_mask.astype(jnp.int32)
+        mask = segments != 0
+        same_text = segments[:, :, None] == segments[:, None, :]  # [batch, query, key]
+        earlier = jnp.tril(jnp.ones(same_text.shape[1:], dtype=bool))
+        # Each token's position in its own text: for a 0/1 mask, cumsum(mask) - 1 on real tokens.
+        positions = jnp.sum(same_text & earlier, axis=-1, dtype=jnp.int32) - 1
+        distance = positions[:, :, None] - positions[:, None, :]
+        causal = mask[:, None, :] & same_text & earlier
         # Padded positions start from zeros, so nothing non-finite can arise there and leak.
         x = jnp.where(mask[..., None], jnp.take(self.embed[...], input_ids, axis=0), 0)
         windows = jnp.asarray(self.config.layer_windows()[:num_blocks])
