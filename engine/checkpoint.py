@@ -27,8 +27,10 @@ SINGLE_WEIGHTS_FILE = "model.safetensors"
 # Weight files in pickle formats, named in the message that refuses them.
 PICKLE_WEIGHT_PATTERNS = ("pytorch_model*.bin", "*.pt", "*.pth", "*.ckpt")
 WEIGHTS_INDEX_FILE = "model.safetensors.index.json"
-# What a hub download fetches: config, weights, tokenizer and chat template files.
-HUB_FILE_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"]
+# What a hub download fetches first: config, weights index, tokenizer and chat template files; then
+# only the weight files the loader reads (the index's shards, or model.safetensors), never other
+# copies of the weights some repositories also carry (consolidated.safetensors, original/).
+HUB_METADATA_PATTERNS = ["*.json", "*.model", "*.txt", "*.jinja", "*.tiktoken"]
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 SAFETENSORS_DTYPES = {
@@ -38,11 +40,12 @@ SAFETENSORS_DTYPES = {
 }
 
 
-def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
+def resolve_checkpoint_dir(path_or_id: str | os.PathLike, weights: bool = True) -> pathlib.Path:
     """Returns the local directory of a checkpoint: the path itself, or a hub snapshot.
 
     A string that is not an existing path but looks like `owner/name` goes through
-    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`).
+    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`): the metadata and tokenizer
+    files, then, with `weights`, the weight files the loader reads.
     """
     path = pathlib.Path(path_or_id).expanduser()
     if path.exists():
@@ -56,10 +59,36 @@ def resolve_checkpoint_dir(path_or_id: str | os.PathLike) -> pathlib.Path:
                               f"such as meta-llama/Llama-2-7b-hf")
     import huggingface_hub  # Only hub ids need it.
     try:
-        return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_FILE_PATTERNS))
+        directory = pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_METADATA_PATTERNS))
+        if not weights:
+            return directory
+        return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=_weight_file_names(directory)))
+    except AlignscopeError:
+        raise
     except Exception as error:  # The hub client raises many types; the user needs one line.
         raise AlignscopeError(f"could not get {name} from the Hugging Face hub or its local cache "
                               f"({type(error).__name__}: {str(error).splitlines()[0][:200]})") from error
+
+
+def _weight_file_names(directory: pathlib.Path) -> list[str]:
+    """The weight files `weight_files` will read, by name, from a directory holding (at least) the
+    checkpoint's metadata: the shards its index names, else `model.safetensors`."""
+    if not (directory / WEIGHTS_INDEX_FILE).is_file():
+        return [SINGLE_WEIGHTS_FILE]
+    return sorted({name for name in _index_weight_map(directory / WEIGHTS_INDEX_FILE).values()
+                   if isinstance(name, str) and pathlib.Path(name).name == name})
+
+
+def _index_weight_map(index: pathlib.Path) -> dict:
+    """The `weight_map` of a safetensors index file (tensor name -> shard file name)."""
+    try:
+        weight_map = json.loads(index.read_text())["weight_map"]
+        if not isinstance(weight_map, dict):
+            raise TypeError("weight_map is not an object")
+        return weight_map
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise AlignscopeError(f"{index} is not a safetensors index (a JSON object with a weight_map): "
+                              f"{type(error).__name__}") from error
 
 
 def read_config(path: pathlib.Path) -> dict:
@@ -94,9 +123,8 @@ def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
     index = directory / WEIGHTS_INDEX_FILE
     if index.is_file():
         try:
-            weight_map = json.loads(index.read_text())["weight_map"]
-            names = sorted(set(weight_map.values()))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            names = sorted(set(_index_weight_map(index).values()))
+        except TypeError as error:  # unhashable or unorderable shard names
             raise AlignscopeError(f"{index} is not a safetensors index (a JSON object with a weight_map): "
                                   f"{type(error).__name__}") from error
         root = directory.resolve()

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
@@ -204,8 +204,9 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
             done[chunk.rows] = True
     done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    pack = spec.packing and not model.config.length_dependent_rope  # Such rotary reads the whole row's length.
     todo = batching.plan_batches(lengths, spec.batch_size, spec.max_length, processes, multiple, spec.buckets,
-                                 skip=done, pack=spec.packing)
+                                 skip=done, pack=pack)
     num_states = len(spec.layers) if spec.layers is not None else model.config.num_layers + 1
     in_memory = None if activation_store is not None else np.zeros(
         (len(texts), num_states, model.config.hidden_size), dtype=np.float32)
@@ -219,7 +220,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
         if batch is not None:
             ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, spec.pooling,
                                                        pad_id)
-            output = model.pooled_hidden_states(ids, mask, weights, spec.layers)
+            output = model.pooled_hidden_states(ids, mask, weights, spec.layers, spec.intervention)
         if pending is not None:
             _deliver(model, *pending, activation_store, in_memory)
             progress.update(len(pending[0].all_items()))
@@ -249,11 +250,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
 def _deliver(model: Model, batch: batching.Batch, output: jax.Array, activation_store: ActivationStore | None,
              in_memory: np.ndarray | None) -> None:
     """Moves one batch's result (this process's rows) to the store or the in-memory array."""
-    if model.mesh is not None and jax.process_count() > 1:
-        local = np.asarray(multihost_utils.global_array_to_host_local_array(
-            output, model.mesh, PartitionSpec("data")))
-    else:
-        local = np.asarray(output)
+    local = model.local_rows(output)
     slots = batch.slots[jax.process_index()].ravel()
     items, values = slots[slots >= 0], local.reshape(slots.size, *local.shape[2:])[slots >= 0]
     if activation_store is None:

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from alignscope.errors import AlignscopeError
 from engine import pooling
+from engine.intervention import Intervention, as_list, intervention_key
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -25,6 +26,8 @@ class ExtractionSpec:
       buckets: padded lengths; None: `batching.default_buckets(max_length)`.
       packing: put several texts in one row, each attending only to itself with its own
         positions (the values equal unpacked rows' up to float rounding); far less padding.
+      intervention: residual-stream edits during the forward pass (`engine.Intervention`, or a
+        list applied in order); None for none. Part of the store key.
     """
 
     pooling: str = "mean"
@@ -34,9 +37,10 @@ class ExtractionSpec:
     batch_size: int = 32
     buckets: tuple[int, ...] | None = None
     packing: bool = True
+    intervention: tuple[Intervention, ...] | None = None
 
     # The fields that change the values extracted; the others only change how rows are batched.
-    RESULT_FIELDS = ("pooling", "layers", "max_length", "chat_template")
+    RESULT_FIELDS = ("pooling", "layers", "max_length", "chat_template", "intervention")
 
     def __post_init__(self) -> None:
         pooling.check_pooling(self.pooling)
@@ -50,6 +54,7 @@ class ExtractionSpec:
             object.__setattr__(self, "buckets", tuple(sorted(int(length) for length in self.buckets)) or None)
         object.__setattr__(self, "chat_template", bool(self.chat_template))
         object.__setattr__(self, "packing", bool(self.packing))
+        object.__setattr__(self, "intervention", tuple(as_list(self.intervention)) or None)
 
     @classmethod
     def of(cls, spec: ExtractionSpec | None = None, **options: Any) -> ExtractionSpec:
@@ -70,4 +75,7 @@ class ExtractionSpec:
 
     def key(self) -> dict[str, Any]:
         """Returns the fields that change the values extracted, for the store key."""
-        return {name: getattr(self, name) for name in self.RESULT_FIELDS}
+        key = {name: getattr(self, name) for name in self.RESULT_FIELDS if name != "intervention"}
+        if self.intervention is not None:  # Absent otherwise, so stores made before interventions stay valid.
+            key["intervention"] = intervention_key(self.intervention)
+        return key

@@ -17,8 +17,8 @@ from jax.experimental import multihost_utils
 import alignscope
 from alignscope.errors import AlignscopeError
 from engine import checkpoint
-from engine.model import Model, resolve_dtype
-from engine.models.families import hf_tensors
+from engine.model import Model, parameter_specs, resolve_dtype
+from engine.models.families import weight_maps
 
 # transformers' save_pretrained default shard size.
 MAX_SHARD_BYTES = 5 * 10**9
@@ -49,13 +49,15 @@ def save_model(model: Model, directory: str | os.PathLike, tokenizer=None, *, dt
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise AlignscopeError(f"cannot create the checkpoint directory {directory}: {error.strerror}") from error
+    values = {tuple(path): variable.get_value() for path, variable in nnx.to_flat_state(model.params)}
+    weight_map = weight_maps(model.config, parameter_specs(model.params))[0]  # the family's own layout
     tensors = []
-    for path, variable in nnx.to_flat_state(model.params):
-        value = variable.get_value()
-        for layer, (name, shape) in enumerate(hf_tensors(model.config, path, value.shape)):
-            part = value[layer] if path[0] == "layers" else value
+    for layout in weight_map.layouts:
+        for layer, name in enumerate(weight_map.names(layout)):
+            parts = [values[path][layer] if path[0] == "layers" else values[path] for path in layout.tensor.params]
             tensors.append(checkpoint.TensorToWrite(
-                name, saved_dtype, shape, lambda part=part, shape=shape: _host(part).reshape(shape)))
+                name, saved_dtype, layout.stored_shape,
+                lambda layout=layout, parts=parts: layout.join([_host(part) for part in parts])))
     tensors.sort(key=lambda tensor: tensor.name)
     if not writer:
         for tensor in tensors:  # the gathers are collective: every process takes part, in one order

@@ -16,7 +16,7 @@ def load_tokenizer(path_or_id: str | os.PathLike):
     """
     import transformers  # Heavy import, needed only here.
 
-    directory = resolve_checkpoint_dir(path_or_id)
+    directory = resolve_checkpoint_dir(path_or_id, weights=False)
     try:
         return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as error:

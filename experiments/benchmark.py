@@ -1,6 +1,7 @@
 """Benchmarks, each side by side with its peer implementation on the same inputs, as ratios.
 
     python -m experiments.benchmark --suite=extraction --texts_per_lang=256
+    python -m experiments.benchmark --suite=kernels --quick --output=kernels.json
 
 Suites:
 - `padding`: per language of the real TextDetox copies, padding efficiency and compile count
@@ -12,12 +13,16 @@ Suites:
   `AutoModel` (PyTorch on `--torch_device`), same weights, same texts, same thread count;
   alignscope packs texts into rows, transformers gets its best plain batching (sorted by
   length, each batch padded to its longest text); the pooled outputs are compared too.
+- `kernels`: the Gram-first analysis kernels against scikit-learn and numpy on one analysis'
+  shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
+  and for the whole workload, against the machine's GEMM floor (see experiments/benchmark_kernels.py).
 
 Results go to `<output_dir>/benchmark/<suite>.json` with library versions and the device.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import tempfile
@@ -28,11 +33,12 @@ from absl import flags, logging
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
+from experiments import benchmark_kernels
 from experiments import flags as shared
 from experiments.bpe_tokenizer import train_bpe_tokenizer
 
-SUITES = ("padding", "extraction")
-_SUITE = flags.DEFINE_list("suite", list(SUITES), f"Benchmarks to run, from: {', '.join(SUITES)}.")
+SUITES = ("padding", "extraction", "kernels")
+_SUITE = flags.DEFINE_list("suite", list(SUITES[:2]), f"Benchmarks to run, from: {', '.join(SUITES)}.")
 _LANGS = flags.DEFINE_list("langs", ["en", "zh", "hi", "de"], "TextDetox languages to use.")
 _TEXTS_PER_LANG = flags.DEFINE_integer("texts_per_lang", 256, "Texts per language timed in the extraction suite.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Rows per batch at max_length.")
@@ -42,6 +48,10 @@ _REPEATS = flags.DEFINE_integer("repeats", 2, "Timed passes per implementation; 
 _LLAMA = flags.DEFINE_enum("llama", "50m", ["50m", "1b"], "Size of the random Llama timed in the extraction suite.")
 _DTYPE = flags.DEFINE_enum("dtype", "float32", ["float32", "bfloat16"], "Weights and compute dtype of both peers.")
 _TORCH_DEVICE = flags.DEFINE_string("torch_device", "cpu", "PyTorch device for the transformers peer (cpu, cuda).")
+_QUICK = flags.DEFINE_boolean("quick", False, "kernels suite: a reduced shape (4 layers x n=500 x d=1024) of a few minutes.")
+_KERNELS_SHAPE = flags.DEFINE_list("kernels_shape", None, "kernels suite: layers,n,d,replicas instead of the full or --quick shape.")
+_SWEEP = flags.DEFINE_string("sweep", None, "kernels suite: also time the cost per layer over n and d and plot it to this PNG.")
+_OUTPUT = flags.DEFINE_string("output", None, "JSON result file of a single suite (default <output_dir>/benchmark/<suite>.json).")
 
 LLAMA_SIZES = {
     "50m": dict(hidden_size=512, intermediate_size=1536, num_hidden_layers=10, num_attention_heads=8,
@@ -184,27 +194,70 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     }
 
 
+def _kernels_shape() -> benchmark_kernels.Shape:
+    if _KERNELS_SHAPE.value is None:
+        return benchmark_kernels.QUICK if _QUICK.value else benchmark_kernels.FULL
+    try:
+        layers, n, d, replicas = (int(v) for v in _KERNELS_SHAPE.value)
+    except ValueError:
+        layers = 0
+    if layers < 1 or not 12 <= n < d or replicas < 1:
+        raise AlignscopeError(f"--kernels_shape={','.join(_KERNELS_SHAPE.value)} is not accepted; use four integers"
+                              " layers,n,d,replicas with layers >= 1, 12 <= n < d, replicas >= 1")
+    return dataclasses.replace(benchmark_kernels.QUICK, layers=layers, n=n, d=d, replicas=replicas,
+                               peer_layers=min(2, layers), peer_replicas=min(10, replicas))
+
+
+def kernels_suite() -> dict:
+    shape = _kernels_shape()
+    log = lambda line: logging.info("%s", line)
+    result = benchmark_kernels.run(shape, log=log)
+    print(benchmark_kernels.table(result))
+    if _SWEEP.value:
+        result["sweep"] = benchmark_kernels.sweep(log=log)
+        benchmark_kernels.plot_sweep(result["sweep"], _SWEEP.value)
+        print(f"wrote {_SWEEP.value}")
+    return result
+
+
+def _text_suites(workdir: pathlib.Path) -> dict:
+    """The suites that read the real corpora and a tokenizer trained on them, built lazily."""
+    texts = _texts_by_language()
+    tokenizer = train_bpe_tokenizer([t for lang_texts in texts.values() for t in lang_texts], BPE_VOCAB,
+                                    workdir / "tokenizer")
+    return {"padding": lambda: padding_suite(texts, tokenizer),
+            "extraction": lambda: extraction_suite(texts, tokenizer, workdir)}
+
+
 def main(argv: list[str]) -> None:
     del argv
     unknown = sorted(set(_SUITE.value) - set(SUITES))
     if unknown:
         raise AlignscopeError(f"unknown suite(s) {unknown}; available: {', '.join(SUITES)}")
-    texts = _texts_by_language()
+    if _OUTPUT.value and len(_SUITE.value) != 1:
+        raise AlignscopeError(f"--output names one file but {len(_SUITE.value)} suites were asked for; run one suite")
+    if "kernels" in _SUITE.value:
+        _kernels_shape()  # a bad shape is reported before any other suite runs
     output = pathlib.Path(shared.OUTPUT_DIR.value) / "benchmark"
-    output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temporary:
         workdir = pathlib.Path(temporary)
-        tokenizer = train_bpe_tokenizer([t for lang_texts in texts.values() for t in lang_texts], BPE_VOCAB,
-                                        workdir / "tokenizer")
-        suites = {"padding": lambda: padding_suite(texts, tokenizer),
-                  "extraction": lambda: extraction_suite(texts, tokenizer, workdir)}
+        suites = {"kernels": kernels_suite}
+        if set(_SUITE.value) - {"kernels"}:
+            suites.update(_text_suites(workdir))
         for suite in _SUITE.value:
             logging.info("running %s", suite)
             result = {"suite": suite, "versions": library_versions(), "flags": {
                 "batch_size": _BATCH_SIZE.value, "max_length": _MAX_LENGTH.value,
-                "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value}, "results": suites[suite]()}
-            (output / f"{suite}.json").write_text(json.dumps(result, indent=1))
-            print(json.dumps(result["results"], indent=1))
+                "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value, "quick": _QUICK.value,
+                "kernels_shape": _KERNELS_SHAPE.value}, "results": suites[suite]()}
+            if suite == "kernels":
+                result["versions"].update(benchmark_kernels.peer_versions())
+            path = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else output / f"{suite}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(result, indent=1))
+            if suite != "kernels":
+                print(json.dumps(result["results"], indent=1))
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

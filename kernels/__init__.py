@@ -1,11 +1,16 @@
 """Pure jitted math on activation arrays: PCA, separation metrics, CKA, probes, resampling.
 
+`kernels.analysis.analyze` is the one entry point the experiments call (every metric of several
+models per language and layer, with shared bootstrap and permutation draws).
+
 Inputs are `[..., n, d]` with labels `[..., n]` (1 harmful, 0 harmless), batched over leading
 axes (layers, languages, replicas). Call through the submodules, e.g.
 `kernels.separation.fisher_ratio(X, y, shrinkage="auto")`. Bad input raises
 `alignscope.errors.AlignscopeError`.
 """
 
-from kernels import cka, pca, probe, resample, separation
+from kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, separation
+from kernels import analysis
 
-__all__ = ["cka", "pca", "probe", "resample", "separation"]
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "pca", "probe", "resample",
+           "separation"]

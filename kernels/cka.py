@@ -15,14 +15,18 @@ from typing import Iterable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks
+from kernels import checks, gram
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
 
 # Elements of the Gram row blocks (all layers of both models) held at once by cka_matrix.
 GRAM_BLOCK_ELEMENTS = 2**25
+# Elements of all layers' whole Grams cka_matrix may hold at once (1 GiB in float32); above it,
+# or when d is small next to n, it streams Gram row blocks instead.
+WHOLE_GRAMS_ELEMENTS = 2**28
 
 
 @full_precision
@@ -50,14 +54,32 @@ def rbf_cka(
 def cka_matrix(A: jax.Array, B: jax.Array, debiased: bool = False) -> jax.Array:
     """`[..., La, Lb]` linear CKA of each layer pair of `A: [..., La, n, da]`, `B: [..., Lb, n, db]`.
 
-    Each layer's statistics are computed once; cross terms for all pairs come from one pass over
+    Each layer's statistics are computed once. When n < d and every Gram fits in
+    `WHOLE_GRAMS_ELEMENTS`, each layer's centred Gram is formed once (`kernels.gram`) and all pairs
+    come from one product of the flattened Grams; otherwise cross terms come from one pass over
     Gram row blocks, or from feature-space products when d is small next to n.
     """
     A = checks.features(A, "A", min_ndim=3)
     B = checks.features(B, "B", min_ndim=3)
     checks.same_n(A, B, "A and B")
     _check_n(A.shape[-2], debiased)
+    (La, n, da), (Lb, _, db) = A.shape[-3:], B.shape[-3:]
+    lead = int(np.prod(np.broadcast_shapes(A.shape[:-3], B.shape[:-3])))
+    if n < min(da, db) and lead * (La + Lb) * n * n <= WHOLE_GRAMS_ELEMENTS:
+        return gram_cka_matrix(gram.centred_gram(A), gram.centred_gram(B), debiased)
     return _cka_matrix(A, B, debiased=debiased, block_elements=GRAM_BLOCK_ELEMENTS)
+
+
+@full_precision
+def gram_cka_matrix(Ka: jax.Array, Kb: jax.Array, debiased: bool = False) -> jax.Array:
+    """`[..., La, Lb]` linear CKA of each layer pair from centred Grams `Ka: [..., La, n, n]` and
+    `Kb: [..., Lb, n, n]` (`kernels.gram.centred_gram`, computed once per layer and shared with
+    every other metric): one `[La, n²] x [n², Lb]` product, no pass over the features."""
+    Ka = checks.features(Ka, "Ka", min_ndim=3)
+    Kb = checks.features(Kb, "Kb", min_ndim=3)
+    checks.same_n(Ka, Kb, "Ka and Kb")
+    _check_n(Ka.shape[-1], debiased)
+    return _gram_cka_matrix(Ka, Kb, debiased=debiased)
 
 
 @full_precision
@@ -203,6 +225,26 @@ def _cka_matrix_one(A, B, debiased, block_elements):
 def _cka_matrix(A, B, debiased, block_elements):
     core = functools.partial(_cka_matrix_one, debiased=debiased, block_elements=block_elements)
     return over_leading(core, (A, B), (3, 3))
+
+
+def _gram_cka_matrix_one(Ka, Kb, debiased):
+    n = Ka.shape[-1]
+    T = jnp.einsum("aij,bij->ab", Ka, Kb)
+    aa = jnp.sum(Ka * Ka, axis=(1, 2))
+    bb = jnp.sum(Kb * Kb, axis=(1, 2))
+    if debiased:
+        r_a, r_b = jnp.diagonal(Ka, axis1=1, axis2=2), jnp.diagonal(Kb, axis1=1, axis2=2)
+        s_a, s_b = r_a.sum(axis=1), r_b.sum(axis=1)
+        T = _debias(T, r_a @ r_b.T, jnp.outer(s_a, s_b), n)
+        aa = _debias(aa, jnp.sum(r_a * r_a, axis=1), s_a * s_a, n)
+        bb = _debias(bb, jnp.sum(r_b * r_b, axis=1), s_b * s_b, n)
+    return T / jnp.sqrt(jnp.outer(aa, bb))
+
+
+@functools.partial(jax.jit, static_argnames=("debiased",))
+def _gram_cka_matrix(Ka, Kb, debiased):
+    core = functools.partial(_gram_cka_matrix_one, debiased=debiased)
+    return over_leading(core, (Ka, Kb), (3, 3))
 
 
 def _hsic_terms_one(X, Y, debiased, block_elements):

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks
+from kernels import checks, gram_metrics
 from kernels import pca as pca_kernels
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
@@ -378,32 +378,13 @@ def _bhattacharyya(X, y, k, method, components=None, mean=None):
 
 def _silhouette_one(X, Y, block):
     """`[R]` silhouette of one `X: [n, d]` under each labelling `Y: [R, n]`; distances are
-    formed once per row block and shared by every labelling (`dist @ Yᵀ`)."""
-    n = X.shape[0]
+    formed once per row block and shared by every labelling."""
     X = X - X.mean(axis=0)
-    sq = jnp.sum(X * X, axis=1)
-    n1 = Y.sum(axis=1)
-    n0 = n - n1
 
-    def rows(start):
-        # The last block is shifted back to end at n; rows already scored get weight 0.
-        first = jnp.minimum(start, n - block)
-        idx = first + jnp.arange(block)
-        Xb = jax.lax.dynamic_slice_in_dim(X, first, block)
-        d2 = sq[idx, None] + sq[None, :] - 2.0 * Xb @ X.T
-        dist = jnp.sqrt(jnp.maximum(d2, 0.0))
-        dist = jnp.where(idx[:, None] == jnp.arange(n)[None, :], 0.0, dist)
-        to1 = dist @ Y.T  # [block, R]
-        to0 = jnp.sum(dist, axis=1, keepdims=True) - to1
-        yb = Y[:, idx].T
-        own = jnp.where(yb > 0, to1 / (n1 - 1), to0 / (n0 - 1))
-        other = jnp.where(yb > 0, to0 / n0, to1 / n1)
-        s = (other - own) / jnp.maximum(own, other)
-        s = jnp.where(jnp.maximum(own, other) > 0, s, 0.0)
-        return jnp.sum(jnp.where((idx >= start)[:, None], s, 0.0), axis=0)
+    def cross(first, size):
+        return jax.lax.dynamic_slice_in_dim(X, first, size) @ X.T
 
-    starts = jnp.arange(0, n, block)
-    return jnp.sum(jax.lax.map(rows, starts), axis=0) / n
+    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), Y, block)
 
 
 @functools.partial(jax.jit, static_argnames=("block",))

@@ -15,7 +15,7 @@ def _run(*flags: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("flag, message", [
-    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction"),
+    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction, kernels"),
     ("--dtype=float16", "error: flag --dtype=float16: value should be one of <float32|bfloat16>"),
 ])
 def test_bad_flags_exit_2_with_one_line(flag, message):
@@ -40,3 +40,22 @@ def test_padding_suite_on_the_real_corpora(shared_data, tmp_path):
         assert row["bucketed_compiled_shapes"] <= 12 and row["packed_compiled_shapes"] <= 12
         assert row["bucketed_padding_efficiency"] > row["input_order_32_padding_efficiency"]
         assert row["packed_padding_efficiency"] >= 0.95
+
+
+def test_kernels_suite_writes_rows_with_ratios_and_versions(tmp_path):
+    output = tmp_path / "kernels.json"
+    run = _run("--suite=kernels", "--kernels_shape=2,40,96,20", f"--output={output}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(output.read_text())
+    assert {"jax", "numpy", "scikit-learn", "device"} <= set(result["versions"])
+    rows = result["results"]["rows"]
+    assert rows[-1]["row"].startswith("whole workload") and len(rows) == 10
+    for row in rows:
+        assert row["speedup"] == pytest.approx(row["peer_s"] / row["alignscope_s"])
+        assert row["max_relative_difference"] < 1e-3, row
+    assert "| whole workload" in run.stdout
+
+
+def test_kernels_shape_must_be_four_integers():
+    run = _run("--suite=kernels", "--kernels_shape=2,40")
+    assert run.returncode == 2 and "--kernels_shape=2,40 is not accepted" in run.stderr.strip().splitlines()[-1]

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import transformers
 
-from experiments.bpe_tokenizer import train_bpe_tokenizer
+from experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
 
 
 def save_tiny_model(config: transformers.PretrainedConfig, directory: pathlib.Path, seed: int = 0,
@@ -59,10 +59,6 @@ def padded_batch(sentences: list[list[int]], side: str, pad_id: int = 0) -> tupl
 def real_positions(mask_row: np.ndarray) -> np.ndarray:
     """Indices of the real (unpadded) tokens of one row."""
     return np.flatnonzero(mask_row)
-
-
-CHAT_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}<|end|>"
-                 "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
 
 
 def save_tiny_tokenizer(directory: pathlib.Path, vocab_size: int = 300, chat_template: bool = True):

@@ -1,4 +1,5 @@
-"""Loading onto a device mesh: 8 simulated CPU devices give the single-device numbers.
+"""Loading onto a device mesh (a family with fused projections): 8 simulated CPU devices give the
+single-device numbers.
 
 The mesh runs in a subprocess, because the number of CPU devices is fixed when JAX starts.
 """
@@ -44,8 +45,10 @@ ON_MESH = textwrap.dedent("""
 
 def test_meshes_match_single_device(tmp_path):
     # 8 query heads and 2 key/value heads: q shards over model:2 and model:8, k only over model:2.
-    config = transformers.LlamaConfig(vocab_size=96, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
-                                      num_attention_heads=8, num_key_value_heads=2)
+    # Phi-3 fuses q, k, v into one tensor (and gate, up into another): each device reads its slice
+    # of its parameter's part of the fused tensor.
+    config = transformers.Phi3Config(vocab_size=96, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+                                     num_attention_heads=8, num_key_value_heads=2, pad_token_id=0)
     save_tiny_model(config, tmp_path / "ckpt")
     rng = np.random.default_rng(0)
     sentences = [rng.integers(1, 96, size=n).tolist() for n in (9, 3, 7, 5, 1, 8, 2, 6)]

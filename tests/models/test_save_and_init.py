@@ -19,7 +19,7 @@ import engine
 from alignscope.errors import AlignscopeError
 from engine.models.families import config_json, parse_config
 from tests.models.hf_reference import padded_batch, real_positions, save_tiny_model, save_tiny_tokenizer
-from tests.models.test_decoder_parity import CASES, SMALL
+from tests.models.test_decoder_parity import CASES, SMALL, case_config_json
 
 ATOL = 1e-5
 
@@ -38,12 +38,11 @@ def _transformers_outputs(directory, ids, mask) -> tuple[np.ndarray, np.ndarray]
     return np.stack([h.numpy() for h in out.hidden_states], axis=1), out.logits.numpy()
 
 
-@pytest.mark.parametrize("case", ["llama-gqa", "llama-tied", "llama-biases", "qwen2-sliding-layers", "mistral-sliding"])
+@pytest.mark.parametrize("case", ["llama-biases", "qwen2-sliding-layers", "phi3-fused-partial-rope",
+                                  "gemma3-local-global-rope", "gpt2"])
 def test_transformers_loads_a_saved_model_with_equal_outputs(case, tmp_path):
-    config_class, extra = CASES[case]
-    model = engine.init_model(config_json(parse_config(config_class(**SMALL, **extra).to_dict()
-                                                       | {"architectures": [config_class.__name__.replace(
-                                                           "Config", "ForCausalLM")]})), seed=3)
+    """A model made in memory, saved in its family's layout (fused, transposed)."""
+    model = engine.init_model(case_config_json(case), seed=3)
     engine.save_model(model, tmp_path, max_shard_bytes=10_000)  # small shards: exercises the index
     assert (tmp_path / "model.safetensors.index.json").is_file()
     ids, mask = _batch(SMALL["vocab_size"])
@@ -85,9 +84,7 @@ def test_save_in_bfloat16_rounds_the_weights(tmp_path):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_config_json_round_trips(case):
-    config_class, extra = CASES[case]
-    raw = config_class(**SMALL, **extra).to_dict() | {"architectures": [config_class.__name__.replace("Config", "ForCausalLM")]}
-    parsed = parse_config(raw)
+    parsed = parse_config(case_config_json(case))
     assert parse_config(config_json(parsed)) == parsed
 
 
