@@ -54,7 +54,8 @@ def trailing_states(model: Model, tokenizer, prompts: Sequence[str], layers: Seq
         length = ids.shape[1]
         weights = np.zeros((ids.shape[0], positions, length), np.float32)  # one one-hot pooling per position
         weights[:len(items), np.arange(positions), length - positions + np.arange(positions)] = 1.0
-        result[items] = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))[:len(items)]
+        pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))  # [rows, positions, layers, d]
+        result[items] = np.moveaxis(pooled[:len(items)], 1, 2)
     return result
 
 
