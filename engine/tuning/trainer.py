@@ -85,10 +85,12 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     examples = training_set(tokenizer, data, config)
     references = None
     if config.method == "dpo":
+        # The starting model as reference computes as the policy does, so the first margins are 0.
+        reference_dtype = compute_dtype if reference is None else reference.compute_dtype
         reference = model if reference is None else reference
-        if reference.mesh is not model.mesh:
-            reference = reference.to_mesh(model.mesh) if model.mesh is not None else reference
-        references = reference_logprobs(reference, examples, config.micro_batch)
+        if reference.mesh is not model.mesh and model.mesh is not None:
+            reference = reference.to_mesh(model.mesh)
+        references = reference_logprobs(reference, examples, config.micro_batch, reference_dtype)
 
     run_key = fingerprint.combine({
         "config": {k: v for k, v in dataclasses.asdict(config).items() if k != "checkpoint_every"},
@@ -99,33 +101,46 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
     optimizer = make_optimizer(schedule, config.weight_decay, config.max_grad_norm)
     opt_state = jax.jit(optimizer.init)(params)  # committed like the step's outputs: one compilation
-    objective = Objective(config.method, config.beta, config.label_smoothing, remat=True)
+    objective = Objective(config.method, config.beta, config.label_smoothing, remat=config.remat)
     step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule),
                       donate_argnums=(0, 1))
 
     checkpoints = TrainingCheckpoints(checkpoint_dir, run_key) if checkpoint_dir is not None else None
-    start, history = 0, []
+    start, position, history = 0, 0, []  # position: examples drawn so far from the seeded stream
     if checkpoints is not None and checkpoints.latest_step() is not None:
-        (params, opt_state), start, history = checkpoints.restore((params, opt_state))
+        (params, opt_state), start, position, history = checkpoints.restore((params, opt_state))
         logger.info("resuming %s from update %d of %d (%s)", config.method, start, config.steps, checkpoints.directory)
     bar = _progress(config.steps, start, config.method, progress)
+    clock = [time.perf_counter()]
+
+    def record(step: int, tokens: int, metrics: dict[str, jax.Array]) -> None:
+        """Appends update `step`'s row; its time is since the previous row (the steady-state step time)."""
+        values = {name: float(value) for name, value in jax.device_get(metrics).items()}
+        now = time.perf_counter()
+        seconds, clock[0] = now - clock[0], now
+        history.append({"step": step + 1, "loss": values.pop("loss"), "lr": values.pop("lr"),
+                        "grad_norm": values.pop("grad_norm"), "tokens": tokens, "tokens_per_s": tokens / seconds,
+                        "seconds": seconds, **values})
+        bar.update(1)
+        bar.set_postfix_str(f"loss {history[-1]['loss']:.4f}, {tokens / seconds:,.0f} tokens/s", refresh=False)
+
+    pending = None  # the last update dispatched, read after the next is dispatched (no device idle time)
     try:
         for step in range(start, config.steps):
-            began = time.perf_counter()
-            indices = example_order(step, config.batch_size, len(examples), config.seed)
+            indices = example_order(position, config.batch_size, len(examples), config.seed)
+            position += config.batch_size
             batch = _place(_micro_batches(examples, indices, references, config.grad_accum), model.mesh)
             params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step))
-            metrics = {name: float(value) for name, value in jax.device_get(metrics).items()}
-            seconds = time.perf_counter() - began
-            tokens = int(examples.mask[indices].sum())
-            history.append({"step": step + 1, "loss": metrics.pop("loss"), "lr": metrics.pop("lr"),
-                            "grad_norm": metrics.pop("grad_norm"), "tokens": tokens,
-                            "tokens_per_s": tokens / seconds, "seconds": seconds, **metrics})
-            bar.update(1)
-            bar.set_postfix_str(f"loss {history[-1]['loss']:.4f}, {tokens / seconds:,.0f} tokens/s", refresh=False)
+            if pending is not None:
+                record(*pending)
+            pending = (step, int(examples.mask[indices].sum()), metrics)
             if checkpoints is not None and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
-                checkpoints.save(step + 1, (params, opt_state), history)
+                record(*pending)
+                pending = None
+                checkpoints.save(step + 1, (params, opt_state), history, position)
                 _write_history(history, log_dir)
+        if pending is not None:
+            record(*pending)
     finally:
         bar.close()
         if checkpoints is not None:
@@ -136,11 +151,14 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     return TuneResult(tuned, pd.DataFrame(history))
 
 
-def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int) -> np.ndarray:
+def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int,
+                       compute_dtype=None) -> np.ndarray:
     """Returns `[examples, rows]` float32: the reference's summed log-probabilities of each row's
-    scored tokens (DPO: chosen and rejected), in calls of `rows_per_call` examples."""
+    scored tokens (DPO: chosen and rejected), in calls of `rows_per_call` examples, computed in
+    `compute_dtype` (default the reference's own)."""
     objective = Objective("dpo", remat=False)
-    sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, reference.compute_dtype, objective))
+    sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, compute_dtype or reference.compute_dtype,
+                                     objective))
     result = np.zeros(examples.ids.shape[:2], dtype=np.float32)
     for start in range(0, len(examples), rows_per_call):
         indices = np.arange(start, start + rows_per_call) % len(examples)  # the last call wraps: one shape

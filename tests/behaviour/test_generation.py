@@ -109,3 +109,34 @@ def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models):
                              pad_id=tokenizer.pad_token_id)
     together = model.generate(ids, mask, 6, eos_token_ids=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id)
     assert texts == [tokenizer.decode(row, skip_special_tokens=True) for row in together]
+
+
+ON_MESH = """
+import sys
+import numpy as np
+import engine
+directory, batch_file, out_file = sys.argv[1:]
+batch = np.load(batch_file)
+model = engine.load_model(directory, mesh=engine.make_mesh("data:2,model:2"))
+edit = engine.Intervention.add(batch["direction"], layer=1, scale=2.0)
+np.save(out_file, np.stack([model.generate(batch["ids"], batch["mask"], 6),
+                            model.generate(batch["ids"], batch["mask"], 6, intervention=edit)]))
+"""
+
+
+def test_generation_on_a_mesh_matches_one_device(tiny_models, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    model, _, _ = tiny_models["llama"]
+    ids, mask = padded_batch(_prompts(model.config.vocab_size), "left", pad_id=PAD)
+    direction = np.random.default_rng(9).normal(size=model.config.hidden_size).astype(np.float32)
+    np.savez(tmp_path / "batch.npz", ids=ids, mask=mask, direction=direction)
+    expected = np.stack([model.generate(ids, mask, 6), model.generate(
+        ids, mask, 6, intervention=engine.Intervention.add(direction, layer=1, scale=2.0))])
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    run = subprocess.run([sys.executable, "-c", ON_MESH, str(model.source), str(tmp_path / "batch.npz"),
+                          str(tmp_path / "out.npy")], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)

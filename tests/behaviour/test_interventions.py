@@ -142,3 +142,13 @@ def test_orthogonalized_weights_equal_runtime_ablation_and_load_in_transformers(
     with torch.no_grad():
         reference = reloaded(torch.tensor([[11, 12, 13]])).logits[0].numpy()
     assert np.abs(got[1, -3:] - reference).max() < FLOAT32_ATOL
+
+
+def test_orthogonalizing_a_post_norm_family_is_refused():
+    import transformers
+
+    raw = transformers.Gemma2Config(vocab_size=64, hidden_size=16, intermediate_size=24, num_hidden_layers=2,
+                                    num_attention_heads=2, num_key_value_heads=1, head_dim=8).to_dict()
+    model = engine.init_model({**raw, "architectures": ["Gemma2ForCausalLM"]})
+    with pytest.raises(AlignscopeError, match="normalises block outputs before the residual add"):
+        model.orthogonalized(np.ones(16))
