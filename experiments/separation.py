@@ -177,7 +177,7 @@ def _report(result, corpus, names, layer_names, layer_index, options, figure_fil
             sentences.append(sentence)
         report.findings.append(
             f"At hidden state {layer}, {names[m]} changed the {metric} relative to {names[0]} by: "
-            + "; ".join(sentences) + ". Intervals are bootstrap 95% CIs.")
+            + "; ".join(sentences) + ". Intervals are basic bootstrap 95% CIs (corrected for resampling bias).")
     if reference is None:
         report.findings.append("The data have no English rows, so no language is tested against English.")
     report.figures = [
