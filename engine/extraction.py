@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
@@ -220,7 +220,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
             items = batch.items[process]
             ids, mask, weights = batching.padded_inputs([encoded[i] for i in items], batch.rows // processes,
                                                         batch.length, spec.pooling, pad_id)
-            output = model.pooled_hidden_states(ids, mask, weights, spec.layers)
+            output = model.pooled_hidden_states(ids, mask, weights, spec.layers, spec.intervention)
         if pending is not None:
             _deliver(model, *pending, activation_store, in_memory)
             progress.update(len(pending[0].all_items()))
@@ -250,11 +250,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
 def _deliver(model: Model, batch: batching.Batch, output: jax.Array, activation_store: ActivationStore | None,
              in_memory: np.ndarray | None) -> None:
     """Moves one batch's result (this process's rows) to the store or the in-memory array."""
-    if model.mesh is not None and jax.process_count() > 1:
-        local = np.asarray(multihost_utils.global_array_to_host_local_array(
-            output, model.mesh, PartitionSpec("data")))
-    else:
-        local = np.asarray(output)
+    local = model.local_rows(output)
     items = batch.items[jax.process_index()]
     values = local[:len(items)]
     if activation_store is None:

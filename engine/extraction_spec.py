@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from alignscope.errors import AlignscopeError
 from engine import pooling
+from engine.intervention import Intervention, as_list, intervention_key
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -23,6 +24,8 @@ class ExtractionSpec:
       chat_template: wrap each text as a user turn with the tokenizer's chat template.
       batch_size: rows per batch at max_length; shorter buckets get proportionally more rows.
       buckets: padded lengths; None: `batching.default_buckets(max_length)`.
+      intervention: residual-stream edits during the forward pass (`engine.Intervention`, or a
+        list applied in order); None for none. Part of the store key.
     """
 
     pooling: str = "mean"
@@ -31,9 +34,10 @@ class ExtractionSpec:
     chat_template: bool = False
     batch_size: int = 32
     buckets: tuple[int, ...] | None = None
+    intervention: tuple[Intervention, ...] | None = None
 
     # The fields that change the values extracted; the others only change how rows are batched.
-    RESULT_FIELDS = ("pooling", "layers", "max_length", "chat_template")
+    RESULT_FIELDS = ("pooling", "layers", "max_length", "chat_template", "intervention")
 
     def __post_init__(self) -> None:
         pooling.check_pooling(self.pooling)
@@ -46,6 +50,7 @@ class ExtractionSpec:
         if self.buckets is not None:
             object.__setattr__(self, "buckets", tuple(sorted(int(length) for length in self.buckets)) or None)
         object.__setattr__(self, "chat_template", bool(self.chat_template))
+        object.__setattr__(self, "intervention", tuple(as_list(self.intervention)) or None)
 
     @classmethod
     def of(cls, spec: ExtractionSpec | None = None, **options: Any) -> ExtractionSpec:
@@ -66,4 +71,7 @@ class ExtractionSpec:
 
     def key(self) -> dict[str, Any]:
         """Returns the fields that change the values extracted, for the store key."""
-        return {name: getattr(self, name) for name in self.RESULT_FIELDS}
+        key = {name: getattr(self, name) for name in self.RESULT_FIELDS if name != "intervention"}
+        if self.intervention is not None:  # Absent otherwise, so stores made before interventions stay valid.
+            key["intervention"] = intervention_key(self.intervention)
+        return key

@@ -19,8 +19,10 @@ from jax.sharding import Mesh
 
 from alignscope.errors import AlignscopeError
 from engine import batching
+from engine.intervention import Interventions, to_edits
 from engine.model import Model, merged
 from engine.models.decoder import Decoder
+from engine.models.edits import Edits
 from engine.sequences import encode_sequences, pad_id, padded_sequences
 
 # Positions whose logits are computed at once: [batch, SEQ_CHUNK, vocab] float32 is the most of
@@ -29,7 +31,7 @@ SEQ_CHUNK = 128
 
 
 def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, *, remat: bool = False,
-                   seq_chunk: int = SEQ_CHUNK) -> jax.Array:
+                   seq_chunk: int = SEQ_CHUNK, edits: Edits | None = None) -> jax.Array:
     """Returns `[batch, seq]` float32: entry t is log p(input_ids[t] | input_ids[:t]); entry 0 is 0.
 
     Entries at padded positions (or whose predecessor is padding) are finite garbage that the
@@ -40,8 +42,9 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
       input_ids, attention_mask: `[batch, seq]`, padded on either side.
       remat: rematerialise each block in the backward pass (training).
       seq_chunk: positions per LM-head chunk.
+      edits: residual-stream edits (`engine.intervention.to_edits`); None for none.
     """
-    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat)
+    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
     batch, seq = input_ids.shape
     hidden, targets = final[:, :-1], input_ids[:, 1:]
     chunk = max(1, min(seq_chunk, seq - 1))
@@ -66,23 +69,24 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
 
 
 def masked_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, scored: jax.Array, *,
-                remat: bool = False) -> jax.Array:
+                remat: bool = False, edits: Edits | None = None) -> jax.Array:
     """Returns `[batch]` float32: each row's summed log-probability over its `scored` tokens.
 
     Unscored positions are excluded with `where`, so nothing computed there (padding) can leak.
     """
-    logprobs = token_logprobs(module, input_ids, attention_mask, remat=remat)
+    logprobs = token_logprobs(module, input_ids, attention_mask, remat=remat, edits=edits)
     return jnp.sum(jnp.where(scored, logprobs, 0.0), axis=-1)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _scored_sums(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, params: nnx.State, input_ids: jax.Array,
-                 attention_mask: jax.Array, scored: jax.Array) -> jax.Array:
-    return masked_sums(merged(graphdef, params, compute_dtype), input_ids, attention_mask, scored)
+                 attention_mask: jax.Array, scored: jax.Array, edits: Edits | None) -> jax.Array:
+    return masked_sums(merged(graphdef, params, compute_dtype), input_ids, attention_mask, scored, edits=edits)
 
 
 def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: int = 32,
-                    max_length: int | None = None, padding_side: str = "right") -> np.ndarray:
+                    max_length: int | None = None, padding_side: str = "right",
+                    intervention: Interventions = None) -> np.ndarray:
     """Returns `[len(sequences)]` float32 summed log-probabilities of encoded sequences
     (`engine.sequences.EncodedSequence`), run in length buckets like extraction.
 
@@ -92,6 +96,7 @@ def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: 
       batch_size: rows per batch at the longest bucket; shorter buckets get more.
       max_length: the largest bucket; default the longest sequence.
       padding_side: `right` or `left` (no value changes).
+      intervention: residual-stream edits (`engine.Intervention`, or a list applied in order).
     """
     lengths = np.array([len(sequence.ids) for sequence in sequences], dtype=np.int64)
     result = np.zeros(len(sequences), dtype=np.float32)
@@ -99,12 +104,13 @@ def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: 
         return result
     max_length = int(max_length or lengths.max())
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    edits = to_edits(intervention, model.config.num_layers, model.config.hidden_size)
     for batch in batching.plan_batches(lengths, batch_size, max_length, multiple=multiple):
         items = batch.all_items()
         ids, mask, scored = padded_sequences([sequences[i] for i in items], batch.rows, batch.length, pad,
                                              padding_side)
         sums = _scored_sums(model.graphdef, model.compute_dtype, model.params, model._feed(ids), model._feed(mask),
-                            model._feed(scored))
+                            model._feed(scored), edits)
         result[items] = np.asarray(sums)[:len(items)]
     return result
 
@@ -112,7 +118,7 @@ def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: 
 def response_logprobs(model: Model, tokenizer, prompts: Sequence[str], responses: Sequence[str],
                       chat_template: bool = False, append_eos: bool = False, *, batch_size: int = 32,
                       max_length: int | None = None, mesh: Mesh | None = None,
-                      padding_side: str = "right") -> np.ndarray:
+                      padding_side: str = "right", intervention: Interventions = None) -> np.ndarray:
     """Returns `[N]` float32: the summed log-probability of each response's tokens given its prompt.
 
     Tokenized by `engine.sequences.encode_sequences` (the prompt with its special tokens, or the
@@ -127,6 +133,7 @@ def response_logprobs(model: Model, tokenizer, prompts: Sequence[str], responses
       max_length: responses are cut so a sequence has at most this many tokens; None: no cut.
       mesh: a `(data, model)` mesh to run on; default the model's own, or one device.
       padding_side: `right` or `left`; no value changes.
+      intervention: residual-stream edits during scoring (`engine.Intervention`, or a list).
     """
     if jax.process_count() > 1:
         raise AlignscopeError("response_logprobs runs in one process; run it on one host")
@@ -135,4 +142,5 @@ def response_logprobs(model: Model, tokenizer, prompts: Sequence[str], responses
     if mesh is not None and mesh is not model.mesh:
         model = model.to_mesh(mesh)
     sequences = encode_sequences(tokenizer, prompts, responses, chat_template, append_eos, max_length)
-    return scored_logprobs(model, sequences, pad_id(tokenizer), batch_size=batch_size, padding_side=padding_side)
+    return scored_logprobs(model, sequences, pad_id(tokenizer), batch_size=batch_size, padding_side=padding_side,
+                           intervention=intervention)

@@ -18,12 +18,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from jax.sharding import Mesh, SingleDeviceSharding
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh, PartitionSpec, SingleDeviceSharding
 
 from alignscope.errors import AlignscopeError
 from engine import checkpoint, fingerprint, pooling, sharding
+from engine.intervention import Intervention, Interventions, to_edits
 from engine.models.config import DecoderConfig
 from engine.models.decoder import Decoder
+from engine.models.edits import Edits
 from engine.models.families import config_json, language_model_config, parse_config, weight_maps
 from engine.models.weights import WeightMap
 
@@ -128,6 +131,45 @@ class Model:
             return self.params
         return nnx.split(nnx.eval_shape(lambda: Decoder(self.config, self.param_dtype, rngs=nnx.Rngs(0))))[1]
 
+    def orthogonalized(self, direction) -> "Model":
+        """Returns this model with directional ablation of `direction` `[d_model]` baked into its
+        weights: every weight and bias that writes into the residual stream (`RESIDUAL_WRITERS`)
+        loses its component along the unit direction, so the model equals runtime ablation at
+        every block (`Intervention.ablate(direction)`). A tied output head is untied first, so the
+        logits keep the original head.
+
+        Raises:
+          AlignscopeError: a block that normalises its outputs before the residual add (post-norms),
+            where the edit is not equivalent; a direction of the wrong shape.
+        """
+        post_norms = [name for name in ("post_attn_norm", "post_mlp_norm") if getattr(self.config, name, False)]
+        if post_norms:
+            raise AlignscopeError(f"orthogonalized: {self.config.architecture} normalises block outputs before the "
+                                  f"residual add ({', '.join(post_norms)}), so editing weights is not the same as "
+                                  f"ablating the direction; use Intervention.ablate at runtime")
+        unit = jnp.asarray(to_edits(Intervention.ablate(direction), self.config.num_layers,
+                                    self.config.hidden_size).directions[0])
+        model = self._untied() if self.config.tie_word_embeddings else self
+        edited = []
+        for path, variable in nnx.to_flat_state(model.params):
+            value = variable.get_value()
+            if path[-1] in RESIDUAL_WRITERS:
+                value = _project_out_axis(value, unit, _logical_axes(variable).index("embed"))
+            edited.append((path, variable.replace(value)))
+        return model.with_params(nnx.from_flat_state(edited))
+
+    def _untied(self) -> "Model":
+        """Returns this model with an output head of its own, equal to the embedding table."""
+        config = dataclasses.replace(self.config, tie_word_embeddings=False)
+        graphdef, abstract = nnx.split(nnx.eval_shape(lambda: Decoder(config, self.param_dtype, rngs=nnx.Rngs(0))))
+        values = dict(nnx.to_flat_state(self.params))
+        values[("lm_head",)] = values[("embed",)]
+        params = nnx.from_flat_state([(path, variable.replace(values[path].get_value()))
+                                      for path, variable in nnx.to_flat_state(abstract)])
+        return dataclasses.replace(self, config=config, graphdef=graphdef,
+                                   raw_config={**self.raw_config, "tie_word_embeddings": False},
+                                   source=None, read_params=lambda: params)
+
     def to_mesh(self, mesh: Mesh) -> "Model":
         """Returns this model with its weights resharded onto `mesh` by the logical-axis rules."""
         placed = []
@@ -175,21 +217,32 @@ class Model:
         target = sharding.named_sharding(axes, global_shape, self.mesh)
         return jax.make_array_from_process_local_data(target, local, global_shape)
 
-    def hidden_states(self, input_ids, attention_mask) -> jax.Array:
+    def _edits(self, intervention: Interventions) -> Edits | None:
+        return to_edits(intervention, self.config.num_layers, self.config.hidden_size)
+
+    def hidden_states(self, input_ids, attention_mask, intervention: Interventions = None) -> jax.Array:
         """Returns `[batch, L + 1, seq, d_model]` float32, as transformers' `output_hidden_states`.
 
-        Entry 0 is the embeddings, entry L the last block's output after the final norm.
+        Entry 0 is the embeddings, entry L the last block's output after the final norm; under an
+        intervention at block l, entry l is block l's input after the edit.
         Rows may be left- or right-padded; padded positions hold finite values to be ignored.
         """
         return _hidden_states(self.graphdef, self.compute_dtype, self.params,
-                              *self._inputs(input_ids, attention_mask))
+                              *self._inputs(input_ids, attention_mask), self._edits(intervention))
 
-    def logits(self, input_ids, attention_mask) -> jax.Array:
+    def logits(self, input_ids, attention_mask, intervention: Interventions = None) -> jax.Array:
         """Returns `[batch, seq, vocab]` float32 next-token logits."""
-        return _logits(self.graphdef, self.compute_dtype, self.params, *self._inputs(input_ids, attention_mask))
+        return _logits(self.graphdef, self.compute_dtype, self.params, *self._inputs(input_ids, attention_mask),
+                       self._edits(intervention))
+
+    def next_token_logits(self, input_ids, attention_mask, intervention: Interventions = None) -> jax.Array:
+        """Returns `[batch, vocab]` float32: the logits after each row's last real token (any padding
+        side); the head runs on that token only."""
+        return _next_token_logits(self.graphdef, self.compute_dtype, self.params,
+                                  *self._inputs(input_ids, attention_mask), self._edits(intervention))
 
     def pooled_hidden_states(self, input_ids, attention_mask, pooling_weights,
-                             layers: Sequence[int] | None = None) -> jax.Array:
+                             layers: Sequence[int] | None = None, intervention: Interventions = None) -> jax.Array:
         """Returns `[batch, len(layers) or L + 1, d_model]` float32: per layer, the weighted sum
         of each row's hidden states over its tokens (full states are never stacked).
 
@@ -200,11 +253,75 @@ class Model:
             weight 0 are excluded with `where`, so non-finite values there cannot leak.
           layers: hidden-state indices to keep, in order (0 the embeddings, L after the final
             norm; negative ones count from the end); None keeps all L + 1.
+          intervention: edits of the residual stream (`engine.Intervention`, or a list applied in order).
         """
         layers = self.layer_indices(layers)
         ids, mask = self._inputs(input_ids, attention_mask)
         weights = self._feed(np.asarray(pooling_weights, dtype=np.float32))
-        return _pooled(self.graphdef, self.compute_dtype, layers, self.params, ids, mask, weights)
+        return _pooled(self.graphdef, self.compute_dtype, layers, self.params, ids, mask, weights,
+                       self._edits(intervention))
+
+    def generate(self, input_ids, attention_mask, max_new_tokens: int, intervention: Interventions = None, *,
+                 eos_token_ids: Sequence[int] | None = None, pad_token_id: int | None = None,
+                 temperature: float = 0.0, seed: int | Sequence[int] = 0) -> np.ndarray:
+        """Returns `[batch, max_new_tokens]` int32 generated ids; after a row's EOS, the pad id.
+
+        Greedy (`temperature` 0) or sampled from softmax(logits / temperature). Compiled once per
+        (batch, prompt length, max_new_tokens): the key/value cache has prompt length +
+        max_new_tokens slots, so callers that pad prompts to a few bucket lengths (`engine.generate`)
+        compile a few times per run.
+
+        Args:
+          input_ids, attention_mask: `[batch, seq]` prompts, left-padded (each row's last token real,
+            or an empty row).
+          max_new_tokens: tokens generated per row.
+          intervention: edits of the residual stream at every position, prompt and generated.
+          eos_token_ids: ids that end a row; default the config's `eos_token_id`.
+          pad_token_id: the id after EOS; default the config's `pad_token_id`, else the first EOS id, else 0.
+          temperature: 0 for greedy decoding; above 0, sampling.
+          seed: the sampling seed, one for all rows or one per row (`[batch]`), so a row's sample
+            does not depend on which rows share its batch.
+        """
+        ids, mask = np.asarray(input_ids, dtype=np.int32), np.asarray(attention_mask, dtype=np.int32)
+        if ids.ndim != 2 or ids.shape != mask.shape:
+            raise AlignscopeError(f"input_ids {ids.shape} and attention_mask {mask.shape} must both be [batch, seq]")
+        if np.any(np.diff(mask, axis=1) < 0):
+            raise AlignscopeError("generate needs left-padded prompts: in each attention_mask row, no 0 after a 1")
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+            raise AlignscopeError(f"max_new_tokens must be a positive integer, not {max_new_tokens!r}")
+        if not temperature >= 0:
+            raise AlignscopeError(f"temperature must be 0 (greedy) or positive, not {temperature!r}")
+        eos = self.eos_token_ids() if eos_token_ids is None else [int(token) for token in eos_token_ids]
+        if pad_token_id is None:
+            pad_token_id = self.raw_config.get("pad_token_id")
+            pad_token_id = pad_token_id if pad_token_id is not None else (eos[0] if eos else 0)
+        seeds = np.broadcast_to(np.asarray(seed, dtype=np.uint32), ids.shape[:1])
+        output = _generate(self.graphdef, self.compute_dtype, max_new_tokens, self.params, self._feed(ids),
+                           self._feed(mask), self._edits(intervention), np.asarray(eos or [-1], np.int32),
+                           np.int32(pad_token_id), np.float32(temperature), self._feed(np.ascontiguousarray(seeds)))
+        return self.local_rows(output)
+
+    def eos_token_ids(self) -> list[int]:
+        """Returns the config's `eos_token_id` as a list (empty when it has none)."""
+        eos = self.raw_config.get("eos_token_id")
+        return [] if eos is None else [int(token) for token in (eos if isinstance(eos, list) else [eos])]
+
+    def local_rows(self, output: jax.Array) -> np.ndarray:
+        """Returns this process's rows of a `[batch, ...]` result (all of them on one host)."""
+        if self.mesh is not None and jax.process_count() > 1:
+            return np.asarray(multihost_utils.global_array_to_host_local_array(output, self.mesh, PartitionSpec("data")))
+        return np.asarray(output)
+
+
+# Parameters that write into the residual stream (their `embed` axis is the stream's).
+RESIDUAL_WRITERS = ("embed", "position_embed", "o_proj", "o_bias", "down_proj", "down_bias")
+
+
+def _project_out_axis(value: jax.Array, unit: jax.Array, axis: int) -> jax.Array:
+    """Returns `value` without its component along `unit` on `axis` (computed in float32)."""
+    moved = jnp.moveaxis(value.astype(jnp.float32), axis, -1)
+    moved = moved - jnp.einsum("...d,d->...", moved, unit, precision=jax.lax.Precision.HIGHEST)[..., None] * unit
+    return jnp.moveaxis(moved, -1, axis).astype(value.dtype)
 
 
 def _is_shape_pair(leaf) -> bool:
@@ -225,29 +342,69 @@ def merged(graphdef: nnx.GraphDef, params: nnx.State, compute_dtype: jnp.dtype) 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _hidden_states(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, params: nnx.State, input_ids: jax.Array,
-                   attention_mask: jax.Array) -> jax.Array:
-    stacked, _ = merged(graphdef, params, compute_dtype).hidden_states(input_ids, attention_mask)
+                   attention_mask: jax.Array, edits: Edits | None) -> jax.Array:
+    stacked, _ = merged(graphdef, params, compute_dtype).hidden_states(input_ids, attention_mask, edits=edits)
     return jnp.moveaxis(stacked, 0, 1)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _logits(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, params: nnx.State, input_ids: jax.Array,
-            attention_mask: jax.Array) -> jax.Array:
+            attention_mask: jax.Array, edits: Edits | None) -> jax.Array:
     module = merged(graphdef, params, compute_dtype)
-    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None)
+    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, edits=edits)
     return module.logits(final)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _next_token_logits(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, params: nnx.State, input_ids: jax.Array,
+                       attention_mask: jax.Array, edits: Edits | None) -> jax.Array:
+    module = merged(graphdef, params, compute_dtype)
+    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, edits=edits)
+    seq = attention_mask.shape[1]
+    last = seq - 1 - jnp.argmax(attention_mask[:, ::-1], axis=1)  # each row's last real token
+    return module.logits(jnp.take_along_axis(final, last[:, None, None], axis=1))[:, 0]
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))
 def _pooled(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, layers: tuple[int, ...] | None, params: nnx.State,
-            input_ids: jax.Array, attention_mask: jax.Array, weights: jax.Array) -> jax.Array:
+            input_ids: jax.Array, attention_mask: jax.Array, weights: jax.Array, edits: Edits | None) -> jax.Array:
     """`layers` are hidden-state indices already in 0..L (`Model.layer_indices`)."""
     stacked, _ = merged(graphdef, params, compute_dtype).hidden_states(
         input_ids, attention_mask, collect=lambda hidden: pooling.weighted_sum(hidden, weights),
-        num_blocks=None if layers is None else max(layers))  # Blocks past the last kept layer never run.
+        num_blocks=None if layers is None else max(layers), edits=edits)  # Blocks past the last kept layer never run.
     if layers is not None:
         stacked = stacked[jnp.asarray(layers)]
     return jnp.moveaxis(stacked, 0, 1)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: int, params: nnx.State,
+              input_ids: jax.Array, attention_mask: jax.Array, edits: Edits | None, eos_ids: jax.Array,
+              pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array) -> jax.Array:
+    """`[batch, max_new_tokens]` int32: the prompt in one pass into a cache of prompt length +
+    max_new_tokens slots, then one token per scanned step."""
+    module = merged(graphdef, params, compute_dtype)
+    batch, length = input_ids.shape
+    keys = jax.vmap(jax.random.key)(seeds)
+    cache = module.init_cache(batch, length + max_new_tokens, compute_dtype)
+    final, cache = module.extend(input_ids, attention_mask, cache, edits)
+
+    def choose(final_hidden: jax.Array, step: jax.Array) -> jax.Array:
+        logits = module.logits(final_hidden[:, -1:])[:, 0]
+        sampled = jax.vmap(lambda key, row: jax.random.categorical(
+            jax.random.fold_in(key, step), row / jnp.maximum(temperature, 1e-6)))(keys, logits)
+        return jnp.where(temperature > 0, sampled, jnp.argmax(logits, axis=-1)).astype(jnp.int32)
+
+    first = choose(final, 0)
+
+    def step(carry, index):
+        token, cache, done = carry
+        final, cache = module.extend(token[:, None], jnp.ones((batch, 1), jnp.int32), cache, edits)
+        token = jnp.where(done, pad_id, choose(final, index))
+        return (token, cache, done | jnp.isin(token, eos_ids)), token
+
+    _, rest = jax.lax.scan(step, (first, cache, jnp.isin(first, eos_ids)), jnp.arange(1, max_new_tokens))
+    return jnp.concatenate([first[:, None], rest.T], axis=1)
 
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None, *,

@@ -32,7 +32,7 @@ def save_model(model: Model, directory: str | os.PathLike, tokenizer=None, *, dt
       model: any `Model` (loaded, made or trained in memory, on a mesh or one device).
       directory: created if needed; weight files already there are replaced.
       tokenizer: saved beside the weights (`save_pretrained`) when given.
-      dtype: the dtype of the saved tensors (`float32`, `bfloat16`); default the model's
+      dtype: the dtype of the saved tensors (`float32`, `bfloat16`, `float16`); default the model's
         `param_dtype`.
       extra_config: keys added to config.json (e.g. `alignscope_corpus_sha256`).
       max_shard_bytes: above this the weights are split into shards with an index file.

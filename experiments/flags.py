@@ -16,6 +16,7 @@ from typing import Callable
 from absl import app, flags
 
 from alignscope.errors import AlignscopeError
+from engine.data.demo.shipped import MODELS_DIR
 
 OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", "results",
@@ -23,6 +24,9 @@ OUTPUT_DIR = flags.DEFINE_string(
 SHARED_DATA = flags.DEFINE_string(
     "shared_data", "../shared/data",
     "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
+DEMO_MODELS_DIR = flags.DEFINE_string(
+    "demo_models_dir", str(MODELS_DIR),
+    "Directory of the demo models, <demo_models_dir>/{base,aligned-en,aligned-multi}/ (make_demo writes them).")
 CACHE_DIR = flags.DEFINE_string(
     "cache_dir", None,
     "Activation store directory (resumable; a rerun reads stored activations and runs no model); default "

@@ -41,7 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks, cka, probe, separation
+from kernels import checks, cka, gram_metrics, gram_separation, probe, separation
 from kernels import pca as pca_kernels
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
@@ -232,7 +232,7 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
         rows = draws[lang].rows
         _check_language(lang, y[rows], group_of[rows], options)
         lang_pairs = None if pairs is None else _local_pairs(pairs, rows)
-        problem = _Problem(X=X, y=y, groups=group_of, pairs=lang_pairs, options=options)
+        problem = _Problem(X=X, y=y, groups=group_of, pairs=lang_pairs, options=options, rows=rows)
         # The estimate is labelling 0 of the permutation call: one compiled shape serves both.
         labellings = np.concatenate([y[rows][None], draws[lang].permuted_labels])
         own = problem.values(rows[None], labellings)
@@ -341,17 +341,52 @@ def _permuted_labels(y, groups, group_keys, row_keys) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class _Problem:
-    """One language's metric evaluation over gathered rows and labellings."""
+    """One language's metric evaluation over gathered rows and labellings.
+
+    When the language has fewer rows than features, the Gram-first metrics (`gram_separation.
+    METRICS`) come from each model's and layer's centred Gram over the language's rows, formed
+    once: labellings (estimate, permutations) share it and its eigenpairs, and a bootstrap replica
+    is a gather of it. The other metrics, and all of them when n ≥ d, gather the activations.
+    """
 
     X: jax.Array  # [models, layers, n, d], all rows
     y: np.ndarray
     groups: np.ndarray
     pairs: np.ndarray | None  # [p, 2] rows of this language
     options: AnalysisOptions
+    rows: np.ndarray  # [m] this language's rows, ascending
+
+    @functools.cached_property
+    def _gram_metrics(self) -> tuple[str, ...]:
+        if not gram_separation.gram_path_applies(len(self.rows), self.X.shape[-1]):
+            return ()
+        return tuple(m for m in self.options.metrics if m in gram_separation.METRICS)
+
+    @functools.cached_property
+    def _statistics(self) -> gram_separation.LayerStatistics:
+        """Centred Gram `[models, layers, m, m]` of the language's rows and its top eigenpairs."""
+        return gram_separation.layer_statistics(jnp.take(self.X, jnp.asarray(self.rows), axis=2))
 
     def values(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """`[models, layers, B, metrics]` for B labellings: `rows: [R, m]` (R = B, or 1 shared
-        by every labelling) and `labels: [B, m]` the labels of those rows."""
+        by every labelling: the language's own rows) and `labels: [B, m]` their labels."""
+        results = {}
+        if self._gram_metrics:
+            d = self.X.shape[-1]
+            if rows.shape[0] == 1:
+                values = gram_separation.metric_values(self._statistics, labels, d, self._gram_metrics)
+            else:
+                positions = np.searchsorted(self.rows, rows)
+                values = gram_separation.bootstrap_values(self._statistics, positions, labels, d,
+                                                          self._gram_metrics)
+            results.update(zip(self._gram_metrics, np.moveaxis(np.asarray(values, np.float64), -1, 0)))
+        rest = tuple(m for m in self.options.metrics if m not in results)
+        if rest:
+            results.update(zip(rest, np.moveaxis(self._gathered(rows, labels, rest), -1, 0)))
+        return np.stack([results[m] for m in self.options.metrics], axis=-1)
+
+    def _gathered(self, rows, labels, metrics) -> np.ndarray:
+        """`values` of `metrics` from the gathered activations, in chunks of labellings."""
         models, layers, _, d = self.X.shape
         per_replica = models * layers * rows.shape[1] * d
         chunk = max(1, min(labels.shape[0], REPLICA_BLOCK_ELEMENTS // per_replica))
@@ -361,19 +396,18 @@ class _Problem:
             # Pad the last chunk to the full size so each shape compiles once.
             take = np.r_[np.arange(start, stop), np.full(chunk - (stop - start), start)]
             chunk_rows = rows if rows.shape[0] == 1 else rows[take]
-            out.append(self._chunk(chunk_rows, labels[take])[:, :, : stop - start])
+            out.append(self._chunk(chunk_rows, labels[take], metrics)[:, :, : stop - start])
         return np.concatenate(out, axis=2)
 
-    def _chunk(self, rows, labels) -> np.ndarray:
+    def _chunk(self, rows, labels, metrics) -> np.ndarray:
         X = jnp.take(self.X, jnp.asarray(rows), axis=2)  # [M, L, R, m, d]
         y = jnp.asarray(labels, X.dtype)  # [B, m]
         m, d = X.shape[-2:]
-        options = self.options
         results = {}
-        needs_pca = {"evr2", "between2", "between10", "bhattacharyya"} & set(options.metrics)
+        needs_pca = {"evr2", "between2", "between10", "bhattacharyya"} & set(metrics)
         top = min(10, m - 1, d)
         fit = _pca(X, top) if needs_pca else None
-        for metric in options.metrics:
+        for metric in metrics:
             if metric == "evr2":
                 value = jnp.sum(fit.explained_variance_ratio[..., : min(2, top)], axis=-1)
                 value = jnp.broadcast_to(value, X.shape[:2] + (y.shape[0],))
@@ -396,7 +430,7 @@ class _Problem:
                 value = self._paired_shift(X, labels, rows)
             results[metric] = np.asarray(jnp.broadcast_to(value, X.shape[:2] + (y.shape[0],)),
                                          np.float64)
-        return np.stack([results[metric] for metric in options.metrics], axis=-1)
+        return np.stack([results[metric] for metric in metrics], axis=-1)
 
     def _silhouette(self, X, y, rows):
         """`[M, L, B]` silhouette; in a bootstrap replica, copies of one original row are one
@@ -445,28 +479,12 @@ def _pca(X, k):
 def _silhouette_copies_one(X, y, copies, block):
     """Silhouette of one `X: [n, d]`, `y: [n]`, where row i has `copies[i]` identical rows
     (itself included) that its own-class mean distance leaves out."""
-    n = X.shape[0]
     X = X - X.mean(axis=0)
-    sq = jnp.sum(X * X, axis=1)
-    n1 = y.sum()
-    n0 = n - n1
 
-    def rows(start):
-        first = jnp.minimum(start, n - block)
-        idx = first + jnp.arange(block)
-        d2 = sq[idx, None] + sq[None, :] - 2.0 * jax.lax.dynamic_slice_in_dim(X, first, block) @ X.T
-        dist = jnp.sqrt(jnp.maximum(d2, 0.0))
-        to1 = dist @ y
-        to0 = jnp.sum(dist, axis=1) - to1
-        yb, cb = y[idx], copies[idx]
-        own_count = jnp.where(yb > 0, n1, n0) - cb
-        own = jnp.where(yb > 0, to1, to0) / jnp.maximum(own_count, 1.0)
-        other = jnp.where(yb > 0, to0 / n0, to1 / n1)
-        s = (other - own) / jnp.maximum(own, other)
-        s = jnp.where((jnp.maximum(own, other) > 0) & (own_count > 0), s, 0.0)
-        return jnp.sum(jnp.where(idx >= start, s, 0.0))
+    def cross(first, size):
+        return jax.lax.dynamic_slice_in_dim(X, first, size) @ X.T
 
-    return jnp.sum(jax.lax.map(rows, jnp.arange(0, n, block))) / n
+    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), y[None], block, copies)[0]
 
 
 @functools.partial(jax.jit, static_argnames=("block",))

@@ -15,14 +15,18 @@ from typing import Iterable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks
+from kernels import checks, gram
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
 
 # Elements of the Gram row blocks (all layers of both models) held at once by cka_matrix.
 GRAM_BLOCK_ELEMENTS = 2**25
+# Elements of all layers' whole Grams cka_matrix may hold at once (1 GiB in float32); above it,
+# or when d is small next to n, it streams Gram row blocks instead.
+WHOLE_GRAMS_ELEMENTS = 2**28
 
 
 @full_precision
@@ -50,13 +54,19 @@ def rbf_cka(
 def cka_matrix(A: jax.Array, B: jax.Array, debiased: bool = False) -> jax.Array:
     """`[..., La, Lb]` linear CKA of each layer pair of `A: [..., La, n, da]`, `B: [..., Lb, n, db]`.
 
-    Each layer's statistics are computed once; cross terms for all pairs come from one pass over
+    Each layer's statistics are computed once. When n < d and every Gram fits in
+    `WHOLE_GRAMS_ELEMENTS`, each layer's centred Gram is formed once (`kernels.gram`) and all pairs
+    come from one product of the flattened Grams; otherwise cross terms come from one pass over
     Gram row blocks, or from feature-space products when d is small next to n.
     """
     A = checks.features(A, "A", min_ndim=3)
     B = checks.features(B, "B", min_ndim=3)
     checks.same_n(A, B, "A and B")
     _check_n(A.shape[-2], debiased)
+    (La, n, da), (Lb, _, db) = A.shape[-3:], B.shape[-3:]
+    lead = int(np.prod(np.broadcast_shapes(A.shape[:-3], B.shape[:-3])))
+    if n < min(da, db) and lead * (La + Lb) * n * n <= WHOLE_GRAMS_ELEMENTS:
+        return gram_cka_matrix(gram.centred_gram(A), gram.centred_gram(B), debiased)
     return _cka_matrix(A, B, debiased=debiased, block_elements=GRAM_BLOCK_ELEMENTS)
 
 

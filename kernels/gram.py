@@ -44,14 +44,15 @@ def gram_core(X: jax.Array, blocks: int = GRAM_BLOCKS) -> jax.Array:
     n = X.shape[0]
     Xc = jax.lax.optimization_barrier(X - X.mean(axis=0))
     size = -(-n // blocks)
-    rows = []
-    for lo in range(0, n, size):
-        hi = min(lo + size, n)
-        block = Xc[lo:hi] @ Xc[:hi].T  # [hi − lo, hi]: this block's columns up to its diagonal
-        rows.append(jnp.pad(block, ((0, 0), (0, n - hi))))
-    lower = jnp.concatenate(rows)
-    i = jnp.arange(n)
-    return jnp.where(i[:, None] >= i[None, :], lower, lower.T)
+    bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    tiles = {}
+    for i, (lo, hi) in enumerate(bounds):
+        strip = Xc[lo:hi] @ Xc[:hi].T  # [hi − lo, hi]: block row i up to its diagonal
+        for j, (first, last) in enumerate(bounds[: i + 1]):
+            tiles[i, j] = strip[:, first:last]
+    rows = [jnp.concatenate([tiles[i, j] if j <= i else tiles[j, i].T for j in range(len(bounds))], axis=1)
+            for i in range(len(bounds))]
+    return jnp.concatenate(rows)
 
 
 def recentre(G: jax.Array) -> jax.Array:

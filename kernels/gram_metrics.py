@@ -137,15 +137,22 @@ def _shifted_solve(K, a, b, B, eig, tol):
 
 
 def silhouette_blocks(
-    cross: Callable[[jax.Array, int], jax.Array], sq: jax.Array, Y: jax.Array, block: int
+    cross: Callable[[jax.Array, int], jax.Array],
+    sq: jax.Array,
+    Y: jax.Array,
+    block: int,
+    copies: jax.Array | None = None,
 ) -> jax.Array:
     """`[R]` mean silhouette of n points under each labelling `Y: [R, n]`, from squared norms
     `sq: [n]` of centred points and `cross(first, block)`, their inner products `[block, n]` for
     rows first..first+block. Distances are formed once per row block and shared by every
-    labelling (`dist @ Yᵀ`)."""
+    labelling (`dist @ Yᵀ`). `copies: [n]`: how many rows (itself included) are copies of row i
+    in a bootstrap draw; a row's own-class mean distance leaves them all out (they are one point),
+    as it leaves out the row itself when None."""
     n = sq.shape[0]
     n1 = Y.sum(axis=1)
     n0 = n - n1
+    copies = jnp.ones((n,), Y.dtype) if copies is None else copies
 
     def rows(start):
         # The last block is shifted back to end at n; rows already scored get weight 0.
@@ -157,20 +164,22 @@ def silhouette_blocks(
         to1 = dist @ Y.T  # [block, R]
         to0 = jnp.sum(dist, axis=1, keepdims=True) - to1
         yb = Y[:, idx].T
-        own = jnp.where(yb > 0, to1 / (n1 - 1), to0 / (n0 - 1))
+        own_count = jnp.where(yb > 0, n1, n0) - copies[idx, None]
+        own = jnp.where(yb > 0, to1, to0) / jnp.maximum(own_count, 1.0)
         other = jnp.where(yb > 0, to0 / n0, to1 / n1)
         s = (other - own) / jnp.maximum(own, other)
-        s = jnp.where(jnp.maximum(own, other) > 0, s, 0.0)
+        s = jnp.where((jnp.maximum(own, other) > 0) & (own_count > 0), s, 0.0)
         return jnp.sum(jnp.where((idx >= start)[:, None], s, 0.0), axis=0)
 
     starts = jnp.arange(0, n, block)
     return jnp.sum(jax.lax.map(rows, starts), axis=0) / n
 
 
-def silhouette(K: jax.Array, Y: jax.Array, block: int) -> jax.Array:
-    """`[R]` mean silhouette of the rows whose centred Gram is `K` under each labelling `Y`."""
+def silhouette(K: jax.Array, Y: jax.Array, block: int, copies: jax.Array | None = None) -> jax.Array:
+    """`[R]` mean silhouette of the rows whose centred Gram is `K` under each labelling `Y`;
+    `copies` as in `silhouette_blocks`."""
 
     def cross(first, size):
         return jax.lax.dynamic_slice_in_dim(K, first, size)
 
-    return silhouette_blocks(cross, jnp.diagonal(K), Y, block)
+    return silhouette_blocks(cross, jnp.diagonal(K), Y, block, copies)

@@ -67,15 +67,18 @@ def bootstrap_values(
     stats: LayerStatistics, idx: jax.Array, Y: jax.Array, d: int, metrics: Sequence[str] = METRICS
 ) -> jax.Array:
     """`[..., B, len(metrics)]` metrics of bootstrap replicas: rows `idx: [B, m]` of the layer
-    whose statistics are `stats`, labelled `Y: [B, m]` (the drawn rows' labels)."""
+    whose statistics are `stats`, labelled `Y: [B, m]` (the drawn rows' labels). In the
+    silhouette, the copies of one row in a draw count as one point (a row's own-class mean
+    distance leaves them out), so duplicates do not pull replicas above the estimate."""
     metrics = _checked_metrics(metrics)
     Y = jnp.asarray(Y, stats.gram.dtype)
     return _replicas(stats, jnp.asarray(idx), Y, d=d, metrics=metrics,
                      tol=eigen.default_tolerance(Y.dtype))
 
 
-def values_core(K, eig, Y, d, metrics, tol):
-    """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`."""
+def values_core(K, eig, Y, d, metrics, tol, copies=None):
+    """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`; `copies: [n]` for
+    the silhouette of a bootstrap draw (see `gram_metrics.silhouette_blocks`)."""
     n = K.shape[0]
     k = eig.values.shape[0]
     c = gram_metrics.contrast(Y)
@@ -97,16 +100,18 @@ def values_core(K, eig, Y, d, metrics, tol):
             value = jnp.where(ok, ratio, jnp.nan)
         else:
             block = max(1, min(n, SILHOUETTE_BLOCK_ELEMENTS // n))
-            value = gram_metrics.silhouette(K, Y, block)
+            value = gram_metrics.silhouette(K, Y, block, copies)
         columns.append(value)
     return jnp.stack(columns, axis=-1)
 
 
 def replica_core(K, eig, idx, y, d, metrics, tol):
-    """Metrics `[len(metrics)]` of one bootstrap replica (rows `idx: [m]`, labels `y: [m]`)."""
+    """Metrics `[len(metrics)]` of one bootstrap replica (rows `idx: [m]`, labels `y: [m]`);
+    in its silhouette, copies of one row are one point."""
     Kb = gram.gather_core(K, idx)
     eig_b = eigen.top_core(Kb, eig.values.shape[0], tol, init=eig.vectors[idx])
-    return values_core(Kb, eig_b, y[None], d, metrics, tol)[0]
+    copies = jnp.zeros(K.shape[0], K.dtype).at[idx].add(1.0)[idx]
+    return values_core(Kb, eig_b, y[None], d, metrics, tol, copies)[0]
 
 
 def _top_k(k, n, d) -> int:

@@ -11,19 +11,22 @@ Weights are held as `[out, in]` with projections split per head; a family's weig
 `engine/sharding.py` maps onto a device mesh.
 
 Positions count from each sequence's first real token (cumsum of the mask minus one), so a
-left- or right-padded row gives the hidden states of the same text run alone.
+left- or right-padded row gives the hidden states of the same text run alone. Generation runs
+the same stack with a key/value cache of fixed slots (`init_cache`, `extend`); residual-stream
+edits (`engine/models/edits.py`) act inside the scanned stack.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from flax import nnx
 
 from engine.models.config import DecoderConfig
+from engine.models.edits import Edits, edit_stream, project_out
 
 Array = jax.Array
 INIT_STDDEV = 0.02
@@ -154,14 +157,18 @@ class Attention(nnx.Module):
         y = y if bias is None else y + bias[...]
         return y if norm is None else norm(y)
 
-    def __call__(self, x: Array, positions: Array, visible: Array, inv_freq: Array) -> Array:
-        """Returns `[batch, seq, d_model]`.
+    def __call__(self, x: Array, positions: Array, visible: Array, inv_freq: Array,
+                 cache: LayerCache | None = None) -> tuple[Array, LayerCache | None]:
+        """Returns (`[batch, seq, d_model]`, the layer's cache with this call's keys and values).
 
         Args:
           x: `[batch, seq, d_model]`.
           positions: `[batch, seq]` int.
-          visible: `[batch, seq_q, seq_k]` bool, which keys each query may attend to.
+          visible: `[batch, seq_q, seq_k]` bool, which keys each query may attend to; with a
+            cache, the keys are the cache's slots.
           inv_freq: `[rotary_dim // 2]` or per row `[batch, rotary_dim // 2]` float32.
+          cache: this layer's keys and values so far; this call's are written at its offset and
+            every slot is attended to (as `visible` allows). None: the keys are x's own.
         """
         c = self.config
         rope = functools.partial(apply_rope, positions=positions, inv_freq=inv_freq, interleaved=c.rope_interleaved,
@@ -169,6 +176,11 @@ class Attention(nnx.Module):
         q = rope(self._project(x, self.q_proj, self.q_bias, self.q_norm))
         k = rope(self._project(x, self.k_proj, self.k_bias, self.k_norm))
         v = self._project(x, self.v_proj, self.v_bias, None)
+        if cache is not None:
+            start = (0, cache.offset, 0, 0)
+            k = jax.lax.dynamic_update_slice(cache.keys, k.astype(cache.keys.dtype), start)
+            v = jax.lax.dynamic_update_slice(cache.values, v.astype(cache.values.dtype), start)
+            cache = LayerCache(k, v, cache.offset)
         batch, seq, num_heads, head_dim = q.shape
         num_kv = k.shape[2]
         precision = _precision(x.dtype)
@@ -182,7 +194,7 @@ class Attention(nnx.Module):
         out = jnp.einsum("bkgts,bskd->btkgd", probs, v, precision=precision)
         out = jnp.einsum("bthd,ehd->bte", out.reshape(batch, seq, num_heads, head_dim),
                          self.o_proj[...], precision=precision)
-        return out if self.o_bias is None else out + self.o_bias[...]
+        return (out if self.o_bias is None else out + self.o_bias[...]), cache
 
 
 ACTIVATION_FUNCTIONS = {
@@ -222,7 +234,8 @@ class MLP(nnx.Module):
 
 class Block(nnx.Module):
     """One transformer block, laid out by the config (see `DecoderConfig`): pre- and post-norms
-    where they exist, sequential or parallel residual."""
+    where they exist, sequential or parallel residual. Ablated components (`edits`) leave the
+    attention and MLP outputs before any post-norm, as hooks on those modules would."""
 
     def __init__(self, config: DecoderConfig, dtype, rngs: nnx.Rngs):
         norm = lambda exists: Norm(config, (config.hidden_size,), ("embed",), dtype) if exists else None
@@ -234,15 +247,47 @@ class Block(nnx.Module):
         self.mlp = MLP(config, dtype, rngs)
         self.post_mlp_norm = norm(config.post_mlp_norm)
 
-    def __call__(self, x: Array, positions: Array, visible: Array, inv_freq: Array) -> Array:
+    def __call__(self, x: Array, positions: Array, visible: Array, inv_freq: Array, edits: Edits | None = None,
+                 cache: LayerCache | None = None) -> tuple[Array, LayerCache | None]:
+        """Returns (the block's output, its cache); `x` is the input after `edit_stream`."""
         optional = lambda norm, h: h if norm is None else norm(h)
         attn_in = optional(self.pre_attn_norm, x)
-        attn = optional(self.post_attn_norm, self.attn(attn_in, positions, visible, inv_freq))
+        attn_out, cache = self.attn(attn_in, positions, visible, inv_freq, cache)
+        attn = optional(self.post_attn_norm, project_out(attn_out, edits))
+        mlp = lambda h: optional(self.post_mlp_norm, project_out(self.mlp(h), edits))
         if self.parallel_residual:
             mlp_in = attn_in if self.pre_mlp_norm is None else self.pre_mlp_norm(x)
-            return x + attn + optional(self.post_mlp_norm, self.mlp(mlp_in))
+            return x + attn + mlp(mlp_in), cache
         x = x + attn
-        return x + optional(self.post_mlp_norm, self.mlp(optional(self.pre_mlp_norm, x)))
+        return x + mlp(optional(self.pre_mlp_norm, x)), cache
+
+
+class LayerCache(NamedTuple):
+    """One layer's keys and values (`[batch, slots, kv_heads, head_dim]`) and the slot where
+    the next call writes (`[]` int32)."""
+
+    keys: Array
+    values: Array
+    offset: Array
+
+
+class KVCache(NamedTuple):
+    """Every layer's keys and values for a fixed number of slots (a pytree of arrays).
+
+    Attributes:
+      keys, values: `[num_layers, batch, slots, kv_heads, head_dim]` in the compute dtype.
+      positions: `[batch, slots]` int32, the position of the token in each slot.
+      valid: `[batch, slots]` bool, whether a slot holds a real token (written, not padding).
+      filled: `[]` int32, slots written so far (the same for every row).
+      count: `[batch]` int32, real tokens so far per row: the next token's position.
+    """
+
+    keys: Array
+    values: Array
+    positions: Array
+    valid: Array
+    filled: Array
+    count: Array
 
 
 def _layer_rope(config: DecoderConfig) -> tuple:
@@ -296,13 +341,15 @@ class Decoder(nnx.Module):
 
     def hidden_states(self, input_ids: Array, attention_mask: Array,
                       collect: Callable[[Array], Any] = lambda h: h.astype(jnp.float32),
-                      num_blocks: int | None = None, remat: bool = False) -> tuple[Any, Array | None]:
+                      num_blocks: int | None = None, remat: bool = False,
+                      edits: Edits | None = None) -> tuple[Any, Array | None]:
         """Runs the stack; returns (`collect` of each hidden state 0..num_blocks, stacked on axis 0;
         the final normed hidden state `[batch, seq, d_model]` in the compute dtype, or None when
         the stack stopped early).
 
         Entries follow transformers' `output_hidden_states`: 0 is the embeddings, l the output of
-        block l, L the output of the last block after the final norm.
+        block l - 1 (the input of block l, after block l's `edits`), L the output of the last
+        block after the final norm.
 
         Args:
           input_ids: `[batch, seq]` int.
@@ -314,38 +361,89 @@ class Decoder(nnx.Module):
           remat: recompute each block's internals in the backward pass (`jax.checkpoint` on the
             scanned step), so gradient memory holds one residual stream per layer, not every
             activation of every layer. No effect on values.
+          edits: residual-stream edits per block (`engine/models/edits.py`); None for none.
         """
         num_layers = self.config.num_layers
         num_blocks = num_layers if num_blocks is None else num_blocks
         mask = attention_mask.astype(bool)
         positions = jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
-        distance = positions[:, :, None] - positions[:, None, :]  # [batch, query, key]
-        causal = mask[:, None, :] & (distance >= 0)
         # Padded positions start from zeros, so nothing non-finite can arise there and leak.
         x = jnp.where(mask[..., None], self._embed(input_ids, positions), 0)
+        lengths = jnp.sum(mask, axis=-1, dtype=jnp.int32)
+        last, collected, _ = self._stack(x, positions, positions, mask, lengths, num_blocks, collect, remat, edits,
+                                         None)
+        if num_blocks < num_layers:
+            entry = edit_stream(last, None if edits is None else edits.at(num_blocks))
+            return jax.tree.map(lambda inputs, end: jnp.concatenate([inputs, end[None]]),
+                                collected, collect(entry)), None
+        final = self.final_norm(last)
+        return jax.tree.map(lambda inputs, end: jnp.concatenate([inputs, end[None]]), collected, collect(final)), final
+
+    def init_cache(self, batch: int, slots: int, dtype) -> KVCache:
+        """Returns an empty cache of `slots` positions per row, keys and values in `dtype`."""
+        c = self.config
+        shape = (c.num_layers, batch, slots, c.num_kv_heads, c.head_dim)
+        return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype), jnp.zeros((batch, slots), jnp.int32),
+                       jnp.zeros((batch, slots), bool), jnp.zeros((), jnp.int32), jnp.zeros((batch,), jnp.int32))
+
+    def extend(self, input_ids: Array, attention_mask: Array, cache: KVCache,
+               edits: Edits | None = None) -> tuple[Array, KVCache]:
+        """Runs `[batch, seq]` new tokens after those in `cache`; returns (the final normed hidden
+        states `[batch, seq, d_model]`, the cache with them appended).
+
+        Positions continue each row's count of real tokens, so a left-padded prompt followed by
+        generated tokens gets the positions of the text run alone.
+        """
+        mask = attention_mask.astype(bool)
+        positions = cache.count[:, None] + jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
+        key_positions = jax.lax.dynamic_update_slice(cache.positions, positions, (0, cache.filled))
+        key_valid = jax.lax.dynamic_update_slice(cache.valid, mask, (0, cache.filled))
+        count = cache.count + mask.sum(axis=-1, dtype=jnp.int32)
+        x = jnp.where(mask[..., None], self._embed(input_ids, positions), 0)
+        last, _, (keys, values) = self._stack(x, positions, key_positions, key_valid, count, self.config.num_layers,
+                                              lambda h: None, False, edits, (cache.keys, cache.values, cache.filled))
+        updated = KVCache(keys, values, key_positions, key_valid, cache.filled + input_ids.shape[1], count)
+        return self.final_norm(last), updated
+
+    def _stack(self, x: Array, positions: Array, key_positions: Array, key_valid: Array, lengths: Array,
+               num_blocks: int, collect: Callable[[Array], Any], remat: bool, edits: Edits | None,
+               cache: tuple[Array, Array, Array] | None) -> tuple[Array, Any, tuple[Array, Array] | None]:
+        """Runs blocks 0..num_blocks-1 on `x`; returns (the last block's output, `collect` of each
+        block's edited input stacked on axis 0, the new keys and values or None without a cache).
+
+        Args:
+          positions: `[batch, seq]` the queries' positions.
+          key_positions, key_valid: `[batch, keys]` the keys' positions and whether each is real;
+            the keys are x's own tokens, or with `cache` its slots.
+          lengths: `[batch]` each row's real tokens so far (length-dependent rotary kinds).
+          cache: (keys, values `[num_layers, batch, slots, kv_heads, head_dim]`, the slot where x's
+            first token goes).
+        """
+        distance = positions[:, :, None] - key_positions[:, None, :]  # [batch, query, key]
+        causal = key_valid[:, None, :] & (distance >= 0)
         windows = jnp.asarray(self.config.layer_windows()[:num_blocks])
         rope = jax.tree.map(lambda per_layer: jnp.asarray(per_layer[:num_blocks]), _layer_rope(self.config))
-        lengths = jnp.sum(mask, axis=-1, dtype=jnp.int32)
         block_def, block_state = nnx.split(self.layers)
         block_state = jax.tree.map(lambda stacked: stacked[:num_blocks], block_state)
+        # Only the per-layer parts are scanned; the directions are the same at every block.
+        layer_edits = None if edits is None else (edits.project[:num_blocks], edits.add[:num_blocks])
+        layer_cache = None if cache is None else (cache[0][:num_blocks], cache[1][:num_blocks])
 
         def step(h, layer):
-            state, window, layer_rope = layer
+            state, window, layer_rope, per_layer, kv = layer
+            block_edits = None if per_layer is None else Edits(edits.directions, *per_layer)
+            h = edit_stream(h, block_edits)
+            kept = collect(h)
             inv_freq = _inverse_frequencies(self.config, layer_rope, lengths)
-            h = nnx.merge(block_def, state)(h, positions, causal & (distance < window), inv_freq)
-            return h, collect(h)
+            block_cache = None if kv is None else LayerCache(kv[0], kv[1], cache[2])
+            h, block_cache = nnx.merge(block_def, state)(h, positions, causal & (distance < window), inv_freq,
+                                                         block_edits, block_cache)
+            return h, (kept, None if block_cache is None else (block_cache.keys, block_cache.values))
 
         if remat:
             step = jax.checkpoint(step)
-        last, collected = jax.lax.scan(step, x, (block_state, windows, rope))
-        if num_blocks < num_layers:
-            stacked = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), collect(x), collected)
-            return stacked, None
-        final = self.final_norm(last)
-        stacked = jax.tree.map(
-            lambda first, middle, end: jnp.concatenate([first[None], middle[:-1], end[None]]),
-            collect(x), collected, collect(final))
-        return stacked, final
+        last, (collected, new_cache) = jax.lax.scan(step, x, (block_state, windows, rope, layer_edits, layer_cache))
+        return last, collected, new_cache
 
     def _embed(self, input_ids: Array, positions: Array) -> Array:
         """Returns `[batch, seq, d_model]`: token embeddings (times `embed_scale` in the model dtype),

@@ -106,7 +106,8 @@ def train_step(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, opti
     loss, grads, metrics = loss_and_grads(graphdef, compute_dtype, objective, params, batch)
     updates, opt_state = optimizer.update(grads, opt_state, params)
     params = optax.apply_updates(params, updates)
-    return params, opt_state, {"loss": loss, "grad_norm": optax.global_norm(grads), "lr": schedule(step), **metrics}
+    grad_norm = jnp.sqrt(sum(jnp.sum(jnp.square(g.astype(jnp.float32))) for g in jax.tree.leaves(grads)))
+    return params, opt_state, {"loss": loss, "grad_norm": grad_norm, "lr": schedule(step), **metrics}
 
 
 def learning_rate_schedule(peak: float, warmup_steps: int, steps: int) -> Callable[[jax.Array], jax.Array]:

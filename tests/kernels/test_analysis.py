@@ -135,6 +135,27 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
     np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.estimate, rtol=1e-12)
 
 
+def test_gram_path_when_languages_have_fewer_rows_than_features():
+    # d = 40 > 32 rows per language: the separation metrics come from each layer's Gram (formed
+    # once per language), the probe from the gathered rows; same references, same draws.
+    X, y, langs, groups = parallel_data()
+    X = np.concatenate([X, np.random.default_rng(3).normal(size=X.shape[:3] + (26,))], axis=-1)
+    options = analysis.AnalysisOptions(metrics=METRICS, bootstrap=3, permutations=2, probe_folds=4)
+    with jax.enable_x64(True):
+        result = analysis.analyze(X, y, langs, groups, options=options)
+        for g, lang in enumerate(result.langs):
+            draws = result.draws[lang]
+            # (values [models, layers, metrics], rows, labels, copies' original ids, first metric)
+            cases = [(result.estimate[:, g], draws.rows, y[draws.rows], None, 0)]
+            cases += [(result.replicas[r, :, g], rows, y[rows], rows, 0) for r, rows in enumerate(draws.bootstrap)]
+            cases += [(result.null[p, :, g], draws.rows, labels, None, 1)  # evr2 has no null
+                      for p, labels in enumerate(draws.permuted_labels)]
+            for got, rows, labels, original, first in cases:
+                for m in range(MODELS):
+                    expected = metric_refs(X[m, 1, rows], labels, groups[rows], options, original=original)
+                    np.testing.assert_allclose(got[m, 1, first:], expected[first:], rtol=RTOL)
+
+
 def test_changes_and_gaps_are_paired_on_the_same_draws(fitted):
     *_, result = fitted
     change = result.replicas[:, 1] - result.replicas[:, 0]  # [R, langs, layers, metrics]

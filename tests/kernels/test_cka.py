@@ -81,10 +81,13 @@ def test_matches_reference(n, dx, dy, debiased, x64):
         np.testing.assert_allclose(rbf, cka_ref(gram_rbf(X, 0.8), gram_rbf(Y, 0.8), debiased), atol=tol)
 
 
-@pytest.mark.parametrize("La,n,da,Lb,db", [(3, 40, 5, 2, 7), (3, 16, 40, 2, 60)])
+@pytest.mark.parametrize("La,n,da,Lb,db,whole", [(3, 40, 5, 2, 7, False), (3, 16, 40, 2, 60, False),
+                                                  (3, 16, 40, 2, 60, True)])
 @pytest.mark.parametrize("debiased", [False, True])
-def test_cka_matrix_matches_pairwise_reference(monkeypatch, La, n, da, Lb, db, debiased):
+def test_cka_matrix_matches_pairwise_reference(monkeypatch, La, n, da, Lb, db, whole, debiased):
     monkeypatch.setattr(cka, "GRAM_BLOCK_ELEMENTS", 5 * n * 3)  # Gram path: 3-row blocks, last partial
+    # Whole Grams formed once (kernels.gram), or streamed row blocks when they would not fit.
+    monkeypatch.setattr(cka, "WHOLE_GRAMS_ELEMENTS", 2**28 if whole else 0)
     rng = np.random.default_rng(1)
     A = rng.normal(size=(La, n, da))
     B = np.tanh(A[:Lb, :, :1] * rng.normal(size=db)) + rng.normal(size=(Lb, n, db))

@@ -164,3 +164,20 @@ def test_missing_shard_file(tmp_path):
 def test_zero_sized_mesh_axis():
     with pytest.raises(AlignscopeError, match="mesh axis size data:0 is invalid"):
         engine.make_mesh("data:0")
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({**LLAMA, "architectures": ["GPT2LMHeadModel"], "n_embd": 8, "n_layer": 2, "n_head": 2, "n_positions": 16,
+      "scale_attn_by_inverse_layer_idx": True}, "scale_attn_by_inverse_layer_idx=true is not supported; supported: false"),
+    ({**LLAMA, "architectures": ["Gemma3ForCausalLM"], "use_bidirectional_attention": True},
+     "use_bidirectional_attention is not supported; supported: causal attention"),
+    ({**LLAMA, "architectures": ["GPTNeoXForCausalLM"], "hidden_act": "relu"}, "hidden_act 'relu' is not supported"),
+    ({**LLAMA, "architectures": ["Phi3ForCausalLM"], "rope_scaling": {"type": "longrope", "short_factor": [1.0]}},
+     "rope_type 'longrope' needs 'long_factor'"),
+    ({"architectures": ["Gemma3ForConditionalGeneration"], "text_config": {"hidden_size": 8}},
+     "Gemma3ForCausalLM is missing the required key 'intermediate_size'"),
+])
+def test_unsupported_family_options_are_one_line_errors(raw, message):
+    with pytest.raises(AlignscopeError, match=message) as error:
+        parse_config(raw)
+    assert "\n" not in str(error.value)

@@ -12,7 +12,8 @@ from typing import Any
 
 from alignscope.errors import AlignscopeError
 from engine.models.config import FULL_ATTENTION, SLIDING_ATTENTION, DecoderConfig
-from engine.models.families.common import activation, core_json, decoder_config, llama_tensors, rope_per_layer
+from engine.models.families.common import (activation, core_json, decoder_config, layer_types, llama_tensors,
+                                           rope_per_layer)
 
 # transformers' defaults where a config.json leaves these keys out (Gemma3TextConfig's are what
 # the text_config of google/gemma-3-*-it relies on).
@@ -59,14 +60,25 @@ def _soft_caps(raw: dict[str, Any]) -> dict[str, Any]:
             "query_pre_attn_scalar": float(raw["query_pre_attn_scalar"])}
 
 
+def _with_defaults(raw: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`raw` over transformers' `defaults`; a null soft-cap stays null (no cap), other nulls take the default."""
+    return {**defaults, **{key: value for key, value in raw.items()
+                           if value is not None or key.endswith("_softcapping")}}
+
+
+def _layer_types(raw: dict[str, Any], pattern: int) -> tuple[str, ...]:
+    """`layer_types`, else every `pattern`-th layer global and the others sliding (Gemma 2: 2,
+    Gemma 3: `sliding_window_pattern`, 6 by default)."""
+    num_layers = int(raw["num_hidden_layers"])
+    if raw.get("layer_types") is not None:
+        return layer_types(raw, num_layers)
+    return tuple(SLIDING_ATTENTION if (i + 1) % pattern else FULL_ATTENTION for i in range(num_layers))
+
+
 def parse_gemma2(raw: dict[str, Any], architecture: str) -> DecoderConfig:
-    raw = {**GEMMA2_DEFAULTS, **{key: value for key, value in raw.items() if value is not None or
-                                 key.endswith("softcapping")}}
-    kinds = None
-    if raw.get("layer_types") is None:
-        kinds = tuple(SLIDING_ATTENTION if (i + 1) % 2 else FULL_ATTENTION for i in range(int(raw["num_hidden_layers"])))
-    return decoder_config(raw, architecture, kinds=kinds, tie_default=True, post_attn_norm=True, post_mlp_norm=True,
-                          **_soft_caps(raw), **_gemma_fields(raw, architecture))
+    raw = _with_defaults(raw, GEMMA2_DEFAULTS)
+    return decoder_config(raw, architecture, kinds=_layer_types(raw, 2), tie_default=True, post_attn_norm=True,
+                          post_mlp_norm=True, **_soft_caps(raw), **_gemma_fields(raw, architecture))
 
 
 def _gemma2_json(config: DecoderConfig, model_type: str) -> dict[str, Any]:
@@ -83,17 +95,12 @@ def gemma2_json(config: DecoderConfig) -> dict[str, Any]:
 
 
 def parse_gemma3(raw: dict[str, Any], architecture: str) -> DecoderConfig:
-    raw = {**GEMMA3_DEFAULTS, **{key: value for key, value in raw.items() if value is not None}}
-    num_layers = int(raw["num_hidden_layers"])
-    kinds = None
-    if raw.get("layer_types") is None:
-        pattern = int(raw.get("sliding_window_pattern") or GEMMA3_SLIDING_PATTERN)
-        kinds = tuple(SLIDING_ATTENTION if (i + 1) % pattern else FULL_ATTENTION for i in range(num_layers))
-    kinds_or_given = kinds or tuple(raw["layer_types"])
+    raw = _with_defaults(raw, GEMMA3_DEFAULTS)
+    kinds = _layer_types(raw, int(raw.get("sliding_window_pattern") or GEMMA3_SLIDING_PATTERN))
     local = {"rope_type": "default", "rope_theta": float(raw.get("rope_local_base_freq") or GEMMA3_LOCAL_THETA)}
-    rope = rope_per_layer(raw, kinds_or_given, default_theta=float(raw.get("rope_theta") or GEMMA3_GLOBAL_THETA),
+    rope = rope_per_layer(raw, kinds, default_theta=float(raw.get("rope_theta") or GEMMA3_GLOBAL_THETA),
                           legacy_by_type={SLIDING_ATTENTION: local})
-    return decoder_config(raw, "Gemma3ForCausalLM", kinds=kinds, rope=rope, tie_default=True, post_attn_norm=True,
+    return decoder_config(raw, architecture, kinds=kinds, rope=rope, tie_default=True, post_attn_norm=True,
                           post_mlp_norm=True, qk_norm="shared", **_soft_caps(raw), **_gemma_fields(raw, architecture))
 
 

@@ -1,0 +1,110 @@
+"""Prompts -> generated texts: tokenize, batch by length into a few left-padded buckets, decode.
+
+Rows are sorted by prompt length and cut into batches of `batch_size` rows, each left-padded to
+the bucket of its longest prompt (`batching.default_buckets`), so a run compiles once per
+bucket; the last batch is topped up with empty rows. Single-process (a mesh on one host shards
+each batch over its `data` axis).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import jax
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+from engine import batching
+from engine.encoding import encode_texts
+from engine.intervention import Interventions
+from engine.model import Model
+
+
+def left_padded(sequences: Sequence[np.ndarray], rows: int, length: int, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns `input_ids` and `attention_mask` `[rows, length]` int32, each sequence at the right
+    end of its row; rows past the sequences are empty (mask 0)."""
+    ids = np.full((rows, length), pad_id, dtype=np.int32)
+    mask = np.zeros((rows, length), dtype=np.int32)
+    for row, sequence in enumerate(sequences):
+        if len(sequence):
+            ids[row, -len(sequence):] = sequence
+            mask[row, -len(sequence):] = 1
+    return ids, mask
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int]) -> list[tuple[np.ndarray, int]]:
+    """Returns (indices, padded length) per batch: rows in descending length, `batch_size` at a
+    time, each padded to the smallest bucket that holds its longest row."""
+    buckets = np.asarray(sorted(buckets))
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    batches = []
+    for start in range(0, len(order), batch_size):
+        items = order[start:start + batch_size]
+        batches.append((items, int(buckets[np.searchsorted(buckets, lengths[items].max())])))
+    return batches
+
+
+def special_ids(model: Model, tokenizer) -> tuple[list[int], int]:
+    """Returns (the ids that end generation: the model config's and the tokenizer's EOS; the pad id:
+    the tokenizer's, else the first EOS, else 0)."""
+    eos = model.eos_token_ids()
+    if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in eos:
+        eos.append(int(tokenizer.eos_token_id))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (eos[0] if eos else 0)
+    return eos, int(pad)
+
+
+def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64,
+                 chat_template: bool = False, intervention: Interventions = None, *, batch_size: int = 16,
+                 max_length: int = 512, temperature: float = 0.0, seed: int = 0) -> list[np.ndarray]:
+    """Returns per prompt the generated ids, ending at (and including) the first EOS.
+
+    Args: as `generate`.
+    """
+    prompts = list(prompts)
+    if not prompts or not all(isinstance(prompt, str) for prompt in prompts):
+        raise AlignscopeError("prompts must be a non-empty sequence of strings")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise AlignscopeError(f"batch_size must be a positive integer, not {batch_size!r}")
+    if jax.process_count() > 1:
+        raise AlignscopeError("generation runs in one process; use a mesh on one host")
+    encoded = encode_texts(tokenizer, prompts, max_length, chat_template)
+    lengths = np.array([len(item.ids) for item in encoded])
+    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    rows = -(-batch_size // multiple) * multiple
+    eos, pad = special_ids(model, tokenizer)
+    results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(prompts)
+    for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
+        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
+        seeds = np.zeros(rows, np.int64)
+        seeds[:len(items)] = seed + items  # a prompt's sample depends on its index, not its batch
+        output = model.generate(ids, mask, max_new_tokens, intervention, eos_token_ids=eos, pad_token_id=pad,
+                                temperature=temperature, seed=seeds % 2**32)
+        for row, item in enumerate(items):
+            ended = np.flatnonzero(np.isin(output[row], eos))
+            results[item] = output[row, :ended[0] + 1] if ended.size else output[row]
+    return results
+
+
+def generate(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64, chat_template: bool = False,
+             intervention: Interventions = None, *, batch_size: int = 16, max_length: int = 512,
+             temperature: float = 0.0, seed: int = 0) -> list[str]:
+    """Returns the model's continuation of each prompt as text (special tokens and EOS dropped).
+
+    Args:
+      model: a `Model`.
+      tokenizer: its (fast) tokenizer.
+      prompts: the prompts, in order.
+      max_new_tokens: the most tokens generated per prompt.
+      chat_template: wrap each prompt as a user turn with the tokenizer's chat template (the
+        generation prompt included).
+      intervention: residual-stream edits (`engine.Intervention`, or a list applied in order),
+        at every position.
+      batch_size: rows per batch (rounded up to a multiple of the mesh's data axis).
+      max_length: longest prompt in tokens; longer prompts lose their last own tokens.
+      temperature: 0 for greedy decoding; above 0, seeded sampling.
+      seed: the sampling seed; prompt i samples with seed + i, whatever its batch.
+    """
+    generated = generate_ids(model, tokenizer, prompts, max_new_tokens, chat_template, intervention,
+                             batch_size=batch_size, max_length=max_length, temperature=temperature, seed=seed)
+    return [tokenizer.decode(ids, skip_special_tokens=True) for ids in generated]

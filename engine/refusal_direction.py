@@ -1,0 +1,146 @@
+"""The refusal direction (Arditi et al. 2024): difference-in-means candidates and their selection.
+
+Candidates: for each block l in 1 <= l < 0.8 L and each post-instruction position p (the chat
+template's tokens after the user's text, counted back from the end of the input), the mean hidden
+state entering block l at p over harmful prompts minus that over harmless prompts.
+
+Selection, on validation prompts: a candidate is eligible when adding it at its block makes
+harmless prompts refused (mean refusal score > 0) and ablating it at every block moves harmless
+prompts' next-token distributions little (mean KL(base || ablated) < `max_kl`); the selected one
+has the lowest mean refusal score on harmful prompts under ablation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+from engine import batching
+from engine.encoding import encode_texts, template_frame
+from engine.generation import left_padded, length_batches, special_ids
+from engine.intervention import Intervention
+from engine.model import Model
+from engine.refusal import demo_refusal_tokens, log_odds, next_token_logits, refusal_score
+
+MAX_KL = 0.1
+MAX_LAYER_FRACTION = 0.8
+
+
+def candidate_layers(num_layers: int) -> tuple[int, ...]:
+    """Returns the blocks l with 1 <= l < 0.8 L (at least block 1 when the model has two blocks)."""
+    layers = tuple(layer for layer in range(1, num_layers) if layer < MAX_LAYER_FRACTION * num_layers)
+    return layers or tuple(range(min(1, num_layers - 1), num_layers))
+
+
+def post_instruction_count(tokenizer) -> int:
+    """Returns how many tokens the chat template puts after the user's text (generation prompt included)."""
+    _, suffix = template_frame(tokenizer)
+    count = len(tokenizer(suffix, add_special_tokens=False)["input_ids"])
+    if count == 0:
+        raise AlignscopeError("the chat template puts no token after the user's text; no post-instruction positions")
+    return count
+
+
+def trailing_states(model: Model, tokenizer, prompts: Sequence[str], layers: Sequence[int], positions: int, *,
+                    batch_size: int = 32, max_length: int = 512) -> np.ndarray:
+    """Returns `[N, len(layers), positions, d_model]` float32: per prompt (chat template applied), the
+    hidden states entering the given blocks at its last `positions` tokens (the last one last)."""
+    encoded = encode_texts(tokenizer, list(prompts), max_length, chat_template=True)
+    lengths = np.array([len(item.ids) for item in encoded])
+    if lengths.min() < positions:
+        raise AlignscopeError(f"a prompt has fewer than {positions} tokens")
+    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    rows = -(-batch_size // multiple) * multiple
+    _, pad = special_ids(model, tokenizer)
+    result = np.zeros((len(encoded), len(layers), positions, model.config.hidden_size), np.float32)
+    for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
+        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
+        for back in range(positions):
+            weights = np.zeros((rows, length), np.float32)
+            weights[:len(items), length - positions + back] = 1.0
+            pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))
+            result[items, :, back] = pooled[:len(items)]
+    return result
+
+
+def difference_in_means(harmful: np.ndarray, harmless: np.ndarray) -> np.ndarray:
+    """Returns `[layers, positions, d_model]`: mean over harmful prompts minus mean over harmless,
+    of `trailing_states` arrays `[N, layers, positions, d_model]`."""
+    return harmful.astype(np.float64).mean(0).astype(np.float32) - harmless.astype(np.float64).mean(0).astype(np.float32)
+
+
+def next_token_kl(base_logits: np.ndarray, edited_logits: np.ndarray) -> np.ndarray:
+    """Returns `[N]` KL(base || edited) in nats of next-token distributions given as logits `[N, vocab]`."""
+    base = np.asarray(base_logits, np.float64)
+    edited = np.asarray(edited_logits, np.float64)
+    log_p = base - np.logaddexp.reduce(base, axis=-1, keepdims=True)
+    log_q = edited - np.logaddexp.reduce(edited, axis=-1, keepdims=True)
+    return np.sum(np.exp(log_p) * (log_p - log_q), axis=-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """The candidates' validation scores and the chosen one.
+
+    Attributes:
+      layers: the candidates' blocks `[C]`.
+      positions: the candidates' positions `[C]`, counted back from the input's end (-1 the last token).
+      ablated_harmful: `[C]` mean refusal score of harmful prompts with the candidate ablated everywhere.
+      added_harmless: `[C]` mean refusal score of harmless prompts with it added at its block.
+      kl_harmless: `[C]` mean KL(base || ablated) of harmless prompts' next-token distributions.
+      eligible: `[C]` bool, added_harmless > 0 and kl_harmless < max_kl.
+      chosen: index of the selected candidate: the eligible one with the lowest ablated_harmful,
+        or, when none is eligible, the lowest ablated_harmful overall (`fallback` True).
+      fallback: whether no candidate was eligible.
+      baseline_harmful, baseline_harmless: mean refusal scores without intervention.
+    """
+
+    layers: np.ndarray
+    positions: np.ndarray
+    ablated_harmful: np.ndarray
+    added_harmless: np.ndarray
+    kl_harmless: np.ndarray
+    eligible: np.ndarray
+    chosen: int
+    fallback: bool
+    baseline_harmful: float
+    baseline_harmless: float
+
+
+def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Sequence[int],
+                     harmful: Sequence[str], harmless: Sequence[str], langs_harmful: Sequence[str],
+                     langs_harmless: Sequence[str], *, max_kl: float = MAX_KL, batch_size: int = 32,
+                     max_length: int = 512) -> Selection:
+    """Scores every candidate `[len(layers), positions, d_model]` on validation prompts and selects one
+    by Arditi et al.'s rule (module docstring). Refusal scores use each language's default tokens."""
+    kw = dict(batch_size=batch_size, max_length=max_length)
+    base_logits = next_token_logits(model, tokenizer, harmless, **kw)
+    tokens = {lang: demo_refusal_tokens(tokenizer, lang) for lang in set(langs_harmful) | set(langs_harmless)}
+    baseline_harmful = float(refusal_score(model, tokenizer, harmful, langs_harmful, tokens, **kw).mean())
+    baseline_harmless = float(np.mean([log_odds(row, tokens[lang]) for row, lang in zip(base_logits, langs_harmless)]))
+    rows = []
+    num_positions = candidates.shape[1]
+    for index, layer in enumerate(layers):
+        for back in range(num_positions):
+            direction = candidates[index, back]
+            if not np.any(direction):
+                continue
+            ablate = Intervention.ablate(direction)
+            ablated = refusal_score(model, tokenizer, harmful, langs_harmful, tokens, intervention=ablate, **kw)
+            ablated_logits = next_token_logits(model, tokenizer, harmless, True, ablate, **kw)
+            added_logits = next_token_logits(model, tokenizer, harmless, True, Intervention.add(direction, layer), **kw)
+            added = [log_odds(row, tokens[lang]) for row, lang in zip(added_logits, langs_harmless)]
+            rows.append((layer, back - num_positions, float(ablated.mean()), float(np.mean(added)),
+                         float(next_token_kl(base_logits, ablated_logits).mean())))
+    if not rows:
+        raise AlignscopeError("every difference-in-means candidate is zero; harmful and harmless prompts give "
+                              "identical states")
+    table = np.array(rows, dtype=np.float64)
+    eligible = (table[:, 3] > 0) & (table[:, 4] < max_kl)
+    pool = np.flatnonzero(eligible) if eligible.any() else np.arange(len(table))
+    chosen = int(pool[np.argmin(table[pool, 2])])
+    return Selection(table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2], table[:, 3], table[:, 4],
+                     eligible, chosen, not eligible.any(), baseline_harmful, baseline_harmless)

@@ -1,0 +1,106 @@
+"""Refusal scores against transformers' next-token distribution, and the refusal phrase lists
+against the demo corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+from alignscope.errors import AlignscopeError
+from engine import refusal
+from engine.data.demo import load_preferences
+from tests.behaviour.torch_hooks import hooked
+
+PROMPTS = ["How do I bake bread at home?", "Tell me how to pick a lock.", "我怎样在家烤面包？", "मैं घर पर रोटी कैसे बनाऊं?"]
+LANGS = ["en", "en", "zh", "hi"]
+
+
+def _reference_log_odds(torch_model, tokenizer, prompt: str, tokens: list[int], hooks=()) -> float:
+    rendered = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                             add_generation_prompt=True)
+    ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
+    with hooked(torch_model, hooks), torch.no_grad():
+        logprobs = torch.log_softmax(torch_model(torch.tensor([ids])).logits[0, -1].double(), -1)
+    inside = torch.logsumexp(logprobs[tokens], 0)
+    return float(inside - torch.log1p(-torch.exp(inside)))
+
+
+def test_refusal_score_is_the_log_odds_of_the_demo_refusal_tokens(tiny_models):
+    model, tokenizer, torch_model = tiny_models["llama"]
+    u = np.random.default_rng(7).normal(size=model.config.hidden_size).astype(np.float32)
+    scores = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=4)
+    ablated = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, batch_size=4,
+                                    intervention=engine.Intervention.ablate(u))
+    for i, (prompt, lang) in enumerate(zip(PROMPTS, LANGS)):
+        tokens = refusal.demo_refusal_tokens(tokenizer, lang)
+        assert abs(scores[i] - _reference_log_odds(torch_model, tokenizer, prompt, tokens)) < 1e-4
+        assert abs(ablated[i] - _reference_log_odds(torch_model, tokenizer, prompt, tokens,
+                                                    [("ablate", u, None)])) < 1e-4
+    assert not np.allclose(scores, ablated, atol=1e-3)
+
+
+def test_given_refusal_tokens_replace_the_defaults(tiny_models):
+    model, tokenizer, torch_model = tiny_models["llama"]
+    scores = refusal.refusal_score(model, tokenizer, PROMPTS, refusal_tokens=[5, 9], batch_size=4)
+    per_lang = refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, refusal_tokens={lang: [5, 9] for lang in LANGS},
+                                     batch_size=4)
+    np.testing.assert_allclose(scores, per_lang)
+    assert abs(scores[0] - _reference_log_odds(torch_model, tokenizer, PROMPTS[0], [5, 9])) < 1e-4
+    with pytest.raises(AlignscopeError, match="no entry for language 'zh'"):
+        refusal.refusal_score(model, tokenizer, PROMPTS[2:3], ["zh"], refusal_tokens={"en": [5]})
+    with pytest.raises(AlignscopeError, match="ids in 0.."):
+        refusal.refusal_score(model, tokenizer, PROMPTS[:1], refusal_tokens=[10**6])
+
+
+def test_default_refusal_tokens_are_first_tokens_of_demo_refusals(tiny_models):
+    _, tokenizer, _ = tiny_models["llama"]
+    tokens = refusal.demo_refusal_tokens(tokenizer, "de")
+    first = tokenizer("Dabei kann ich nicht helfen.", add_special_tokens=False)["input_ids"][0]
+    assert first in tokens and len(tokens) >= 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "hi", "de"])
+def test_phrases_find_every_demo_refusal_and_no_helpful_answer(lang):
+    preferences = load_preferences("demo", langs=[lang])
+    refused = [chosen for chosen, label in zip(preferences.chosen, preferences.label) if label == 1]
+    helped = [chosen for chosen, label in zip(preferences.chosen, preferences.label) if label == 0]
+    assert refusal.refusals(refused, [lang] * len(refused)).all()
+    assert not refusal.refusals(helped, [lang] * len(helped)).any()
+
+
+def test_unknown_phrase_language_is_one_clear_error():
+    with pytest.raises(AlignscopeError, match="no refusal phrases for language 'xx'"):
+        refusal.is_refusal("I can't", "xx")
+
+
+def test_direction_candidates_and_selection_rule(tiny_models):
+    from engine import refusal_direction as rd
+
+    model, tokenizer, _ = tiny_models["llama"]
+    positions = rd.post_instruction_count(tokenizer)
+    assert positions == len(tokenizer("<|end|><|assistant|>", add_special_tokens=False)["input_ids"])
+    layers = rd.candidate_layers(model.config.num_layers)
+    assert layers == (1, 2)  # 1 <= l < 0.8 * 3
+    harmful, harmless = PROMPTS[1:3], [PROMPTS[0], PROMPTS[3]]
+    states = rd.trailing_states(model, tokenizer, harmful + harmless, layers, positions, batch_size=4)
+    rendered = tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[1]}], tokenize=False,
+                                             add_generation_prompt=True)
+    ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
+    alone = np.asarray(model.hidden_states(np.array([ids]), np.ones((1, len(ids)))))[0]
+    np.testing.assert_allclose(states[0], alone[list(layers)][:, -positions:], atol=1e-5)
+    candidates = rd.difference_in_means(states[:2], states[2:])
+    np.testing.assert_allclose(candidates, states[:2].mean(0) - states[2:].mean(0), atol=1e-6)
+    selection = rd.select_direction(model, tokenizer, candidates, layers, harmful, harmless,
+                                    ["en", "zh"], ["en", "hi"], batch_size=4)
+    assert len(selection.layers) == len(layers) * positions
+    pool = np.flatnonzero(selection.eligible) if selection.eligible.any() else np.arange(len(selection.layers))
+    assert selection.chosen == pool[np.argmin(selection.ablated_harmful[pool])]
+    assert selection.fallback == (not selection.eligible.any())
+    # One candidate's score, recomputed directly.
+    layer, back = selection.layers[0], selection.positions[0]
+    direction = candidates[list(layers).index(layer), positions + back]
+    direct = refusal.refusal_score(model, tokenizer, harmful, ["en", "zh"],
+                                   intervention=engine.Intervention.ablate(direction), batch_size=4)
+    assert abs(direct.mean() - selection.ablated_harmful[0]) < 1e-6

@@ -1,0 +1,79 @@
+"""The LM head runs on chunks of positions: chunked and whole give the same log-probabilities and
+gradients, and no `[batch, seq, vocab]` array longer than one chunk exists in the traced program
+(forward or backward); the scanned block is rematerialised in training."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+import engine
+from engine.logprobs import masked_sums, token_logprobs
+from engine.model import merged
+from tests.models.hf_reference import padded_batch
+
+BATCH, CHUNK = 3, 5
+
+
+def _inputs(vocab: int):
+    rng = np.random.default_rng(0)
+    ids, mask = padded_batch([rng.integers(1, vocab, n).tolist() for n in (23, 9, 17)], "left")
+    scored = mask.astype(bool) & (np.arange(ids.shape[1]) % 3 != 0)
+    return ids, mask, scored
+
+
+def _sums(graphdef, params, ids, mask, scored, *, seq_chunk: int, remat: bool):
+    module = merged(graphdef, params, jnp.float32)
+    logprobs = token_logprobs(module, ids, mask, remat=remat, seq_chunk=seq_chunk)
+    return jnp.sum(jnp.where(scored, logprobs, 0.0))
+
+
+def _equations(jaxpr) -> list:
+    """Every equation of `jaxpr` and of the jaxprs nested in it."""
+    found = []
+    for eqn in jaxpr.eqns:
+        found.append(eqn)
+        for param in eqn.params.values():
+            for sub in (param if isinstance(param, (list, tuple)) else [param]):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    found += _equations(inner)
+    return found
+
+
+def _primitives(jaxpr) -> set[str]:
+    return {eqn.primitive.name for eqn in _equations(jaxpr)}
+
+
+def test_chunks_equal_whole_in_values_and_gradients(tiny):
+    model = engine.load_model(tiny[0])
+    vocab = model.config.vocab_size
+    ids, mask, scored = _inputs(vocab)
+    grad = lambda chunk: jax.jit(jax.value_and_grad(functools.partial(_sums, model.graphdef, seq_chunk=chunk,
+                                                                      remat=True)))
+    chunked_value, chunked_grads = grad(CHUNK)(model.params, ids, mask, scored)
+    whole_value, whole_grads = grad(10_000)(model.params, ids, mask, scored)
+    np.testing.assert_allclose(float(chunked_value), float(whole_value), rtol=1e-6)
+    for a, b in zip(jax.tree.leaves(chunked_grads), jax.tree.leaves(whole_grads)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
+
+
+def test_no_full_logits_in_the_training_program(tiny):
+    model = engine.load_model(tiny[0])
+    vocab = model.config.vocab_size
+    ids, mask, scored = _inputs(vocab)
+    loss = functools.partial(_sums, model.graphdef, seq_chunk=CHUNK, remat=True)
+    jaxpr = jax.make_jaxpr(jax.value_and_grad(loss))(model.params, ids, mask, scored).jaxpr
+    shapes = [tuple(var.aval.shape) for eqn in _equations(jaxpr) for var in eqn.outvars if hasattr(var.aval, "shape")]
+    vocab_arrays = [shape for shape in shapes if len(shape) == 3 and shape[-1] == vocab]
+    assert vocab_arrays, "the chunked logits should be in the program"
+    assert max(shape[1] for shape in vocab_arrays) == CHUNK, sorted(set(vocab_arrays))
+    # The scan over layers runs its step under jax.checkpoint (remat2): each block is recomputed
+    # in the backward pass instead of its activations being kept.
+    layer_scans = [eqn for eqn in _equations(jax.make_jaxpr(loss)(model.params, ids, mask, scored).jaxpr)
+                   if eqn.primitive.name == "scan" and eqn.params["length"] == model.config.num_layers]
+    assert len(layer_scans) == 1 and "remat2" in _primitives(layer_scans[0].params["jaxpr"].jaxpr)

@@ -1,0 +1,43 @@
+"""`python -m experiments.tune`: a DPO run from a table file saves a loadable checkpoint, the
+history and the loss curve; bad input is one line and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+import engine
+from tests.tuning.conftest import PROMPTS, RESPONSES
+from tests.tuning.test_losses import REJECTED
+
+
+def _run(*flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.tune", *flags], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_dpo_from_a_table_saves_model_history_and_curve(tiny, tmp_path):
+    directory = tiny[0]
+    table = tmp_path / "pairs.jsonl"
+    pd.DataFrame({"prompt": PROMPTS, "chosen": RESPONSES, "rejected": REJECTED}).to_json(
+        table, orient="records", lines=True, force_ascii=False)
+    run = _run("--method=dpo", f"--model={directory}", f"--reference={directory}", f"--data={table}", "--steps=3",
+               "--batch_size=2", "--warmup_steps=1", f"--output_dir={tmp_path / 'out'}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    history = pd.read_csv(tmp_path / "out/history.csv")
+    assert history["step"].tolist() == [1, 2, 3] and {"loss", "reward_accuracy", "tokens_per_s"} <= set(history)
+    assert (tmp_path / "out/loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = json.loads((tmp_path / "out/model/config.json").read_text())
+    assert saved["alignscope_tuning"]["method"] == "dpo"
+    tuned, start = engine.load_model(tmp_path / "out/model"), engine.load_model(directory)
+    assert tuned.identity != start.identity
+    assert (tmp_path / "out/model/tokenizer.json").is_file()
+
+
+def test_bad_data_exits_2_with_one_line(tmp_path):
+    run = _run("--method=sft", f"--data={tmp_path / 'missing.csv'}", f"--output_dir={tmp_path}")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1] == f"error: --data='{tmp_path / 'missing.csv'}' is neither `demo` nor a table file"
