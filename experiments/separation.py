@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 from absl import flags
+from absl import logging as absl_logging
 
 import engine
 from alignscope.errors import AlignscopeError
@@ -266,6 +267,8 @@ def setup(experiment: str, default_dataset: str, argv: list[str], split_for_demo
     spec, options, store, mesh)`."""
     if len(argv) > 1:
         raise AlignscopeError(f"unexpected arguments {argv[1:]}; every option is a --flag (see --help)")
+    if not flags.FLAGS["verbosity"].present:  # progress lines are ours; keep library INFO logs quiet
+        absl_logging.set_verbosity(absl_logging.WARNING)
     if shared.DISTRIBUTED.value:
         from engine import distributed
 
