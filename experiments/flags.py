@@ -30,16 +30,16 @@ DEMO_MODELS_DIR = flags.DEFINE_string(
 CACHE_DIR = flags.DEFINE_string(
     "cache_dir", None,
     "Activation store directory (resumable; a rerun reads stored activations and runs no model); default "
-    "$XDG_CACHE_HOME/alignscope or ~/.cache/alignscope; 'none' keeps activations in memory only.")
+    "$XDG_CACHE_HOME/alignscope or ~/.cache/alignscope; 'none' keeps activations in memory only.", allow_override=True)
 MESH = flags.DEFINE_string(
-    "mesh", None, "Device mesh for the models, e.g. 'data:4,model:2' (tensor parallel over 'model'); default one device.")
+    "mesh", None, "Device mesh for the models, e.g. 'data:4,model:2' (tensor parallel over 'model'); default one device.", allow_override=True)
 DISTRIBUTED = flags.DEFINE_boolean(
     "distributed", False,
     "Start JAX's multi-process runtime first (SLURM, Open MPI and TPU pods are detected; elsewhere set "
-    "ALIGNSCOPE_COORDINATOR, ALIGNSCOPE_NUM_PROCESSES, ALIGNSCOPE_PROCESS_ID). Run the same command on every host.")
+    "ALIGNSCOPE_COORDINATOR, ALIGNSCOPE_NUM_PROCESSES, ALIGNSCOPE_PROCESS_ID). Run the same command on every host.", allow_override=True)
 DRY_RUN = flags.DEFINE_boolean(
     "dry_run", False, "Print what would run (models, languages, rows, layers) with memory, store and time estimates; "
-    "run nothing.")
+    "run nothing.", allow_override=True)
 
 def output_dir(experiment: str) -> pathlib.Path:
     """`--output_dir` when given, else results/<experiment>/."""
