@@ -6,7 +6,10 @@ Each entrypoint is `absl.app.run(main)`; its own flags live in its module, the s
 from __future__ import annotations
 
 import functools
+import os
+import pathlib
 import sys
+import tempfile
 from typing import Callable
 
 from absl import app, flags
@@ -17,6 +20,24 @@ OUTPUT_DIR = flags.DEFINE_string("output_dir", "results", "Directory for tables 
 SHARED_DATA = flags.DEFINE_string(
     "shared_data", "../shared/data",
     "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
+
+
+def writable_directory(path: str | os.PathLike) -> pathlib.Path:
+    """Returns `path`, created if needed, once a file could be written in it; checked before any
+    work starts, so a run never computes results it cannot save.
+
+    Raises:
+      AlignscopeError: the directory cannot be created or written to.
+    """
+    directory = pathlib.Path(path).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise AlignscopeError(f"cannot write results to {directory} ({error.strerror or error}); pass a directory "
+                              f"you can write to with --output_dir") from error
+    return directory
 
 
 def _parse_flags_exit_2(argv: list[str]) -> list[str]:
