@@ -15,11 +15,15 @@ from typing import Callable
 from absl import app, flags
 
 from alignscope.errors import AlignscopeError
+from engine.data.demo.shipped import MODELS_DIR
 
 OUTPUT_DIR = flags.DEFINE_string("output_dir", "results", "Directory for tables (JSON/CSV), figures and reports.")
 SHARED_DATA = flags.DEFINE_string(
     "shared_data", "../shared/data",
     "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
+DEMO_MODELS_DIR = flags.DEFINE_string(
+    "demo_models_dir", str(MODELS_DIR),
+    "Directory of the demo models, <demo_models_dir>/{base,aligned-en,aligned-multi}/ (make_demo writes them).")
 
 
 def writable_directory(path: str | os.PathLike) -> pathlib.Path:

@@ -114,14 +114,14 @@ def training_set(tokenizer, data: Any, config: TuneConfig, padding_side: str = "
     return TrainingSet(*(np.stack(part) for part in zip(*rows)))
 
 
-def example_order(step: int, batch_size: int, num_examples: int, seed: int) -> np.ndarray:
-    """Returns `[batch_size]` the example indices of update `step` (0-based).
+def example_order(position: int, count: int, num_examples: int, seed: int) -> np.ndarray:
+    """Returns `[count]` example indices: items position .. position + count - 1 of the stream.
 
-    Examples are drawn in a stream of epochs, each a fresh permutation seeded by (seed, epoch), so
-    update k's batch depends on (seed, k) only: a resumed run draws what an uninterrupted one does.
+    The stream is a sequence of epochs, each a fresh permutation of the examples seeded by
+    (seed, epoch), so what is drawn depends on (seed, position) only: a run resumed at a
+    checkpoint's data position draws what an uninterrupted one does.
     """
-    start = step * batch_size
-    epochs = range(start // num_examples, (start + batch_size - 1) // num_examples + 1)
+    epochs = range(position // num_examples, (position + count - 1) // num_examples + 1)
     stream = np.concatenate([np.random.default_rng([seed, epoch]).permutation(num_examples) for epoch in epochs])
-    offset = start - epochs[0] * num_examples
-    return stream[offset:offset + batch_size]
+    offset = position - epochs[0] * num_examples
+    return stream[offset:offset + count]

@@ -35,14 +35,17 @@ class TrainingCheckpoints:
         """Returns the update count of the newest complete checkpoint, or None."""
         return self.manager.latest_step()
 
-    def save(self, step: int, state: Any, history: list[dict[str, Any]]) -> None:
-        """Starts writing `state` (a pytree of arrays) after update `step` (returns before it is on disk)."""
-        meta = {"run_key": self.run_key, "step": step, "history": history}
+    def save(self, step: int, state: Any, history: list[dict[str, Any]], data_position: int) -> None:
+        """Starts writing `state` (a pytree of arrays) after update `step`, with the examples drawn
+        so far (`data_position`; the order itself is a function of the seed, `tuning.data.example_order`)
+        and the history; returns before it is on disk."""
+        meta = {"run_key": self.run_key, "step": step, "data_position": data_position, "history": history}
         self.manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(jax.tree.leaves(state)),
                                                         meta=ocp.args.JsonSave(meta)))
 
-    def restore(self, like: Any) -> tuple[Any, int, list[dict[str, Any]]]:
-        """Returns (the newest state, shaped and sharded like `like`; its update count; the history).
+    def restore(self, like: Any) -> tuple[Any, int, int, list[dict[str, Any]]]:
+        """Returns (the newest state, shaped and sharded like `like`; its update count; its data
+        position; the history).
 
         Raises:
           AlignscopeError: the directory holds another run's state.
@@ -55,7 +58,8 @@ class TrainingCheckpoints:
         leaves, treedef = jax.tree.flatten(like)
         abstract = [jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=leaf.sharding) for leaf in leaves]
         restored = self.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))).state
-        return jax.tree.unflatten(treedef, list(restored)), int(meta["step"]), list(meta["history"])
+        return (jax.tree.unflatten(treedef, list(restored)), int(meta["step"]), int(meta["data_position"]),
+                list(meta["history"]))
 
     def wait(self) -> None:
         """Blocks until every started save is on disk."""

@@ -104,28 +104,41 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
                       donate_argnums=(0, 1))
 
     checkpoints = TrainingCheckpoints(checkpoint_dir, run_key) if checkpoint_dir is not None else None
-    start, history = 0, []
+    start, position, history = 0, 0, []  # position: examples drawn so far from the seeded stream
     if checkpoints is not None and checkpoints.latest_step() is not None:
-        (params, opt_state), start, history = checkpoints.restore((params, opt_state))
+        (params, opt_state), start, position, history = checkpoints.restore((params, opt_state))
         logger.info("resuming %s from update %d of %d (%s)", config.method, start, config.steps, checkpoints.directory)
     bar = _progress(config.steps, start, config.method, progress)
+    clock = [time.perf_counter()]
+
+    def record(step: int, tokens: int, metrics: dict[str, jax.Array]) -> None:
+        """Appends update `step`'s row; its time is since the previous row (the steady-state step time)."""
+        values = {name: float(value) for name, value in jax.device_get(metrics).items()}
+        now = time.perf_counter()
+        seconds, clock[0] = now - clock[0], now
+        history.append({"step": step + 1, "loss": values.pop("loss"), "lr": values.pop("lr"),
+                        "grad_norm": values.pop("grad_norm"), "tokens": tokens, "tokens_per_s": tokens / seconds,
+                        "seconds": seconds, **values})
+        bar.update(1)
+        bar.set_postfix_str(f"loss {history[-1]['loss']:.4f}, {tokens / seconds:,.0f} tokens/s", refresh=False)
+
+    pending = None  # the last update dispatched, read after the next is dispatched (no device idle time)
     try:
         for step in range(start, config.steps):
-            began = time.perf_counter()
-            indices = example_order(step, config.batch_size, len(examples), config.seed)
+            indices = example_order(position, config.batch_size, len(examples), config.seed)
+            position += config.batch_size
             batch = _place(_micro_batches(examples, indices, references, config.grad_accum), model.mesh)
             params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step))
-            metrics = {name: float(value) for name, value in jax.device_get(metrics).items()}
-            seconds = time.perf_counter() - began
-            tokens = int(examples.mask[indices].sum())
-            history.append({"step": step + 1, "loss": metrics.pop("loss"), "lr": metrics.pop("lr"),
-                            "grad_norm": metrics.pop("grad_norm"), "tokens": tokens,
-                            "tokens_per_s": tokens / seconds, "seconds": seconds, **metrics})
-            bar.update(1)
-            bar.set_postfix_str(f"loss {history[-1]['loss']:.4f}, {tokens / seconds:,.0f} tokens/s", refresh=False)
+            if pending is not None:
+                record(*pending)
+            pending = (step, int(examples.mask[indices].sum()), metrics)
             if checkpoints is not None and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
-                checkpoints.save(step + 1, (params, opt_state), history)
+                record(*pending)
+                pending = None
+                checkpoints.save(step + 1, (params, opt_state), history, position)
                 _write_history(history, log_dir)
+        if pending is not None:
+            record(*pending)
     finally:
         bar.close()
         if checkpoints is not None:

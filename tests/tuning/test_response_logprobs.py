@@ -64,6 +64,18 @@ def test_encoding_follows_the_convention(tiny):
             assert sequence.scored.tolist() == [False] * len(prompt_ids) + [True] * len(response_ids)
 
 
+def test_pretraining_sequences_score_every_token_with_a_context(tiny):
+    _, tokenizer, _ = tiny
+    [plain] = encode_sequences(tokenizer, [""], [RESPONSES[0]], append_eos=True)
+    text_ids = tokenizer(RESPONSES[0], add_special_tokens=False)["input_ids"]
+    assert plain.ids.tolist() == [tokenizer.bos_token_id] + text_ids + [tokenizer.eos_token_id]
+    assert plain.scored.tolist() == [False] + [True] * (len(text_ids) + 1)
+    [chat] = encode_sequences(tokenizer, PROMPTS[:1], RESPONSES[:1], chat_template=True, append_eos=True,
+                              score_prompt=True)
+    assert chat.ids.tolist() == sum(_reference_ids(tokenizer, PROMPTS[0], RESPONSES[0], True, True), [])
+    assert chat.scored.tolist() == [False] + [True] * (len(chat.ids) - 1)
+
+
 def test_max_length_cuts_the_response_and_scores_what_is_left(tiny):
     directory, tokenizer, torch_model = tiny
     prompt_ids, response_ids = _reference_ids(tokenizer, PROMPTS[0], RESPONSES[0], False, True)

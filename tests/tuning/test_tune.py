@@ -28,13 +28,14 @@ def test_schedule_warms_up_linearly_then_decays_by_cosine_to_zero():
 
 @settings(max_examples=40, deadline=None)
 @given(batch_size=st.integers(1, 9), num_examples=st.integers(1, 12), seed=st.integers(0, 3), steps=st.integers(1, 8))
-def test_data_order_is_a_fresh_permutation_per_epoch_and_depends_on_the_step_only(batch_size, num_examples, seed,
+def test_data_order_is_a_fresh_permutation_per_epoch_and_depends_on_the_position_only(batch_size, num_examples, seed,
                                                                                    steps):
-    drawn = np.concatenate([example_order(step, batch_size, num_examples, seed) for step in range(steps)])
+    drawn = np.concatenate([example_order(step * batch_size, batch_size, num_examples, seed)
+                            for step in range(steps)])
     assert drawn.size == batch_size * steps
     for epoch_start in range(0, drawn.size - num_examples + 1, num_examples):
         assert sorted(drawn[epoch_start:epoch_start + num_examples]) == list(range(num_examples))
-    later = example_order(steps - 1, batch_size, num_examples, seed)  # asked alone, as a resumed run does
+    later = example_order((steps - 1) * batch_size, batch_size, num_examples, seed)  # alone, as a resumed run asks
     np.testing.assert_array_equal(later, drawn[-batch_size:])
 
 
