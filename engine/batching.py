@@ -13,7 +13,9 @@ process, so all processes run the same sequence of global batches and collective
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -42,33 +44,85 @@ def rows_for_length(length: int, batch_size: int, max_length: int, multiple: int
 
 @dataclasses.dataclass(frozen=True)
 class Batch:
-    """One global batch.
+    """One global batch: `rows` rows of `length` tokens, each holding up to `segments` texts back to back.
 
     Attributes:
       length: the padded length T of every row.
       rows: global rows (fixed per bucket); rows beyond the real texts are empty.
-      items: per process, the indices (into all texts) of the texts it feeds, at most
-        rows // num_processes each.
+      segments: text slots per row (1 without packing; fixed per bucket).
+      slots: per process, `[rows // num_processes, segments]` int64: the index (into all texts) of
+        the text in each slot of each of its rows, -1 for an empty slot. A row's texts lie in
+        slot order from its first position.
     """
 
     length: int
     rows: int
-    items: tuple[np.ndarray, ...]
+    segments: int
+    slots: tuple[np.ndarray, ...]
+
+    def items(self, process: int) -> np.ndarray:
+        """Returns the indices of the texts `process` feeds, in slot order (row-major)."""
+        flat = self.slots[process].ravel()
+        return flat[flat >= 0]
 
     def all_items(self) -> np.ndarray:
         """Returns the indices of every text in the batch, all processes together."""
-        return np.concatenate(self.items)
+        return np.concatenate([self.items(process) for process in range(len(self.slots))])
+
+
+def segments_per_row(length: int, lengths: np.ndarray, pack: bool) -> int:
+    """Returns the text slots of a row of `length` tokens: 1 without packing; with packing about
+    twice as many texts of median length as fit (bounded by what the shortest text allows), so
+    the pooled output per batch stays near the number of texts it holds.
+
+    Args:
+      lengths: `[num_texts]` token counts of all the run's texts (resumed runs included, so a
+        resumed plan matches the original).
+    """
+    if not pack or lengths.size == 0:
+        return 1
+    by_median = -(-2 * length // max(1, int(np.median(lengths))))
+    return int(max(1, min(length // max(1, int(lengths.min())), by_median)))
+
+
+class _Pool:
+    """One process's texts not yet planned, sorted by length, taking longest-that-fits first."""
+
+    def __init__(self, texts: np.ndarray, lengths: np.ndarray):
+        # Ascending by length, ties by descending index, so the last of equals is the lowest index.
+        order = np.lexsort((-texts, lengths[texts]))
+        self.texts = texts[order].tolist()
+        self.lengths = lengths[texts][order].tolist()
+
+    def __bool__(self) -> bool:
+        return bool(self.texts)
+
+    def longest(self) -> int:
+        return self.lengths[-1]
+
+    def fill_row(self, length: int, segments: int) -> list[int]:
+        """Removes and returns the texts of one row: the longest remaining text, then the longest
+        that still fits, until `length` tokens or `segments` texts are reached."""
+        row, space = [], length
+        while len(row) < segments:
+            position = bisect.bisect_right(self.lengths, space) - 1
+            if position < 0:
+                break
+            space -= self.lengths.pop(position)
+            row.append(self.texts.pop(position))
+        return row
 
 
 def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_processes: int = 1,
                  multiple: int = 1, buckets: tuple[int, ...] | None = None,
-                 skip: np.ndarray | None = None) -> list[Batch]:
+                 skip: np.ndarray | None = None, pack: bool = False) -> list[Batch]:
     """Returns the batches covering every text not skipped, longest first (out-of-memory shows early).
 
-    Texts are taken in descending length; a batch's length is the bucket of its longest text,
-    and it is filled with the next texts in order, so only the very last batch has empty rows.
-    Skipping the texts of the first k batches of a plan leaves exactly that plan's other
-    batches, so a resumed run computes the same batches as an uninterrupted one.
+    Each batch is cut from the texts not yet planned: its length is the bucket of the longest of
+    them, and each of its rows takes the longest remaining text, then (with `pack`) the longest
+    that still fits, until the row is full or holds `segments_per_row` texts. A batch depends
+    only on the texts left, so skipping the texts of a plan's first k batches leaves exactly that
+    plan's other batches: a resumed run computes the same batches as an uninterrupted one.
 
     Args:
       lengths: `[num_texts]` token counts (each at most max_length).
@@ -79,6 +133,7 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
         num_processes).
       buckets: padded lengths to use; default `default_buckets(max_length)`.
       skip: `[num_texts]` bool, texts already done (a resumed run); default none.
+      pack: put several texts in a row, each attending only to itself (`packed_inputs`).
     """
     lengths = np.asarray(lengths)
     if batch_size < 1 or max_length < 1:
@@ -88,20 +143,22 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
     buckets = np.asarray(sorted(buckets or default_buckets(max_length)))
     if lengths.size and lengths.max() > buckets[-1]:
         raise AlignscopeError(f"an input of {lengths.max()} tokens is longer than the largest bucket {buckets[-1]}")
+    todo = np.ones(lengths.size, dtype=bool) if skip is None else ~np.asarray(skip, dtype=bool)
     owner = np.arange(lengths.size) % num_processes
-    queues = []
-    for process in range(num_processes):
-        mine = np.flatnonzero((owner == process) & ~skip) if skip is not None else np.flatnonzero(owner == process)
-        queues.append(mine[np.argsort(-lengths[mine], kind="stable")])
-    heads = [0] * num_processes
+    pools = [_Pool(np.flatnonzero((owner == process) & todo), lengths) for process in range(num_processes)]
     batches = []
-    while any(head < len(queue) for head, queue in zip(heads, queues)):
-        longest = max(lengths[queue[head]] for head, queue in zip(heads, queues) if head < len(queue))
-        length = int(buckets[np.searchsorted(buckets, longest)])
+    while any(pools):
+        length = int(buckets[np.searchsorted(buckets, max(pool.longest() for pool in pools if pool))])
         rows = rows_for_length(length, batch_size, max_length, multiple)
-        per_process = rows // num_processes
-        batches.append(Batch(length, rows, tuple(queue[head:head + per_process] for head, queue in zip(heads, queues))))
-        heads = [head + per_process for head in heads]
+        segments = segments_per_row(length, lengths, pack)
+        slots = []
+        for pool in pools:
+            mine = np.full((rows // num_processes, segments), -1, dtype=np.int64)
+            for row in range(mine.shape[0]):
+                texts = pool.fill_row(length, segments)
+                mine[row, :len(texts)] = texts
+            slots.append(mine)
+        batches.append(Batch(length, rows, segments, tuple(slots)))
     return batches
 
 
@@ -121,15 +178,29 @@ def compiled_shapes(batches: list[Batch]) -> int:
     return len({(batch.rows, batch.length) for batch in batches})
 
 
-def padded_inputs(encoded: list[EncodedText], rows: int, length: int, pooling_name: str,
-                  pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns right-padded `input_ids`, `attention_mask` and pooling weights, each `[rows, length]`;
-    rows past the given inputs are empty (all mask 0, all weight 0)."""
+def batch_inputs(encoded: Mapping[int, EncodedText], slots: np.ndarray, length: int, pooling_name: str,
+                 pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns one batch's model inputs: `input_ids` and `attention_mask` `[rows, length]` int32
+    and pooling weights `[rows, segments, length]` float32.
+
+    The texts of a row lie back to back from its first position; the mask holds each token's
+    segment (1 for the row's first text, 2 for its second, ...; 0 for padding), so a token
+    attends only within its own text and positions restart per text. Empty slots and rows have
+    all-zero weights.
+
+    Args:
+      encoded: the encoded texts by index.
+      slots: `[rows, segments]` text indices, -1 for an empty slot (`Batch.slots`).
+    """
+    rows, segments = slots.shape
     ids = np.full((rows, length), pad_id, dtype=np.int32)
     mask = np.zeros((rows, length), dtype=np.int32)
-    weights = np.zeros((rows, length), dtype=np.float32)
-    for row, item in enumerate(encoded):
-        ids[row, :len(item.ids)] = item.ids
-        mask[row, :len(item.ids)] = 1
-        weights[row] = pooling.pooling_weights(item, pooling_name, length)
+    weights = np.zeros((rows, segments, length), dtype=np.float32)
+    for row, segment in zip(*np.nonzero(slots >= 0)):
+        item = encoded[int(slots[row, segment])]
+        start = int(np.count_nonzero(mask[row]))
+        end = start + len(item.ids)
+        ids[row, start:end] = item.ids
+        mask[row, start:end] = segment + 1
+        weights[row, segment, start:end] = pooling.pooling_weights(item, pooling_name, len(item.ids))
     return ids, mask, weights

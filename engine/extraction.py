@@ -204,8 +204,9 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
             done[chunk.rows] = True
     done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    pack = spec.packing and not model.config.length_dependent_rope  # Such rotary reads the whole row's length.
     todo = batching.plan_batches(lengths, spec.batch_size, spec.max_length, processes, multiple, spec.buckets,
-                                 skip=done)
+                                 skip=done, pack=pack)
     num_states = len(spec.layers) if spec.layers is not None else model.config.num_layers + 1
     in_memory = None if activation_store is not None else np.zeros(
         (len(texts), num_states, model.config.hidden_size), dtype=np.float32)
@@ -217,9 +218,8 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
     pending, delivered_tokens = None, 0
     for batch in todo + [None]:
         if batch is not None:
-            items = batch.items[process]
-            ids, mask, weights = batching.padded_inputs([encoded[i] for i in items], batch.rows // processes,
-                                                        batch.length, spec.pooling, pad_id)
+            ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, spec.pooling,
+                                                       pad_id)
             output = model.pooled_hidden_states(ids, mask, weights, spec.layers, spec.intervention)
         if pending is not None:
             _deliver(model, *pending, activation_store, in_memory)
@@ -251,8 +251,8 @@ def _deliver(model: Model, batch: batching.Batch, output: jax.Array, activation_
              in_memory: np.ndarray | None) -> None:
     """Moves one batch's result (this process's rows) to the store or the in-memory array."""
     local = model.local_rows(output)
-    items = batch.items[jax.process_index()]
-    values = local[:len(items)]
+    slots = batch.slots[jax.process_index()].ravel()
+    items, values = slots[slots >= 0], local.reshape(slots.size, *local.shape[2:])[slots >= 0]
     if activation_store is None:
         in_memory[items] = values
     elif len(items):

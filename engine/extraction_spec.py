@@ -24,6 +24,8 @@ class ExtractionSpec:
       chat_template: wrap each text as a user turn with the tokenizer's chat template.
       batch_size: rows per batch at max_length; shorter buckets get proportionally more rows.
       buckets: padded lengths; None: `batching.default_buckets(max_length)`.
+      packing: put several texts in one row, each attending only to itself with its own
+        positions (the values equal unpacked rows' up to float rounding); far less padding.
       intervention: residual-stream edits during the forward pass (`engine.Intervention`, or a
         list applied in order); None for none. Part of the store key.
     """
@@ -34,6 +36,7 @@ class ExtractionSpec:
     chat_template: bool = False
     batch_size: int = 32
     buckets: tuple[int, ...] | None = None
+    packing: bool = True
     intervention: tuple[Intervention, ...] | None = None
 
     # The fields that change the values extracted; the others only change how rows are batched.
@@ -50,6 +53,7 @@ class ExtractionSpec:
         if self.buckets is not None:
             object.__setattr__(self, "buckets", tuple(sorted(int(length) for length in self.buckets)) or None)
         object.__setattr__(self, "chat_template", bool(self.chat_template))
+        object.__setattr__(self, "packing", bool(self.packing))
         object.__setattr__(self, "intervention", tuple(as_list(self.intervention)) or None)
 
     @classmethod

@@ -2,8 +2,8 @@
 `response_logprobs`, the summed log-probability of each response given its prompt.
 
 The `[batch, seq, vocab]` logits are never materialised whole: the LM head runs on chunks of
-positions (rematerialised in the backward pass), and only each position's target log-probability
-is kept.
+positions (rematerialised in the backward pass when training with remat), and only each
+position's target log-probability is kept.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
     Args:
       module: the decoder (already cast to the compute dtype).
       input_ids, attention_mask: `[batch, seq]`, padded on either side.
-      remat: rematerialise each block in the backward pass (training).
+      remat: rematerialise each block and each chunk's logits in the backward pass (training), so
+        gradient memory holds one residual stream per layer and one chunk of logits.
       seq_chunk: positions per LM-head chunk.
       edits: residual-stream edits (`engine.intervention.to_edits`); None for none.
     """
@@ -53,11 +54,13 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
     hidden = jnp.pad(hidden, ((0, 0), (0, extra), (0, 0)))
     targets = jnp.pad(targets, ((0, 0), (0, extra)))
 
-    @jax.checkpoint
     def chunk_logprobs(hidden_chunk: jax.Array, target_chunk: jax.Array) -> jax.Array:
         logits = module.logits(hidden_chunk)  # [batch, chunk, vocab] float32
         picked = jnp.take_along_axis(logits, target_chunk[..., None], axis=-1)[..., 0]
         return picked - jax.nn.logsumexp(logits, axis=-1)
+
+    if remat:  # the backward pass recomputes a chunk's logits instead of keeping every chunk's
+        chunk_logprobs = jax.checkpoint(chunk_logprobs)
 
     if chunks == 1:
         scores = chunk_logprobs(hidden, targets)

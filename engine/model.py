@@ -243,23 +243,31 @@ class Model:
 
     def pooled_hidden_states(self, input_ids, attention_mask, pooling_weights,
                              layers: Sequence[int] | None = None, intervention: Interventions = None) -> jax.Array:
-        """Returns `[batch, len(layers) or L + 1, d_model]` float32: per layer, the weighted sum
-        of each row's hidden states over its tokens (full states are never stacked).
+        """Returns `[batch, len(layers) or L + 1, d_model]` float32 (`[batch, segments, ...]` for
+        packed rows): per layer, the weighted sum of each text's hidden states over its tokens
+        (full states are never stacked).
 
         Args:
-          input_ids, attention_mask: `[batch, seq]`.
+          input_ids: `[batch, seq]`.
+          attention_mask: `[batch, seq]`, 0 for padding; packed rows number their texts 1, 2, ...
+            (`batching.batch_inputs`), each attending only to itself with positions from 0.
           pooling_weights: `[batch, seq]` float32 per-token weights (`engine/pooling.py`): 1/n on
-            a text's n tokens for mean pooling, one-hot for first/last; 0 elsewhere. Tokens with
+            a text's n tokens for mean pooling, one-hot for first/last; 0 elsewhere; or
+            `[batch, segments, seq]`, one row of weights per text of a packed row. Tokens with
             weight 0 are excluded with `where`, so non-finite values there cannot leak.
           layers: hidden-state indices to keep, in order (0 the embeddings, L after the final
             norm; negative ones count from the end); None keeps all L + 1.
           intervention: edits of the residual stream (`engine.Intervention`, or a list applied in order).
         """
         layers = self.layer_indices(layers)
+        weights, shape = np.asarray(pooling_weights, dtype=np.float32), np.shape(input_ids)
+        if weights.ndim not in (2, 3) or weights.shape[0] != shape[0] or weights.shape[-1] != shape[-1]:
+            raise AlignscopeError(f"pooling_weights {weights.shape} must be [batch, seq] or [batch, segments, seq] "
+                                  f"for input_ids {shape}")
         ids, mask = self._inputs(input_ids, attention_mask)
-        weights = self._feed(np.asarray(pooling_weights, dtype=np.float32))
-        return _pooled(self.graphdef, self.compute_dtype, layers, self.params, ids, mask, weights,
-                       self._edits(intervention))
+        pooled = _pooled(self.graphdef, self.compute_dtype, layers, self.params, ids, mask,
+                         self._feed(weights if weights.ndim == 3 else weights[:, None]), self._edits(intervention))
+        return pooled if weights.ndim == 3 else pooled[:, 0]
 
     def generate(self, input_ids, attention_mask, max_new_tokens: int, intervention: Interventions = None, *,
                  eos_token_ids: Sequence[int] | None = None, pad_token_id: int | None = None,
@@ -374,7 +382,7 @@ def _pooled(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, layers: tuple[int,
         num_blocks=None if layers is None else max(layers), edits=edits)  # Blocks past the last kept layer never run.
     if layers is not None:
         stacked = stacked[jnp.asarray(layers)]
-    return jnp.moveaxis(stacked, 0, 1)
+    return jnp.moveaxis(stacked, 0, 2)  # [batch, segments, layers, d_model]
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))

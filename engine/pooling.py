@@ -41,12 +41,14 @@ def pooling_weights(encoded: EncodedText, pooling: str, length: int) -> np.ndarr
 
 
 def weighted_sum(hidden: jax.Array, weights: jax.Array) -> jax.Array:
-    """Returns `[batch, d_model]` float32: sum over tokens of `weights * hidden`.
+    """Returns `[batch, segments, d_model]` float32: per segment, the sum over tokens of `weights * hidden`.
 
     Args:
       hidden: `[batch, seq, d_model]` in any float dtype.
-      weights: `[batch, seq]` float32; positions with weight 0 are excluded with `where`, so a
-        non-finite value there cannot leak into the sum.
+      weights: `[batch, segments, seq]` float32, one row of token weights per text of a row;
+        positions with weight 0 in every segment are excluded with `where`, so a non-finite
+        value there cannot leak into the sums.
     """
-    kept = jnp.where(weights[..., None] != 0, hidden.astype(jnp.float32), 0.0)
-    return jnp.sum(kept * weights[..., None], axis=1)
+    used = jnp.any(weights != 0, axis=1)
+    kept = jnp.where(used[..., None], hidden.astype(jnp.float32), 0.0)
+    return jnp.einsum("bst,btd->bsd", weights, kept, precision=jax.lax.Precision.HIGHEST)

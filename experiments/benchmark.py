@@ -5,13 +5,14 @@
 
 Suites:
 - `padding`: per language of the real TextDetox copies, padding efficiency and compile count
-  of alignscope's bucketed schedule against batches of 32 in input order padded to their
-  longest text. Lengths come from a 32k byte-level BPE tokenizer trained on those texts (no
+  of alignscope's packed schedule (several texts per row) and of its plain bucketed one,
+  against batches of 32 in input order padded to their longest text. Lengths come from a 32k byte-level BPE tokenizer trained on those texts (no
   hub access here for a real model's tokenizer).
 - `extraction`: tokens/s of mean-pooled all-layer extraction for a random Llama (`--llama`:
   ~50M or ~1B parameters, `--dtype`): alignscope (jitted Flax) against transformers'
-  `AutoModel` (PyTorch on `--torch_device`), same weights, same batches, same thread count;
-  the pooled outputs are compared too.
+  `AutoModel` (PyTorch on `--torch_device`), same weights, same texts, same thread count;
+  alignscope packs texts into rows, transformers gets its best plain batching (sorted by
+  length, each batch padded to its longest text); the pooled outputs are compared too.
 - `kernels`: the Gram-first analysis kernels against scikit-learn and numpy on one analysis'
   shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
   and for the whole workload, against the machine's GEMM floor (see experiments/benchmark_kernels.py).
@@ -82,15 +83,14 @@ def padding_suite(texts: dict[str, list[str]], tokenizer) -> dict:
     for lang, lang_texts in texts.items():
         encoded = encode_texts(tokenizer, lang_texts, _MAX_LENGTH.value)
         lengths = np.array([len(item.ids) for item in encoded])
-        plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
         naive = sum(len(block) * block.max() for block in np.array_split(lengths, -(-lengths.size // 32)))
-        rows[lang] = {
-            "texts": int(lengths.size), "mean_tokens": float(lengths.mean()), "max_tokens": int(lengths.max()),
-            "bucketed_padding_efficiency": batching.padding_efficiency(lengths, plan),
-            "bucketed_batches": len(plan), "compiled_shapes": batching.compiled_shapes(plan),
-            "input_order_32_padding_efficiency": float(lengths.sum() / naive),
-            "truncated": sum(item.truncated for item in encoded),
-        }
+        rows[lang] = {"texts": int(lengths.size), "mean_tokens": float(lengths.mean()),
+                      "max_tokens": int(lengths.max()), "truncated": sum(item.truncated for item in encoded),
+                      "input_order_32_padding_efficiency": float(lengths.sum() / naive)}
+        for name, pack in (("bucketed", False), ("packed", True)):
+            plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value, pack=pack)
+            rows[lang] |= {f"{name}_padding_efficiency": batching.padding_efficiency(lengths, plan),
+                           f"{name}_batches": len(plan), f"{name}_compiled_shapes": batching.compiled_shapes(plan)}
     return rows
 
 
@@ -109,6 +109,7 @@ def _random_llama(directory: pathlib.Path, vocab_size: int):
 
 
 def _torch_pooled(torch_model, batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """Returns per batch `[rows, L + 1, d_model]` mean-pooled hidden states of one text per row."""
     import torch
 
     outputs = []
@@ -117,13 +118,26 @@ def _torch_pooled(torch_model, batches: list[tuple[np.ndarray, np.ndarray, np.nd
             device = torch_model.device
             hidden = torch_model(input_ids=torch.from_numpy(ids).long().to(device),
                                  attention_mask=torch.from_numpy(mask).to(device), output_hidden_states=True).hidden_states
-            w = torch.from_numpy(weights).to(device)[:, :, None]
+            w = torch.from_numpy(weights[:, 0]).to(device)[:, :, None]
             outputs.append(torch.stack([(h.float() * w).sum(dim=1) for h in hidden], dim=1).cpu().numpy())
     return outputs
 
 
 def _ours_pooled(model, batches) -> list[np.ndarray]:
+    """Returns per batch `[rows, segments, L + 1, d_model]` pooled hidden states."""
     return [np.asarray(model.pooled_hidden_states(ids, mask, weights)) for ids, mask, weights in batches]
+
+
+def _by_text(outputs: list[np.ndarray], plan: list, num_texts: int) -> np.ndarray:
+    """Returns `[num_texts, L + 1, d_model]`: the batches' outputs put back in text order."""
+    result = None
+    for output, batch in zip(outputs, plan):
+        slots = batch.slots[0].ravel()
+        values = output.reshape(slots.size, *output.shape[-2:])
+        if result is None:
+            result = np.zeros((num_texts, *values.shape[1:]), dtype=np.float32)
+        result[slots[slots >= 0]] = values[slots >= 0]
+    return result
 
 
 def _fastest(run, repeats: int) -> tuple[float, list[np.ndarray]]:
@@ -136,6 +150,8 @@ def _fastest(run, repeats: int) -> tuple[float, list[np.ndarray]]:
 
 
 def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Path) -> dict:
+    """alignscope's packed rows against transformers' best plain batching: one text per row,
+    sorted by length, each batch padded only to its longest text. Same texts, same weights."""
     import torch
 
     import engine
@@ -147,23 +163,30 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     model = engine.load_model(workdir / "llama", dtype=_DTYPE.value)
     parameters = sum(p.numel() for p in torch_model.parameters())
     sample = [text for lang_texts in texts.values() for text in lang_texts[:_TEXTS_PER_LANG.value]]
-    encoded = encode_texts(tokenizer, sample, _MAX_LENGTH.value)
-    lengths = np.array([len(item.ids) for item in encoded])
-    plan = batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value)
-    batches = [batching.padded_inputs([encoded[i] for i in batch.all_items()], batch.rows, batch.length, "mean",
-                              tokenizer.pad_token_id) for batch in plan]
+    encoded = dict(enumerate(encode_texts(tokenizer, sample, _MAX_LENGTH.value)))
+    lengths = np.array([len(encoded[i].ids) for i in range(len(sample))])
+    plans = {pack: batching.plan_batches(lengths, _BATCH_SIZE.value, _MAX_LENGTH.value, pack=pack)
+             for pack in (True, False)}
+    inputs = {pack: [batching.batch_inputs(encoded, batch.slots[0], batch.length, "mean", tokenizer.pad_token_id)
+                     for batch in plan] for pack, plan in plans.items()}
+    trimmed = []  # the peer's rows cut to each batch's longest text: no bucket padding at all
+    for (ids, mask, weights), batch in zip(inputs[False], plans[False]):
+        longest = int(lengths[batch.all_items()].max())
+        trimmed.append((ids[:, :longest], mask[:, :longest], weights[:, :, :longest]))
     compile_start = time.perf_counter()
-    _ours_pooled(model, batches)  # First pass: compiles each bucket once.
+    _ours_pooled(model, inputs[True])  # First pass: compiles each bucket once.
     first_pass = time.perf_counter() - compile_start
-    ours_seconds, ours = _fastest(lambda: _ours_pooled(model, batches), _REPEATS.value)
-    torch_seconds, theirs = _fastest(lambda: _torch_pooled(torch_model, batches), _REPEATS.value)
-    error = max(float(np.abs(a[:len(b.all_items())] - t[:len(b.all_items())]).max())
-                for a, t, b in zip(ours, theirs, plan))
+    ours_seconds, ours = _fastest(lambda: _ours_pooled(model, inputs[True]), _REPEATS.value)
+    torch_seconds, theirs = _fastest(lambda: _torch_pooled(torch_model, trimmed), _REPEATS.value)
+    error = float(np.abs(_by_text(ours, plans[True], len(sample)) - _by_text(theirs, plans[False], len(sample))).max())
     tokens = int(lengths.sum())
+    peer_padded = sum(ids.size for ids, _, _ in trimmed)
     return {
         "parameters": int(parameters), "dtype": _DTYPE.value, "torch_device": str(torch_model.device),
-        "texts": len(sample), "real_tokens": tokens, "batches": len(plan),
-        "padding_efficiency": batching.padding_efficiency(lengths, plan), "threads": _THREADS.value,
+        "texts": len(sample), "real_tokens": tokens, "batches": len(plans[True]),
+        "compiled_shapes": batching.compiled_shapes(plans[True]),
+        "padding_efficiency": batching.padding_efficiency(lengths, plans[True]),
+        "transformers_padding_efficiency": tokens / peer_padded, "threads": _THREADS.value,
         "alignscope_tokens_per_s": tokens / ours_seconds, "transformers_tokens_per_s": tokens / torch_seconds,
         "speedup_alignscope_over_transformers": torch_seconds / ours_seconds,
         "alignscope_first_pass_seconds_with_compiles": first_pass,

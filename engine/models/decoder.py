@@ -353,7 +353,9 @@ class Decoder(nnx.Module):
 
         Args:
           input_ids: `[batch, seq]` int.
-          attention_mask: `[batch, seq]`, 1 for real tokens, 0 for padding (left or right).
+          attention_mask: `[batch, seq]`, 0 for padding (left or right), else the token's text:
+            1 for an unpacked row; 1, 2, ... for the texts packed back to back in one row, each
+            attending only to itself, with positions restarting from 0.
           collect: maps one hidden state `[batch, seq, d_model]` to what is kept of it (a pytree);
             by default the state itself in float32. Extraction passes a pooling here so full
             states are never stacked.
@@ -365,13 +367,17 @@ class Decoder(nnx.Module):
         """
         num_layers = self.config.num_layers
         num_blocks = num_layers if num_blocks is None else num_blocks
-        mask = attention_mask.astype(bool)
-        positions = jnp.cumsum(mask, axis=-1, dtype=jnp.int32) - 1
+        segments = attention_mask.astype(jnp.int32)
+        mask = segments != 0
+        same_text = segments[:, :, None] == segments[:, None, :]  # [batch, query, key]
+        earlier = jnp.tril(jnp.ones(same_text.shape[1:], dtype=bool))
+        # Each token's position in its own text: for a 0/1 mask, cumsum(mask) - 1 on real tokens.
+        positions = jnp.sum(same_text & earlier, axis=-1, dtype=jnp.int32) - 1
         # Padded positions start from zeros, so nothing non-finite can arise there and leak.
         x = jnp.where(mask[..., None], self._embed(input_ids, positions), 0)
         lengths = jnp.sum(mask, axis=-1, dtype=jnp.int32)
-        last, collected, _ = self._stack(x, positions, positions, mask, lengths, num_blocks, collect, remat, edits,
-                                         None)
+        last, collected, _ = self._stack(x, positions, positions, mask[:, None, :] & same_text, lengths, num_blocks,
+                                         collect, remat, edits, None)
         if num_blocks < num_layers:
             entry = edit_stream(last, None if edits is None else edits.at(num_blocks))
             return jax.tree.map(lambda inputs, end: jnp.concatenate([inputs, end[None]]),
@@ -400,7 +406,8 @@ class Decoder(nnx.Module):
         key_valid = jax.lax.dynamic_update_slice(cache.valid, mask, (0, cache.filled))
         count = cache.count + mask.sum(axis=-1, dtype=jnp.int32)
         x = jnp.where(mask[..., None], self._embed(input_ids, positions), 0)
-        last, _, (keys, values) = self._stack(x, positions, key_positions, key_valid, count, self.config.num_layers,
+        last, _, (keys, values) = self._stack(x, positions, key_positions, key_valid[:, None, :], count,
+                                              self.config.num_layers,
                                               lambda h: None, False, edits, (cache.keys, cache.values, cache.filled))
         updated = KVCache(keys, values, key_positions, key_valid, cache.filled + input_ids.shape[1], count)
         return self.final_norm(last), updated
@@ -413,14 +420,16 @@ class Decoder(nnx.Module):
 
         Args:
           positions: `[batch, seq]` the queries' positions.
-          key_positions, key_valid: `[batch, keys]` the keys' positions and whether each is real;
-            the keys are x's own tokens, or with `cache` its slots.
+          key_positions: `[batch, keys]` the keys' positions; the keys are x's own tokens, or with
+            `cache` its slots.
+          key_valid: `[batch, queries or 1, keys]` which keys each query may see at all (real,
+            and for packed rows in the query's own text); causality and windows are added here.
           lengths: `[batch]` each row's real tokens so far (length-dependent rotary kinds).
           cache: (keys, values `[num_layers, batch, slots, kv_heads, head_dim]`, the slot where x's
             first token goes).
         """
         distance = positions[:, :, None] - key_positions[:, None, :]  # [batch, query, key]
-        causal = key_valid[:, None, :] & (distance >= 0)
+        causal = key_valid & (distance >= 0)
         windows = jnp.asarray(self.config.layer_windows()[:num_blocks])
         rope = jax.tree.map(lambda per_layer: jnp.asarray(per_layer[:num_blocks]), _layer_rope(self.config))
         block_def, block_state = nnx.split(self.layers)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import engine
 from engine import batching
 from engine import model as model_module
+from engine.encoding import EncodedText
 from tests.extraction.conftest import TEXTS
 
 
@@ -20,23 +21,53 @@ def test_default_buckets():
 
 
 @settings(max_examples=40, deadline=None)
-@given(lengths=st.lists(st.integers(1, 128), min_size=1, max_size=300),
-       batch_size=st.integers(1, 16), processes=st.sampled_from([1, 2, 4]), data_factor=st.sampled_from([1, 2]))
-def test_plan_covers_every_text_once(lengths, batch_size, processes, data_factor):
+@given(lengths=st.lists(st.integers(1, 128), min_size=1, max_size=300), batch_size=st.integers(1, 16),
+       processes=st.sampled_from([1, 2, 4]), data_factor=st.sampled_from([1, 2]), pack=st.booleans())
+def test_plan_covers_every_text_once(lengths, batch_size, processes, data_factor, pack):
     lengths = np.array(lengths)
     multiple = processes * data_factor
-    plan = batching.plan_batches(lengths, batch_size, 128, processes, multiple)
+    plan = batching.plan_batches(lengths, batch_size, 128, processes, multiple, pack=pack)
     seen = np.concatenate([batch.all_items() for batch in plan])
     np.testing.assert_array_equal(np.sort(seen), np.arange(lengths.size))
     for batch in plan:
         assert batch.rows % multiple == 0
         assert batch.rows == batching.rows_for_length(batch.length, batch_size, 128, multiple)
         assert batch.rows * batch.length <= max(batch_size * 128, multiple * batch.length)
-        for process, items in enumerate(batch.items):
-            assert len(items) <= batch.rows // processes
+        assert batch.segments == batching.segments_per_row(batch.length, lengths, pack)
+        for process, slots in enumerate(batch.slots):
+            assert slots.shape == (batch.rows // processes, batch.segments)
+            items = batch.items(process)
             assert np.all(items % processes == process)  # each process feeds only its own texts
-            assert np.all(lengths[items] <= batch.length)
-    assert len({batch.length for batch in plan}) <= len(batching.default_buckets(128))
+            for row in slots:  # a row's texts fill its slots from the first, and fit in it together
+                used = row[row >= 0]
+                assert np.all(row[:len(used)] >= 0) and lengths[used].sum() <= batch.length
+    assert batching.compiled_shapes(plan) <= len(batching.default_buckets(128))
+
+
+@settings(max_examples=25, deadline=None)
+@given(lengths=st.lists(st.integers(1, 64), min_size=1, max_size=120), done_batches=st.integers(0, 5),
+       pack=st.booleans())
+def test_a_resumed_plan_is_the_rest_of_the_original(lengths, done_batches, pack):
+    lengths = np.array(lengths)
+    plan = batching.plan_batches(lengths, 2, 64, pack=pack)
+    skip = np.zeros(lengths.size, dtype=bool)
+    for batch in plan[:done_batches]:
+        skip[batch.all_items()] = True
+    resumed = batching.plan_batches(lengths, 2, 64, skip=skip, pack=pack)
+    assert [(b.length, b.rows, b.segments) for b in resumed] == [(b.length, b.rows, b.segments)
+                                                                 for b in plan[done_batches:]]
+    for ours, original in zip(resumed, plan[done_batches:]):
+        np.testing.assert_array_equal(ours.slots[0], original.slots[0])
+
+
+def test_packing_fills_rows_with_the_longest_texts_that_fit():
+    lengths = np.array([5, 100, 17, 3, 90, 40, 20])
+    plan = batching.plan_batches(lengths, batch_size=2, max_length=128, pack=True)
+    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 5)]
+    # Row 0: 100, then the longest that fits in the 28 left (20), then 5, then 3; row 1: 90, then
+    # 17 (40 does not fit in 38); the 40 left over starts the next batch.
+    np.testing.assert_array_equal(plan[0].slots[0][:, :4], [[1, 6, 0, 3], [4, 2, -1, -1]])
+    np.testing.assert_array_equal(plan[1].all_items(), [5])
 
 
 def test_plan_takes_texts_longest_first_and_fills_batches():
@@ -45,6 +76,15 @@ def test_plan_takes_texts_longest_first_and_fills_batches():
     assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 5)]
     np.testing.assert_array_equal(plan[0].all_items(), [1, 4])
     np.testing.assert_array_equal(plan[1].all_items(), [5, 2, 0, 3])  # shorter texts fill the 48 bucket
+
+
+def test_batch_inputs_number_each_rows_texts_and_restart_their_weights():
+    encoded = {7: EncodedText(np.array([1, 5, 6]), 1, 3, False), 2: EncodedText(np.array([1, 9]), 1, 2, False)}
+    ids, mask, weights = batching.batch_inputs(encoded, np.array([[7, 2], [-1, -1]]), 8, "mean", pad_id=0)
+    np.testing.assert_array_equal(ids[0], [1, 5, 6, 1, 9, 0, 0, 0])
+    np.testing.assert_array_equal(mask, [[1, 1, 1, 2, 2, 0, 0, 0], [0] * 8])
+    np.testing.assert_allclose(weights[0], [[0, .5, .5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0, 0]])
+    assert not weights[1].any()
 
 
 def test_compilations_at_most_one_per_bucket(tiny_checkpoint):

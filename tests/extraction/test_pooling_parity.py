@@ -11,7 +11,7 @@ import pytest
 
 import engine
 from alignscope.errors import AlignscopeError
-from engine import pooling
+from engine import batching, pooling
 from engine.encoding import encode_texts
 from tests.extraction.conftest import TEXTS
 from tests.models.hf_reference import reference_alone
@@ -44,6 +44,20 @@ def test_pooling_matches_transformers_alone(tiny_checkpoint, pooling, chat_templ
     error = float(np.abs(got - expected).max())
     print(f"POOLING {pooling} chat_template={chat_template} max_abs_error={error:.2e}")
     assert error < ATOL
+
+
+def test_packed_rows_equal_one_text_per_row(tiny_checkpoint):
+    """Texts sharing a row attend only to themselves with their own positions: the same values."""
+    directory, _ = tiny_checkpoint
+    model, tokenizer = engine.load_model(directory), engine.load_tokenizer(directory)
+    texts = TEXTS * 3
+    lengths = np.array([len(item.ids) for item in encode_texts(tokenizer, texts, 64)])
+    plan = batching.plan_batches(lengths, batch_size=2, max_length=64, pack=True)
+    assert max(len(row[row >= 0]) for batch in plan for row in batch.slots[0]) >= 2  # rows really are packed
+    for pooling_name in pooling.POOLINGS:
+        packed, plain = (engine.extract(model, tokenizer, texts, pooling=pooling_name, batch_size=2, max_length=64,
+                                        packing=packing) for packing in (True, False))
+        np.testing.assert_allclose(packed, plain, atol=2e-6, rtol=0)
 
 
 def test_layer_subset_and_negative_indices(tiny_checkpoint):
@@ -103,8 +117,8 @@ def test_text_span_is_found_by_position_not_by_search(tiny_checkpoint, text):
 
 def test_weighted_sum_excludes_non_finite_positions():
     hidden = jnp.array([[[1.0, 2.0], [jnp.nan, jnp.inf], [3.0, 4.0]]])
-    weights = jnp.array([[0.5, 0.0, 0.5]])
-    np.testing.assert_array_equal(pooling.weighted_sum(hidden, weights), [[2.0, 3.0]])
+    weights = jnp.array([[[0.5, 0.0, 0.5], [0.0, 0.0, 1.0]]])  # two texts' weights over one row
+    np.testing.assert_array_equal(pooling.weighted_sum(hidden, weights), [[[2.0, 3.0], [3.0, 4.0]]])
 
 
 def test_non_finite_padding_cannot_leak(tiny_checkpoint):
