@@ -11,6 +11,7 @@ import functools
 import os
 import pathlib
 import sys
+import tempfile
 from typing import Callable
 
 from absl import app, flags
@@ -67,6 +68,24 @@ def one_line(message: object) -> str:
 def _fail(message: object) -> None:
     print(f"error: {one_line(message)}", file=sys.stderr)
     sys.exit(2)
+
+
+def writable_directory(path: str | os.PathLike) -> pathlib.Path:
+    """Returns `path`, created if needed, once a file could be written in it; checked before any
+    work starts, so a run never computes results it cannot save.
+
+    Raises:
+      AlignscopeError: the directory cannot be created or written to.
+    """
+    directory = pathlib.Path(path).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise AlignscopeError(f"cannot write results to {directory} ({error.strerror or error}); pass a directory "
+                              f"you can write to with --output_dir") from error
+    return directory
 
 
 def _parse_flags_exit_2(argv: list[str]) -> list[str]:

@@ -203,7 +203,7 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
       options: `AnalysisOptions`.
     """
     options = _checked_options(options, pairs)
-    X = checks.features(activations, "activations")
+    X = checks.features(activations, "activations", axes=("model", "layer", "example"))
     if X.ndim != 4:
         raise AlignscopeError(
             f"activations have shape {X.shape}; expected [models, layers, n, d]")
