@@ -128,8 +128,12 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
                     expected = metric_refs(X[m, 1, rows], y[rows], groups[rows], options, original=rows)
                     np.testing.assert_allclose(result.replicas[r, m, g, 1], expected, rtol=RTOL)
     low, high = np.nanquantile(result.replicas, [0.025, 0.975], axis=0)
-    np.testing.assert_allclose(result.low, low, rtol=1e-12)
-    np.testing.assert_allclose(result.high, high, rtol=1e-12)
+    bounds = np.array([analysis.METRIC_RANGES[metric] for metric in METRICS])
+    basic_low = np.clip(2 * result.estimate - high, bounds[:, 0], bounds[:, 1])  # basic interval, clipped
+    np.testing.assert_allclose(result.low, basic_low, rtol=1e-12)
+    np.testing.assert_allclose(result.high, np.clip(2 * result.estimate - low, bounds[:, 0], bounds[:, 1]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.estimate, rtol=1e-12)
 
 
 def test_gram_path_when_languages_have_fewer_rows_than_features():
@@ -157,13 +161,15 @@ def test_changes_and_gaps_are_paired_on_the_same_draws(fitted):
     *_, result = fitted
     change = result.replicas[:, 1] - result.replicas[:, 0]  # [R, langs, layers, metrics]
     np.testing.assert_allclose(result.change[1], result.estimate[1] - result.estimate[0], rtol=1e-12)
-    np.testing.assert_allclose(result.change_low[1], np.nanquantile(change, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.change_low[1], 2 * result.change[1] - np.nanquantile(change, 0.975, axis=0),
+                               rtol=1e-12)
     gap = change[:, 1] - change[:, 0]  # zh minus en, replica by replica
     np.testing.assert_allclose(result.gap[1, 1], result.change[1, 1] - result.change[1, 0], rtol=1e-12)
-    np.testing.assert_allclose(result.gap_high[1, 1], np.nanquantile(gap, 0.975, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.gap_high[1, 1], 2 * result.gap[1, 1] - np.nanquantile(gap, 0.025, axis=0),
+                               rtol=1e-12)
     k = METRICS.index("between2")
-    g = gap[:, :, k]
-    expected_p = np.minimum(1, (2 * np.minimum((g <= 0).sum(0), (g >= 0).sum(0)) + 1) / (len(g) + 1))
+    g, estimate = gap[:, :, k], result.gap[1, 1, :, k]
+    expected_p = (1 + (np.abs(g - estimate) >= np.abs(estimate)).sum(0)) / (len(g) + 1)
     np.testing.assert_allclose(result.gap_p_value[1, 1, :, k], expected_p)
     assert np.isnan(result.change[0]).all() and np.isnan(result.gap[:, 0]).all()
     assert np.isnan(result.gap[0]).all()
