@@ -8,6 +8,13 @@ between the languages' directions; and the between-class ratio at the direction'
 the refusal rate. Writes `metrics.json`, `metrics.csv`, `run.json`, PNG and PDF figures,
 `report.md` and `report.html` into the output directory (default `results/refusal/`).
 
+    python -m experiments.refusal --lang=en,zh --max_new_tokens=24
+
+Flags: --base, --aligned (default: the demo lineage), --dataset (default the demo corpus: its train
+split gives the directions, test the measurements), --lang, --per_class (test prompts per class),
+--dtype, --batch_size, --max_length, --mesh, --bootstrap, --seed, --output_dir, plus
+--direction_layer, --max_new_tokens and --val_per_class. Prompts always go through the chat
+template (the direction lives at the post-instruction positions).
 `run(models, dataset, ...)` is the same experiment as a Python function, for in-memory models.
 """
 
@@ -21,11 +28,13 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from absl import flags
 
 import engine
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
-from experiments import refusal_core, refusal_report
+from experiments import corpus_flags, inputs, refusal_core, refusal_report
+from experiments import flags as shared
 
 VAL_FRACTION = 0.25
 # Datasets without train/test splits: this share of groups is the test set, seeded.
@@ -116,3 +125,43 @@ def _json_default(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     return str(value)
+
+DIRECTION_LAYER = flags.DEFINE_string(
+    "direction_layer", "selected", "Block of the refusal direction: an index 0..L-1, or 'selected' (Arditi et al.'s "
+    "rule over blocks 1 <= l < 0.8 L and the post-instruction positions).", allow_override=True)
+MAX_NEW_TOKENS = flags.DEFINE_integer("max_new_tokens", 24, "Tokens generated per answer (refusal rate, samples).",
+                                      lower_bound=1, allow_override=True)
+VAL_PER_CLASS = flags.DEFINE_integer("val_per_class", 32, "Validation prompts per class and language that select "
+                                     "the direction (held out of train).", lower_bound=1, allow_override=True)
+
+
+def _direction_layer() -> int | None:
+    value = DIRECTION_LAYER.value.strip()
+    if value == "selected":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise AlignscopeError(f"--direction_layer={value!r} is not accepted; give a block index or 'selected'") from None
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise AlignscopeError(f"unexpected arguments {argv[1:]}; every setting is a --flag")
+    mesh = engine.make_mesh(shared.MESH.value) if shared.MESH.value else None
+    sources = inputs.model_sources(corpus_flags.BASE.value, corpus_flags.ALIGNED.value)
+    models = inputs.load_models(sources, corpus_flags.DTYPE.value, mesh)
+    tokenizer = inputs.load_tokenizer(sources)
+    options = refusal_core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
+                                   val_per_class=VAL_PER_CLASS.value, bootstrap=corpus_flags.BOOTSTRAP.value,
+                                   seed=corpus_flags.SEED.value, batch_size=corpus_flags.BATCH_SIZE.value,
+                                   max_length=corpus_flags.MAX_LENGTH.value)
+    directory = run({name: (model, tokenizer) for name, model in models.items()},
+                    inputs.resolve_dataset(corpus_flags.DATASET.value or "demo", shared.SHARED_DATA.value),
+                    corpus_flags.langs(),
+                    output_dir=shared.output_dir("refusal"), per_class=corpus_flags.PER_CLASS.value, options=options)
+    print(f"refusal: results in {directory}/ (report.html, metrics.csv, figures)")
+
+
+if __name__ == "__main__":
+    shared.run(main)

@@ -38,3 +38,14 @@ def test_refusal_experiment_writes_tables_figures_and_report(tiny_models, tmp_pa
     report = (directory / "report.md").read_text()
     assert "KL < 0.1" in report and "![" in report
     assert "data:image/png;base64," in (directory / "report.html").read_text()
+
+
+def test_command_line_bad_flag_is_one_line_and_exit_2():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "experiments.refusal", "--direction_layer=x"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1] == ("error: --direction_layer='x' is not accepted; give a block index "
+                                                   "or 'selected'")
