@@ -134,8 +134,9 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
     """Returns the batches covering every text not skipped, longest first (out-of-memory shows early).
 
     Each batch is cut from the texts not yet planned: its length is the bucket of the longest of
-    them, and each of its rows takes the longest remaining text, then (with `pack`) the longest
-    that still fits, until the row is full or holds `segments_per_row` texts. A batch depends
+    them (with `pack`, of the run's longest text), and each of its rows takes the longest
+    remaining text, then (with `pack`) the longest that still fits, until the row is full or
+    holds `segments_per_row` texts. A batch depends
     only on the texts left, so skipping the texts of a plan's first k batches leaves exactly that
     plan's other batches: a resumed run computes the same batches as an uninterrupted one.
 
@@ -163,7 +164,10 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
     pools = [_Pool(np.flatnonzero((owner == process) & todo), lengths) for process in range(num_processes)]
     batches = []
     while any(pools):
-        length = int(buckets[np.searchsorted(buckets, max(pool.longest() for pool in pools if pool))])
+        # Packed rows all take the bucket of the run's longest text (resumed runs included): long
+        # rows pack tightly, and the attention they spend across texts is masked, small work.
+        longest = lengths.max() if pack else max(pool.longest() for pool in pools if pool)
+        length = int(buckets[np.searchsorted(buckets, longest)])
         rows = rows_for_length(length, batch_size, max_length, multiple)
         segments = segments_per_row(length, lengths, pack)
         # The last batch gets the fewest rows (the data-axis size times a power of two) that hold

@@ -64,9 +64,9 @@ def test_a_resumed_plan_is_the_rest_of_the_original(lengths, done_batches, pack)
 def test_packing_fills_rows_with_the_longest_texts_that_fit():
     lengths = np.array([5, 100, 17, 3, 90, 40, 20])
     plan = batching.plan_batches(lengths, batch_size=2, max_length=128, pack=True)
-    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 1)]
+    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (128, 1)]
     # Row 0: 100, then the longest that fits in the 28 left (20), then 5, then 3; row 1: 90, then
-    # 17 (40 does not fit in 38); the 40 left over starts the next batch.
+    # 17 (40 does not fit in 38); the 40 left over starts the next batch, of the same length.
     np.testing.assert_array_equal(plan[0].slots[0][:, :4], [[1, 6, 0, 3], [4, 2, -1, -1]])
     np.testing.assert_array_equal(plan[1].all_items(), [5])
 
