@@ -66,8 +66,9 @@ def resolve_checkpoint_dir(path_or_id: str | os.PathLike, weights: bool = True) 
     except AlignscopeError:
         raise
     except Exception as error:  # The hub client raises many types; the user needs one line.
-        raise AlignscopeError(f"could not get {name} from the Hugging Face hub or its local cache "
-                              f"({type(error).__name__}: {str(error).splitlines()[0][:200]})") from error
+        raise AlignscopeError(f"could not get {name}: the Hugging Face hub is unreachable or refused it, and it is "
+                              f"not in the local cache ({type(error).__name__}); download it where the hub is reachable "
+                              f"(hf download {name} --local-dir DIR) and pass that directory instead") from error
 
 
 def _weight_file_names(directory: pathlib.Path) -> list[str]:
@@ -153,22 +154,48 @@ def weight_files(directory: pathlib.Path) -> list[pathlib.Path]:
 
 
 def read_header(file: pathlib.Path) -> dict[str, TensorEntry]:
-    """Returns the tensors of one safetensors file, by name."""
+    """Returns the tensors of one safetensors file, by name.
+
+    Raises:
+      AlignscopeError: a file that is not whole safetensors (truncated, or another format): its
+        header unreadable, or a tensor's bytes not where and as long as the header says.
+    """
+    size = file.stat().st_size
     with open(file, "rb") as handle:
-        (header_size,) = struct.unpack("<Q", handle.read(8))
-        header = json.loads(handle.read(header_size))
+        prefix = handle.read(8)
+        header_size = struct.unpack("<Q", prefix)[0] if len(prefix) == 8 else None
+        if header_size is None or header_size > size - 8:
+            raise _damaged(file, f"its {size} bytes are too few for the header it announces")
+        try:
+            header = json.loads(handle.read(header_size))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise _damaged(file, f"its header is not JSON ({type(error).__name__})") from error
+    if not isinstance(header, dict):
+        raise _damaged(file, "its header is not a JSON object")
     data_start = 8 + header_size
     entries = {}
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        if info["dtype"] not in SAFETENSORS_DTYPES:
-            raise AlignscopeError(f"{file.name}: tensor {name} has dtype {info['dtype']}; "
+        try:
+            code, shape, (begin, end) = info["dtype"], tuple(int(n) for n in info["shape"]), info["data_offsets"]
+        except (TypeError, KeyError, ValueError) as error:
+            raise _damaged(file, f"tensor {name} has no valid dtype, shape and data_offsets") from error
+        if code not in SAFETENSORS_DTYPES:
+            raise AlignscopeError(f"{file.name}: tensor {name} has dtype {code}; "
                                   f"supported: {', '.join(SAFETENSORS_DTYPES)}")
-        begin, end = info["data_offsets"]
-        entries[name] = TensorEntry(file, np.dtype(SAFETENSORS_DTYPES[info["dtype"]]),
-                                    tuple(info["shape"]), data_start + begin, data_start + end)
+        dtype = np.dtype(SAFETENSORS_DTYPES[code])
+        expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin and end - begin == expected
+                and data_start + end <= size):
+            raise _damaged(file, f"tensor {name} ({code} {list(shape)}) does not lie whole inside its {size} bytes")
+        entries[name] = TensorEntry(file, dtype, shape, data_start + begin, data_start + end)
     return entries
+
+
+def _damaged(file: pathlib.Path, why: str) -> AlignscopeError:
+    return AlignscopeError(f"{file} is not a whole safetensors file ({why}); it is truncated or corrupt: "
+                           f"download or save the checkpoint again")
 
 
 class SafetensorsReader:

@@ -42,8 +42,9 @@ def template_frame(tokenizer) -> tuple[str, str]:
     it (a text such as "user" also occurs inside the template).
     """
     if not getattr(tokenizer, "chat_template", None):
-        raise AlignscopeError(f"chat_template was asked for, but the tokenizer of "
-                              f"{getattr(tokenizer, 'name_or_path', '?')!r} has none; run without it")
+        raise AlignscopeError(f"chat_template was asked for, but the tokenizer "
+                              f"{getattr(tokenizer, 'name_or_path', '') or '(in memory)'} has none; run without it, "
+                              f"or use a tokenizer with a chat template (an aligned or instruct model's)")
     rendered = tokenizer.apply_chat_template([{"role": "user", "content": SENTINEL}], tokenize=False,
                                              add_generation_prompt=True)
     if rendered.count(SENTINEL) != 1:

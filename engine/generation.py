@@ -1,20 +1,19 @@
 """Prompts -> generated texts: tokenize, batch by length into a few left-padded buckets, decode.
 
 Rows are sorted by prompt length and cut into batches of `batch_size` rows, each left-padded to
-the bucket of its longest prompt (`batching.default_buckets`), so a run compiles once per
-bucket; the last batch is topped up with empty rows. Single-process (a mesh on one host shards
-each batch over its `data` axis).
+the bucket of its longest prompt (`prompt_buckets`: powers of two, as every bucket compiles the
+generation loop again), so a run compiles once per bucket; the last batch is topped up with empty
+rows. Single-process (a mesh on one host shards each batch over its `data` axis).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import jax
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from engine import batching
 from engine.encoding import encode_texts
 from engine.intervention import Interventions
 from engine.model import Model
@@ -44,6 +43,15 @@ def length_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int])
     return batches
 
 
+def prompt_buckets(max_length: int) -> tuple[int, ...]:
+    """Returns 16, 32, 64, ... below max_length, then max_length."""
+    buckets, length = [], 16
+    while length < max_length:
+        buckets.append(length)
+        length *= 2
+    return tuple(buckets) + (max_length,)
+
+
 def special_ids(model: Model, tokenizer) -> tuple[list[int], int]:
     """Returns (the ids that end generation: the model config's and the tokenizer's EOS; the pad id:
     the tokenizer's, else the first EOS, else 0)."""
@@ -54,12 +62,13 @@ def special_ids(model: Model, tokenizer) -> tuple[list[int], int]:
     return eos, int(pad)
 
 
-def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64,
-                 chat_template: bool = False, intervention: Interventions = None, *, batch_size: int = 16,
-                 max_length: int = 512, temperature: float = 0.0, seed: int = 0) -> list[np.ndarray]:
-    """Returns per prompt the generated ids, ending at (and including) the first EOS.
+def prompt_batches(model: Model, tokenizer, prompts: Sequence[str], chat_template: bool, batch_size: int,
+                   max_length: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yields (prompt indices, `input_ids`, `attention_mask` `[rows, bucket]`) of left-padded batches
+    covering every prompt: the same rows (`batch_size` rounded up to the mesh's data axis) per batch.
 
-    Args: as `generate`.
+    Raises:
+      AlignscopeError: no prompts, a non-string, or a bad batch size.
     """
     prompts = list(prompts)
     if not prompts or not all(isinstance(prompt, str) for prompt in prompts):
@@ -67,15 +76,28 @@ def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise AlignscopeError(f"batch_size must be a positive integer, not {batch_size!r}")
     if jax.process_count() > 1:
-        raise AlignscopeError("generation runs in one process; use a mesh on one host")
+        raise AlignscopeError("generation and next-token scoring run in one process; use a mesh on one host")
     encoded = encode_texts(tokenizer, prompts, max_length, chat_template)
     lengths = np.array([len(item.ids) for item in encoded])
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
     rows = -(-batch_size // multiple) * multiple
+    _, pad = special_ids(model, tokenizer)
+    for items, length in length_batches(lengths, rows, prompt_buckets(max_length)):
+        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
+        yield items, ids, mask
+
+
+def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64,
+                 chat_template: bool = False, intervention: Interventions = None, *, batch_size: int = 16,
+                 max_length: int = 512, temperature: float = 0.0, seed: int = 0) -> list[np.ndarray]:
+    """Returns per prompt the generated ids, ending at (and including) the first EOS.
+
+    Args: as `generate`.
+    """
     eos, pad = special_ids(model, tokenizer)
     results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(prompts)
-    for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
-        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
+    for items, ids, mask in prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length):
+        rows = ids.shape[0]
         seeds = np.zeros(rows, np.int64)
         seeds[:len(items)] = seed + items  # a prompt's sample depends on its index, not its batch
         output = model.generate(ids, mask, max_new_tokens, intervention, eos_token_ids=eos, pad_token_id=pad,

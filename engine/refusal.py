@@ -18,10 +18,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from engine import batching
 from engine.data.demo import load_preferences
-from engine.encoding import encode_texts
-from engine.generation import left_padded, length_batches, special_ids
+from engine.generation import prompt_batches
 from engine.intervention import Interventions
 from engine.model import Model
 
@@ -117,8 +115,6 @@ def refusal_score(model: Model, tokenizer, prompts: Sequence[str], langs: Sequen
       max_length: longest prompt in tokens.
     """
     prompts = list(prompts)
-    if not prompts or not all(isinstance(prompt, str) for prompt in prompts):
-        raise AlignscopeError("prompts must be a non-empty sequence of strings")
     token_sets = _token_sets(tokenizer, None if langs is None else list(langs), len(prompts), refusal_tokens)
     vocab = model.config.vocab_size
     for tokens in token_sets:
@@ -133,14 +129,8 @@ def next_token_logits(model: Model, tokenizer, prompts: Sequence[str], chat_temp
                       intervention: Interventions = None, *, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """Returns `[N, vocab]` float32: the logits of the token after each prompt (after the chat
     template's generation prompt with `chat_template`), run in left-padded length buckets."""
-    encoded = encode_texts(tokenizer, list(prompts), max_length, chat_template)
-    lengths = np.array([len(item.ids) for item in encoded])
-    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
-    rows = -(-batch_size // multiple) * multiple
-    _, pad = special_ids(model, tokenizer)
-    result = np.zeros((len(encoded), model.config.vocab_size), np.float32)
-    for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
-        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
+    result = np.zeros((len(prompts), model.config.vocab_size), np.float32)
+    for items, ids, mask in prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length):
         result[items] = model.local_rows(model.next_token_logits(ids, mask, intervention))[:len(items)]
     return result
 

@@ -18,9 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from engine import batching
-from engine.encoding import encode_texts, template_frame
-from engine.generation import left_padded, length_batches, special_ids
+from engine.encoding import template_frame
+from engine.generation import prompt_batches
 from engine.intervention import Intervention
 from engine.model import Model
 from engine.refusal import demo_refusal_tokens, log_odds, next_token_logits, refusal_score
@@ -48,21 +47,15 @@ def trailing_states(model: Model, tokenizer, prompts: Sequence[str], layers: Seq
                     batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """Returns `[N, len(layers), positions, d_model]` float32: per prompt (chat template applied), the
     hidden states entering the given blocks at its last `positions` tokens (the last one last)."""
-    encoded = encode_texts(tokenizer, list(prompts), max_length, chat_template=True)
-    lengths = np.array([len(item.ids) for item in encoded])
-    if lengths.min() < positions:
-        raise AlignscopeError(f"a prompt has fewer than {positions} tokens")
-    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
-    rows = -(-batch_size // multiple) * multiple
-    _, pad = special_ids(model, tokenizer)
-    result = np.zeros((len(encoded), len(layers), positions, model.config.hidden_size), np.float32)
-    for items, length in length_batches(lengths, rows, batching.default_buckets(max_length)):
-        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
-        for back in range(positions):
-            weights = np.zeros((rows, length), np.float32)
-            weights[:len(items), length - positions + back] = 1.0
-            pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))
-            result[items, :, back] = pooled[:len(items)]
+    result = np.zeros((len(prompts), len(layers), positions, model.config.hidden_size), np.float32)
+    for items, ids, mask in prompt_batches(model, tokenizer, prompts, True, batch_size, max_length):
+        if mask[:len(items)].sum(axis=1).min() < positions:
+            raise AlignscopeError(f"a prompt has fewer than {positions} tokens")
+        length = ids.shape[1]
+        weights = np.zeros((ids.shape[0], positions, length), np.float32)  # one one-hot pooling per position
+        weights[:len(items), np.arange(positions), length - positions + np.arange(positions)] = 1.0
+        pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))  # [rows, positions, layers, d]
+        result[items] = np.moveaxis(pooled[:len(items)], 1, 2)
     return result
 
 

@@ -24,5 +24,7 @@ def load_tokenizer(path_or_id: str | os.PathLike):
             raise AlignscopeError(f"the tokenizer in {directory} needs code shipped with the checkpoint "
                                   f"(auto_map), which alignscope never runs; use a tokenizer that loads from "
                                   f"tokenizer.json alone") from error
-        raise AlignscopeError(f"{directory} has no usable tokenizer files (tokenizer.json, "
-                              f"tokenizer_config.json, ...): {str(error).splitlines()[0][:200]}") from error
+        reason = " ".join(str(error).split())[:200]
+        raise AlignscopeError(f"{directory} has no usable tokenizer ({reason}); a checkpoint needs tokenizer.json "
+                              f"(or tokenizer_config.json with its vocabulary files): copy them from the model it "
+                              f"was trained from") from error

@@ -238,7 +238,8 @@ def main(argv: list[str]) -> None:
         raise AlignscopeError(f"--output names one file but {len(_SUITE.value)} suites were asked for; run one suite")
     if "kernels" in _SUITE.value:
         _kernels_shape()  # a bad shape is reported before any other suite runs
-    output = pathlib.Path(shared.OUTPUT_DIR.value) / "benchmark"
+    output = shared.writable_directory(pathlib.Path(_OUTPUT.value).parent if _OUTPUT.value
+                                       else pathlib.Path(shared.OUTPUT_DIR.value) / "benchmark")
     with tempfile.TemporaryDirectory() as temporary:
         workdir = pathlib.Path(temporary)
         suites = {"kernels": kernels_suite}
@@ -253,7 +254,6 @@ def main(argv: list[str]) -> None:
             if suite == "kernels":
                 result["versions"].update(benchmark_kernels.peer_versions())
             path = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else output / f"{suite}.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result, indent=1))
             if suite != "kernels":
                 print(json.dumps(result["results"], indent=1))

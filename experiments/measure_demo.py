@@ -6,10 +6,10 @@ Per language:
     them), over the test pairs, with a 95% bootstrap interval over pairs;
   - per layer, the between-class variance ratio on the top 2 principal components and the
     Fisher ratio (Ledoit-Wolf shrinkage) of harmful vs harmless test prompts (mean-pooled hidden
-    states of each prompt's own tokens, in the chat template), for `base`, and their change from
-    `base` to `aligned-en` and to `aligned-multi`, with 95% paired bootstrap intervals: one set
-    of class-stratified draws per language serves every model, so a change's interval is that
-    of its replicas' differences.
+    states of each prompt's own tokens, in the chat template), for `base`, their change from
+    `base` to `aligned-en` and to `aligned-multi`, and that change minus English's (the gap), with
+    95% bootstrap intervals from `kernels.analysis.analyze`: one set of draws of parallel ids,
+    stratified by class, serves every model and language, so changes and gaps are paired.
 
 Writes `<output_dir>/measure_demo/measurements.json` and `table.md`.
 """
@@ -26,16 +26,13 @@ from absl import flags
 import engine
 from engine.data.demo import DEMO_LANGS, DEMO_MODELS, demo_table, load_preferences
 from experiments import flags as shared_flags
-from kernels import resample, separation
+from kernels import analysis
 
 BOOTSTRAP = flags.DEFINE_integer("bootstrap", 1000, "Bootstrap replicas for every interval.")
 BOOTSTRAP_SEED = flags.DEFINE_integer("bootstrap_seed", 0, "Seed of the bootstrap draws.")
 
 LEVEL = 0.95
-METRICS = {
-    "between2": lambda X, y: separation.between_class_variance_ratio(X, y, n_components=2),
-    "fisher": lambda X, y: separation.fisher_ratio(X, y, shrinkage="auto"),
-}
+METRICS = {"between2": "Between-class variance ratio on the top 2 PCs", "fisher": "Fisher ratio (Ledoit-Wolf)"}
 
 
 def interval(replicas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,33 +62,36 @@ def preference_rates(models: dict[str, Any], tokenizer, num_replicas: int, seed:
 
 
 def separation_changes(models: dict[str, Any], tokenizer, num_replicas: int, seed: int) -> list[dict[str, Any]]:
-    """Rows (lang, layer, metric, base [low, high], change to each aligned model [low, high])."""
-    rows = []
+    """Rows (lang, layer, metric, base [low, high], change to each aligned model [low, high] and
+    its gap to the English change [low, high]), from `kernels.analysis.analyze`."""
     table = demo_table(split="test")
-    for lang in DEMO_LANGS:
-        texts = table[table["lang"] == lang]
-        y = np.asarray(texts["label"], dtype=np.int32)
-        # [models, layers, n, d]
-        X = np.stack([np.moveaxis(engine.extract(model, tokenizer, list(texts["text"]), pooling="mean",
-                                                 chat_template=True, max_length=256), 0, 1)
-                      for model in models.values()])
-        draws = resample.bootstrap_indices(len(y), num_replicas, labels=y, seed=seed)
-        for metric, function in METRICS.items():
-            result = resample.bootstrap(function, X, labels=y, indices=draws, level=LEVEL)
-            estimate, replicas = np.asarray(result.estimate), np.asarray(result.replicas)  # [M, L], [R, M, L]
-            base_low, base_high = interval(replicas[:, 0])
-            for layer in range(X.shape[1]):
-                row = {"lang": lang, "layer": layer, "metric": metric, "base": float(estimate[0, layer]),
-                       "base_low": float(base_low[layer]), "base_high": float(base_high[layer])}
-                for m, name in enumerate(models):
-                    if m == 0:
-                        continue
-                    low, high = interval(replicas[:, m, layer] - replicas[:, 0, layer])
-                    row.update({f"{name}": float(estimate[m, layer]),
-                                f"change_{name}": float(estimate[m, layer] - estimate[0, layer]),
-                                f"change_{name}_low": float(low), f"change_{name}_high": float(high)})
-                rows.append(row)
+    texts = list(table["text"])
+    # [models, layers, n, d]
+    X = np.stack([np.moveaxis(engine.extract(model, tokenizer, texts, pooling="mean", chat_template=True,
+                                             max_length=256), 0, 1) for model in models.values()])
+    options = analysis.AnalysisOptions(metrics=tuple(METRICS), bootstrap=num_replicas, permutations=0, level=LEVEL,
+                                       seed=seed, reference_lang="en")
+    result = analysis.analyze(X, table["label"].to_numpy(), list(table["lang"]),
+                              groups=table["parallel_id"].to_numpy(), options=options)
+    names = list(models)
+    rows = []
+    for g, lang in enumerate(result.langs):
+        for layer in range(result.layers):
+            for k, metric in enumerate(result.metrics):
+                row = {"lang": lang, "layer": layer, "metric": metric, "base": result.estimate[0, g, layer, k],
+                       "base_low": result.low[0, g, layer, k], "base_high": result.high[0, g, layer, k]}
+                for m, name in enumerate(names[1:], start=1):
+                    row.update({name: result.estimate[m, g, layer, k],
+                                **{f"{field}_{name}{end}": getattr(result, field + end)[m, g, layer, k]
+                                   for field in ("change", "gap") for end in ("", "_low", "_high")}})
+                rows.append({key: value if isinstance(value, (str, int)) else _number(value)
+                             for key, value in row.items()})
     return rows
+
+
+def _number(value: float) -> float | None:
+    """JSON-ready: None where NaN (the gap of English to itself)."""
+    return None if np.isnan(value) else float(value)
 
 
 def markdown(rates: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str:
@@ -105,17 +105,16 @@ def markdown(rates: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str:
             pairs = cells[names[0]]["pairs"]
             lines.append(f"| {lang} | {subset} | {pairs} | " + " | ".join(
                 f"{c['rate']:.2f} [{c['low']:.2f}, {c['high']:.2f}]" for c in (cells[n] for n in names)) + " |")
-    for metric, title in (("between2", "Between-class variance ratio on the top 2 PCs"),
-                          ("fisher", "Fisher ratio (Ledoit-Wolf)")):
-        lines += ["", f"{title} of harmful vs harmless test prompts: base, and the change to each aligned "
-                      f"model, 95% paired bootstrap interval:", "",
-                  "| lang | layer | base | " + " | ".join(f"Δ {n}" for n in names[1:]) + " |",
-                  "|---|---|---|" + "---|" * (len(names) - 1)]
+    fmt = lambda row, key: "—" if row[key] is None else (
+        f"{row[key]:+.3f} [{row[key + '_low']:+.3f}, {row[key + '_high']:+.3f}]")
+    for metric, title in METRICS.items():
+        lines += ["", f"{title} of harmful vs harmless test prompts (mean-pooled, chat format): base, the change "
+                      f"to each aligned model, and that change minus English's (gap), 95% paired bootstrap intervals:",
+                  "", "| lang | layer | base | " + " | ".join(f"Δ {n} | gap {n}" for n in names[1:]) + " |",
+                  "|---|---|---|" + "---|---|" * (len(names) - 1)]
         for row in (r for r in changes if r["metric"] == metric):
-            cells = [f"{row[f'change_{n}']:+.3f} [{row[f'change_{n}_low']:+.3f}, {row[f'change_{n}_high']:+.3f}]"
-                     for n in names[1:]]
-            lines.append(f"| {row['lang']} | {row['layer']} | {row['base']:.3f} [{row['base_low']:.3f}, "
-                         f"{row['base_high']:.3f}] | " + " | ".join(cells) + " |")
+            cells = [fmt(row, f"{field}_{n}") for n in names[1:] for field in ("change", "gap")]
+            lines.append(f"| {row['lang']} | {row['layer']} | {row['base']:.3f} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

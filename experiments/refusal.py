@@ -6,7 +6,7 @@ after ablating it (harmful prompts) or adding it (harmless prompts), with bootst
 transfer matrix (language A's direction ablated on language B's prompts) beside the cosine
 between the languages' directions; and the between-class ratio at the direction's layer against
 the refusal rate. Writes `metrics.json`, `metrics.csv`, `run.json`, PNG and PDF figures,
-`report.md` and `report.html` into `<output_dir>/refusal/`.
+`report.md` and `report.html` into the output directory (default `results/refusal/`).
 
 `run(models, dataset, ...)` is the same experiment as a Python function, for in-memory models.
 """
@@ -69,7 +69,7 @@ def _by_groups(corpus, groups: set[str], inside: bool):
 
 
 def run(models: dict[str, tuple[engine.Model, object]], dataset: str = "demo", langs: Sequence[str] | None = None, *,
-        output_dir: str | pathlib.Path = "results", per_class: int | None = None,
+        output_dir: str | pathlib.Path = "results/refusal", per_class: int | None = None,
         options: refusal_core.Options = refusal_core.Options()) -> pathlib.Path:
     """Runs the experiment on in-memory models; returns the directory it wrote.
 
@@ -77,7 +77,7 @@ def run(models: dict[str, tuple[engine.Model, object]], dataset: str = "demo", l
       models: name -> (model, tokenizer), the reference (base) first.
       dataset: a corpus `engine.load_corpus` reads (harmful and harmless prompts per language).
       langs: languages; None: all of the dataset's.
-      output_dir: results go to `<output_dir>/refusal/`.
+      output_dir: where the results are written (created if needed).
       per_class: test prompts per class and language; None: all.
       options: the experiment's settings.
     """
@@ -86,7 +86,7 @@ def run(models: dict[str, tuple[engine.Model, object]], dataset: str = "demo", l
         raise AlignscopeError("the refusal experiment needs at least one model")
     splits, split_record = load_splits(dataset, langs, per_class, options.val_per_class, options.seed)
     results = refusal_core.run(models, splits, options)
-    directory = pathlib.Path(output_dir).expanduser() / "refusal"
+    directory = pathlib.Path(output_dir).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(results["rows"])
     frame.to_csv(directory / "metrics.csv", index=False)

@@ -40,7 +40,7 @@ class Options:
     """
 
     direction_layer: int | None = None
-    max_new_tokens: int = 32
+    max_new_tokens: int = 24
     val_per_class: int = 32
     bootstrap: int = 200
     seed: int = 0
@@ -110,6 +110,7 @@ class Direction:
     layer: int
     position: int
     selection: rd.Selection
+    candidate_layers: tuple[int, ...]
 
 
 def find_direction(model: Model, tokenizer, split: Split, lang: str, options: Options) -> Direction:
@@ -130,15 +131,18 @@ def find_direction(model: Model, tokenizer, split: Split, lang: str, options: Op
                                     [lang] * len(split.val_harmful), [lang] * len(split.val_harmless), **kw)
     layer, position = int(selection.layers[selection.chosen]), int(selection.positions[selection.chosen])
     vector = candidates[list(layers).index(layer), positions + position]
-    return Direction(vector, layer, position, selection)
+    return Direction(vector, layer, position, selection, tuple(layers))
 
 
-def _between_class_ratio(model: Model, tokenizer, split: Split, layer: int, options: Options) -> float:
-    """The between-class variance ratio on the top 2 PCs of test prompts' last-token states entering `layer`."""
+def _between_class_ratio(model: Model, tokenizer, split: Split, direction: Direction, options: Options) -> float:
+    """The between-class variance ratio on the top 2 PCs of test prompts' last-token states entering
+    the direction's block (read with the candidates' layers and positions: no new compilation)."""
     from kernels.separation import between_class_variance_ratio
 
-    states = rd.trailing_states(model, tokenizer, split.test_harmful + split.test_harmless, (layer,), 1,
-                                batch_size=options.batch_size, max_length=options.max_length)[:, 0, 0]
+    states = rd.trailing_states(model, tokenizer, split.test_harmful + split.test_harmless,
+                                direction.candidate_layers, rd.post_instruction_count(tokenizer),
+                                batch_size=options.batch_size, max_length=options.max_length)
+    states = states[:, direction.candidate_layers.index(direction.layer), -1]
     labels = np.array([1] * len(split.test_harmful) + [0] * len(split.test_harmless))
     return float(between_class_variance_ratio(states, labels, n_components=2))
 
@@ -189,7 +193,7 @@ def run(models: dict[str, tuple[Model, object]], splits: dict[str, Split], optio
                 for prompt, text in list(zip(prompts[kind], texts))[:SAMPLES_PER_CASE]:
                     samples.append(dict(model=name, lang=lang, prompts=kind, intervention=edit, prompt=prompt,
                                         answer=text))
-            ratio = _between_class_ratio(model, tokenizer, split, direction.layer, options)
+            ratio = _between_class_ratio(model, tokenizer, split, direction, options)
             rows.append(dict(model=name, lang=lang, source_lang=lang, prompts="both", intervention="none",
                              metric="between_class_ratio", estimate=ratio, low=None, high=None,
                              n=len(split.test_harmful) + len(split.test_harmless)))

@@ -101,7 +101,7 @@ def plot_history(history: pd.DataFrame, path: pathlib.Path, title: str) -> None:
 
 def main(argv: list[str]) -> None:
     del argv
-    output = pathlib.Path(flags.OUTPUT_DIR.value).expanduser()
+    output = flags.writable_directory(flags.OUTPUT_DIR.value)
     config = engine.TuneConfig(
         method=METHOD.value, steps=STEPS.value, batch_size=BATCH_SIZE.value, learning_rate=LEARNING_RATE.value,
         warmup_steps=WARMUP_STEPS.value, weight_decay=WEIGHT_DECAY.value, max_grad_norm=MAX_GRAD_NORM.value,

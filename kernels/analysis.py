@@ -50,6 +50,10 @@ METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouet
            "paired_shift")
 DEFAULT_METRICS = METRICS[:-1]
 LABEL_FREE = ("evr2",)
+# The values each metric can take; intervals of estimates are clipped to them.
+METRIC_RANGES = {"evr2": (0.0, 1.0), "between2": (0.0, 1.0), "between10": (0.0, 1.0), "fisher": (0.0, np.inf),
+                 "bhattacharyya": (0.0, np.inf), "silhouette": (-1.0, 1.0), "probe": (0.0, 1.0),
+                 "paired_shift": (0.0, np.inf)}
 # Elements of gathered replica activations held at once.
 REPLICA_BLOCK_ELEMENTS = 2**25
 PROBE_L2 = 1e-3
@@ -106,11 +110,16 @@ class Analysis:
     Attributes:
       langs, metrics: names along those axes; layers: their count.
       reference_lang: the language of the gaps, or None when the data have none.
-      estimate, low, high: the metric on the data and its percentile bootstrap interval.
+      estimate, low, high: the metric on the data and its basic bootstrap interval
+        [2·est − q_high, 2·est − q_low] (q: replica quantiles), which corrects resampling bias,
+        clipped to the metric's range (`METRIC_RANGES`).
+      bias: mean of the replicas minus the estimate (in-sample separation grows when rows are
+        duplicated; a large bias means the sample is small for the dimension).
       null_mean, null_low, null_high: mean and central `level` interval of the permutation null.
       p_value: one-sided permutation p-value (large values extreme), (1 + #{null ≥ est}) / (1 + P).
-      change, change_low, change_high, change_p_value: model m minus model 0, bootstrap interval
-        on the same draws, and the two-sided bootstrap p-value of "no change".
+      change, change_low, change_high, change_p_value: model m minus model 0, basic bootstrap
+        interval on the same draws, and the two-sided bootstrap p-value of "no change",
+        (1 + #{|r − est| ≥ |est|}) / (1 + R) over the replicas r.
       gap, gap_low, gap_high, gap_p_value: change in a language minus change in `reference_lang`
         on the same draw index (paired where the languages share groups), interval, p-value.
       replicas: `[bootstrap, models, langs, layers, metrics]` bootstrap values.
@@ -126,6 +135,7 @@ class Analysis:
     estimate: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    bias: np.ndarray
     null_mean: np.ndarray
     null_low: np.ndarray
     null_high: np.ndarray
@@ -172,7 +182,7 @@ class Analysis:
         return rows
 
 
-RECORD_FIELDS = ("estimate", "low", "high", "null_mean", "null_low", "null_high", "p_value",
+RECORD_FIELDS = ("estimate", "low", "high", "bias", "null_mean", "null_low", "null_high", "p_value",
                  "change", "change_low", "change_high", "change_p_value",
                  "gap", "gap_low", "gap_high", "gap_p_value")
 
@@ -193,7 +203,7 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
       options: `AnalysisOptions`.
     """
     options = _checked_options(options, pairs)
-    X = checks.features(activations, "activations")
+    X = checks.features(activations, "activations", axes=("model", "layer", "example"))
     if X.ndim != 4:
         raise AlignscopeError(
             f"activations have shape {X.shape}; expected [models, layers, n, d]")
@@ -223,11 +233,13 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
         _check_language(lang, y[rows], group_of[rows], options)
         lang_pairs = None if pairs is None else _local_pairs(pairs, rows)
         problem = _Problem(X=X, y=y, groups=group_of, pairs=lang_pairs, options=options, rows=rows)
-        estimate[:, g] = problem.values(rows[None], y[rows][None])[:, :, 0]
+        # The estimate is labelling 0 of the permutation call: one compiled shape serves both.
+        labellings = np.concatenate([y[rows][None], draws[lang].permuted_labels])
+        own = problem.values(rows[None], labellings)
+        estimate[:, g] = own[:, :, 0]
+        null[:, :, g] = np.moveaxis(own[:, :, 1:], 2, 0)
         replicas[:, :, g] = np.moveaxis(
             problem.values(draws[lang].bootstrap, y[draws[lang].bootstrap]), 2, 0)
-        if options.permutations:
-            null[:, :, g] = np.moveaxis(problem.values(rows[None], draws[lang].permuted_labels), 2, 0)
     for k, metric in enumerate(options.metrics):
         if metric in LABEL_FREE:
             null[..., k] = np.nan
@@ -494,7 +506,10 @@ def _cross_validated(X, y, tests):
 def _summarise(names, options, layers, reference, estimate, replicas, null, draws, notes):
     tail = (1.0 - options.level) / 2
     quantile = functools.partial(np.nanquantile, q=[tail, 1.0 - tail], axis=0)
-    low, high = _quiet(quantile, replicas)
+    low, high = _basic_interval(estimate, replicas, quantile)
+    bounds = np.array([METRIC_RANGES[metric] for metric in options.metrics])  # [metrics, 2]
+    low, high = np.clip(low, bounds[:, 0], bounds[:, 1]), np.clip(high, bounds[:, 0], bounds[:, 1])
+    bias = _quiet(functools.partial(np.nanmean, axis=0), replicas) - estimate
     nan = np.full_like(estimate, np.nan)
     if options.permutations:
         null_mean = _quiet(functools.partial(np.nanmean, axis=0), null)
@@ -505,8 +520,8 @@ def _summarise(names, options, layers, reference, estimate, replicas, null, draw
         null_mean = null_low = null_high = p_value = nan
     change = estimate - estimate[:1]
     change_replicas = replicas - replicas[:, :1]
-    change_low, change_high = _quiet(quantile, change_replicas)
-    change_p = _two_sided_p(change_replicas)
+    change_low, change_high = _basic_interval(change, change_replicas, quantile)
+    change_p = _zero_p_value(change, change_replicas)
     for field in (change, change_low, change_high, change_p):
         field[0] = np.nan
     if reference is None:
@@ -515,30 +530,37 @@ def _summarise(names, options, layers, reference, estimate, replicas, null, draw
         ref = names.index(reference)
         gap = change - change[:, ref: ref + 1]
         gap_replicas = change_replicas - change_replicas[:, :, ref: ref + 1]
-        gap_low, gap_high = _quiet(quantile, gap_replicas)
-        gap_p = _two_sided_p(gap_replicas)
+        gap_low, gap_high = _basic_interval(gap, gap_replicas, quantile)
+        gap_p = _zero_p_value(gap, gap_replicas)
         for field in (gap, gap_low, gap_high, gap_p):
             field[0] = np.nan
             field[:, ref] = np.nan
     return Analysis(
         langs=tuple(names), metrics=tuple(options.metrics), layers=layers, reference_lang=reference,
-        estimate=estimate, low=low, high=high, null_mean=null_mean, null_low=null_low,
+        estimate=estimate, low=low, high=high, bias=bias, null_mean=null_mean, null_low=null_low,
         null_high=null_high, p_value=p_value, change=change, change_low=change_low,
         change_high=change_high, change_p_value=change_p, gap=gap, gap_low=gap_low,
         gap_high=gap_high, gap_p_value=gap_p, replicas=replicas, null=null, draws=draws,
         notes=tuple(notes))
 
 
-def _two_sided_p(replicas) -> np.ndarray:
-    """Two-sided bootstrap p-value of a zero difference: 2 · min(#{r ≤ 0}, #{r ≥ 0}) + 1 over
-    R + 1, capped at 1 (NaN where every replica is NaN)."""
+def _basic_interval(estimate, replicas, quantile):
+    """The basic (Hall) bootstrap interval [2θ̂ − q_high, 2θ̂ − q_low]: θ* − θ̂ stands for θ̂ − θ,
+    so the interval corrects the upward bias that resampled (duplicated) rows give in-sample
+    separation in high dimensions, where a percentile interval can miss its own estimate."""
+    low, high = _quiet(quantile, replicas)
+    return 2.0 * estimate - high, 2.0 * estimate - low
+
+
+def _zero_p_value(estimate, replicas) -> np.ndarray:
+    """Two-sided bootstrap p-value of "the true value is 0": (1 + #{|θ* − θ̂| ≥ |θ̂|}) / (1 + R)
+    over the replicas that are not NaN (Hall & Wilson 1991: θ* − θ̂ as the null distribution)."""
     valid = ~np.isnan(replicas)
     count = valid.sum(axis=0)
-    below = np.sum(valid & (replicas <= 0), axis=0)
-    above = np.sum(valid & (replicas >= 0), axis=0)
+    extreme = np.sum(valid & (np.abs(replicas - estimate) >= np.abs(estimate)), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.minimum(1.0, (2 * np.minimum(below, above) + 1) / (count + 1))
-    return np.where(count > 0, p, np.nan)
+        p = (1.0 + extreme) / (1.0 + count)
+    return np.where((count > 0) & ~np.isnan(estimate), p, np.nan)
 
 
 def _quiet(function, values):

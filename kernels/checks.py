@@ -19,8 +19,12 @@ def float_dtype() -> jnp.dtype:
     return jax.dtypes.canonicalize_dtype(jnp.float64)
 
 
-def features(X: Any, name: str = "X", min_ndim: int = 2) -> jax.Array:
-    """`X: [..., n, d]` as a finite float array; `min_ndim=1` accepts vectors `[..., d]`."""
+def features(X: Any, name: str = "X", min_ndim: int = 2, axes: tuple[str, ...] | None = None) -> jax.Array:
+    """`X: [..., n, d]` as a finite float array; `min_ndim=1` accepts vectors `[..., d]`.
+
+    `axes` names X's leading axes (e.g. model, layer, example), so that the message about a
+    NaN or inf says where the first one is in those words; otherwise it gives its index.
+    """
     shape = np.shape(X)
     if len(shape) < min_ndim:
         wanted = "[..., n, d] (examples by features)" if min_ndim == 2 else "[..., d]"
@@ -28,8 +32,14 @@ def features(X: Any, name: str = "X", min_ndim: int = 2) -> jax.Array:
     if 0 in shape[-min_ndim:]:
         raise AlignscopeError(f"{name} has shape {shape}; every core axis must be non-empty")
     X = jnp.asarray(X, dtype=float_dtype())
-    if not bool(jnp.isfinite(X).all()):
-        raise AlignscopeError(f"{name} contains NaN or inf; only finite values are accepted")
+    finite = jnp.isfinite(X)
+    if not bool(finite.all()):
+        bad = np.logical_not(np.asarray(finite))
+        first = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        where = (", ".join(f"{axis} {int(i)}" for axis, i in zip(axes, first)) if axes
+                 else f"index {tuple(int(i) for i in first)}")
+        raise AlignscopeError(f"{name} contains NaN or inf ({int(bad.sum())} value(s), the first at {where}); only "
+                              f"finite values are accepted (a float16 model may overflow: try bfloat16 or float32)")
     return X
 
 

@@ -184,6 +184,9 @@ def load_corpus(
     frame, dropped = cleaning.drop_empty(frame)
     if dropped:
         logger.warning("%s: dropped %d rows with empty text (%s)", name, sum(dropped.values()), _per_lang(dropped))
+    if frame.empty:
+        raise AlignscopeError(f"{name} has no rows with text{f' in {list(langs)}' if langs else ''} "
+                              f"({sum(dropped.values())} empty texts dropped); a corpus needs non-empty texts")
     if per_class is not None:
         frame = frame.iloc[sampling.per_class_rows(frame, int(per_class), int(seed), name)]
     corpus = Corpus.from_frame(frame, source=name, empty_dropped=dropped)

@@ -85,10 +85,12 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     examples = training_set(tokenizer, data, config)
     references = None
     if config.method == "dpo":
+        # The starting model as reference computes as the policy does, so the first margins are 0.
+        reference_dtype = compute_dtype if reference is None else reference.compute_dtype
         reference = model if reference is None else reference
-        if reference.mesh is not model.mesh:
-            reference = reference.to_mesh(model.mesh) if model.mesh is not None else reference
-        references = reference_logprobs(reference, examples, config.micro_batch)
+        if reference.mesh is not model.mesh and model.mesh is not None:
+            reference = reference.to_mesh(model.mesh)
+        references = reference_logprobs(reference, examples, config.micro_batch, reference_dtype)
 
     run_key = fingerprint.combine({
         "config": {k: v for k, v in dataclasses.asdict(config).items() if k != "checkpoint_every"},
@@ -149,11 +151,14 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     return TuneResult(tuned, pd.DataFrame(history))
 
 
-def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int) -> np.ndarray:
+def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int,
+                       compute_dtype=None) -> np.ndarray:
     """Returns `[examples, rows]` float32: the reference's summed log-probabilities of each row's
-    scored tokens (DPO: chosen and rejected), in calls of `rows_per_call` examples."""
+    scored tokens (DPO: chosen and rejected), in calls of `rows_per_call` examples, computed in
+    `compute_dtype` (default the reference's own)."""
     objective = Objective("dpo", remat=False)
-    sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, reference.compute_dtype, objective))
+    sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, compute_dtype or reference.compute_dtype,
+                                     objective))
     result = np.zeros(examples.ids.shape[:2], dtype=np.float32)
     for start in range(0, len(examples), rows_per_call):
         indices = np.arange(start, start + rows_per_call) % len(examples)  # the last call wraps: one shape

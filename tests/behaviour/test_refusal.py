@@ -104,3 +104,21 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     direct = refusal.refusal_score(model, tokenizer, harmful, ["en", "zh"],
                                    intervention=engine.Intervention.ablate(direction), batch_size=4)
     assert abs(direct.mean() - selection.ablated_harmful[0]) < 1e-6
+
+
+def test_response_logprobs_under_an_intervention_match_hooked_transformers(tiny_models):
+    model, tokenizer, torch_model = tiny_models["llama"]
+    u = np.random.default_rng(10).normal(size=model.config.hidden_size).astype(np.float32)
+    responses = ["I can't help with that.", "Sure, here is how.", "我无法协助。", "नहीं।"]
+    edit = [engine.Intervention.add(u, layer=1, scale=1.5), engine.Intervention.ablate(u, layers=[2])]
+    ours = engine.response_logprobs(model, tokenizer, PROMPTS, responses, chat_template=True, intervention=edit,
+                                    batch_size=4)
+    for i, (prompt, response) in enumerate(zip(PROMPTS, responses)):
+        rendered = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                                 add_generation_prompt=True)
+        prompt_ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
+        ids = torch.tensor([prompt_ids + tokenizer(response, add_special_tokens=False)["input_ids"]])
+        with hooked(torch_model, [("add", u, 1, 1.5), ("ablate", u, [2])]), torch.no_grad():
+            logprobs = torch.log_softmax(torch_model(ids).logits[0].double(), dim=-1)
+        expected = float(sum(logprobs[t - 1, ids[0, t]] for t in range(len(prompt_ids), ids.shape[1])))
+        assert abs(ours[i] - expected) < 1e-4

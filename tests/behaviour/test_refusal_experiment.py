@@ -15,7 +15,7 @@ def test_refusal_experiment_writes_tables_figures_and_report(tiny_models, tmp_pa
     model, tokenizer, _ = tiny_models["llama"]
     options = refusal_core.Options(max_new_tokens=4, val_per_class=2, bootstrap=20, batch_size=4, max_length=32)
     directory = refusal.run({"base": (model, tokenizer), "edited": (model.orthogonalized(np.ones(32)), tokenizer)},
-                            "demo", ["en", "de"], output_dir=tmp_path, per_class=3, options=options)
+                            "demo", ["en", "de"], output_dir=tmp_path / "refusal", per_class=3, options=options)
     for name in ("metrics.json", "metrics.csv", "run.json", "report.md", "report.html", "transfer.png", "transfer.pdf",
                  "separation_vs_behaviour.png", "separation_vs_behaviour.pdf", "refusal_rates.png"):
         assert (directory / name).stat().st_size > 0, name

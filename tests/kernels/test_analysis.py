@@ -88,19 +88,20 @@ def silhouette_with_copies_ref(X, y, original):
 
 
 def metric_refs(X, y, groups, options, original=None):
-    """Float64 references of METRICS for one `X: [n, d]`."""
+    """Float64 references of METRICS for one `X: [n, d]` (the probe only when options ask)."""
     top = min(10, len(y) - 1, X.shape[1])
     original = np.arange(len(y)) if original is None else original
-    folds_acc = probe.cross_validated_accuracy(X, y, groups, options.probe_folds, seed=options.seed)
-    return np.array([
+    values = [
         PCA(2, svd_solver="full").fit(X).explained_variance_ratio_.sum(),
         between_ref(X, y, 2),
         between_ref(X, y, top),
         fisher_ref(X, y),
         bhattacharyya_ref(X, y, top),
         silhouette_with_copies_ref(X, y, original),
-        float(folds_acc),
-    ])
+    ]
+    if "probe" in options.metrics:
+        values.append(float(probe.cross_validated_accuracy(X, y, groups, options.probe_folds, seed=options.seed)))
+    return np.array(values)
 
 
 def test_estimates_match_references(fitted):
@@ -127,16 +128,20 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
                     expected = metric_refs(X[m, 1, rows], y[rows], groups[rows], options, original=rows)
                     np.testing.assert_allclose(result.replicas[r, m, g, 1], expected, rtol=RTOL)
     low, high = np.nanquantile(result.replicas, [0.025, 0.975], axis=0)
-    np.testing.assert_allclose(result.low, low, rtol=1e-12)
-    np.testing.assert_allclose(result.high, high, rtol=1e-12)
+    bounds = np.array([analysis.METRIC_RANGES[metric] for metric in METRICS])
+    basic_low = np.clip(2 * result.estimate - high, bounds[:, 0], bounds[:, 1])  # basic interval, clipped
+    np.testing.assert_allclose(result.low, basic_low, rtol=1e-12)
+    np.testing.assert_allclose(result.high, np.clip(2 * result.estimate - low, bounds[:, 0], bounds[:, 1]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.estimate, rtol=1e-12)
 
 
 def test_gram_path_when_languages_have_fewer_rows_than_features():
     # d = 40 > 32 rows per language: the separation metrics come from each layer's Gram (formed
-    # once per language), the probe from the gathered rows; same references, same draws.
+    # once per language); same references, same draws. (The probe, never Gram-first, is left out.)
     X, y, langs, groups = parallel_data()
     X = np.concatenate([X, np.random.default_rng(3).normal(size=X.shape[:3] + (26,))], axis=-1)
-    options = analysis.AnalysisOptions(metrics=METRICS, bootstrap=3, permutations=2, probe_folds=4)
+    options = analysis.AnalysisOptions(metrics=METRICS[:-1], bootstrap=3, permutations=2, probe_folds=4)
     with jax.enable_x64(True):
         result = analysis.analyze(X, y, langs, groups, options=options)
         for g, lang in enumerate(result.langs):
@@ -156,13 +161,15 @@ def test_changes_and_gaps_are_paired_on_the_same_draws(fitted):
     *_, result = fitted
     change = result.replicas[:, 1] - result.replicas[:, 0]  # [R, langs, layers, metrics]
     np.testing.assert_allclose(result.change[1], result.estimate[1] - result.estimate[0], rtol=1e-12)
-    np.testing.assert_allclose(result.change_low[1], np.nanquantile(change, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.change_low[1], 2 * result.change[1] - np.nanquantile(change, 0.975, axis=0),
+                               rtol=1e-12)
     gap = change[:, 1] - change[:, 0]  # zh minus en, replica by replica
     np.testing.assert_allclose(result.gap[1, 1], result.change[1, 1] - result.change[1, 0], rtol=1e-12)
-    np.testing.assert_allclose(result.gap_high[1, 1], np.nanquantile(gap, 0.975, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.gap_high[1, 1], 2 * result.gap[1, 1] - np.nanquantile(gap, 0.025, axis=0),
+                               rtol=1e-12)
     k = METRICS.index("between2")
-    g = gap[:, :, k]
-    expected_p = np.minimum(1, (2 * np.minimum((g <= 0).sum(0), (g >= 0).sum(0)) + 1) / (len(g) + 1))
+    g, estimate = gap[:, :, k], result.gap[1, 1, :, k]
+    expected_p = (1 + (np.abs(g - estimate) >= np.abs(estimate)).sum(0)) / (len(g) + 1)
     np.testing.assert_allclose(result.gap_p_value[1, 1, :, k], expected_p)
     assert np.isnan(result.change[0]).all() and np.isnan(result.gap[:, 0]).all()
     assert np.isnan(result.gap[0]).all()
