@@ -7,6 +7,10 @@ Inputs are `[..., n, d]` with labels `[..., n]` (1 harmful, 0 harmless), batched
 axes (layers, languages, replicas). Call through the submodules, e.g.
 `kernels.separation.fisher_ratio(X, y, shrinkage="auto")`. Bad input raises
 `alignscope.errors.AlignscopeError`.
+
+Gram-first: with n < d every separation metric, permutation and bootstrap replica of a layer comes
+from its centred n × n Gram and top eigenpairs (`gram`, `eigen`, `gram_metrics`,
+`gram_separation`), and linear CKA from the same Grams; `analysis` is the one entry point.
 """
 
 from kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, separation

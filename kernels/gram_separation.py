@@ -6,11 +6,12 @@ solve), then for any number of labellings `Y: [R, n]` every metric from those tw
 bootstrap replica with drawn rows `idx: [m]` is `K[idx][:, idx]` re-centred and a warm-started
 eigen solve: no pass over the features.
 
-This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance). When
-n ≥ d it still gives the same numbers except Fisher: with little shrinkage the Gram-space solve is
-as ill-conditioned as K's n − d null space makes it, so `fisher` is NaN-flagged there and callers
-use the feature-space `kernels.separation.lda` (a pass per bootstrap replica), see
-`gram_path_applies`.
+This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
+`kernels.analysis` takes it exactly then (`gram_path_applies`). With n ≥ d the numbers are the
+same (tested), but the work is not the least: there the analysis uses the feature-space kernels of
+`kernels.separation`, whose bootstrap re-gathers the drawn rows (a pass over `[m, d]` per replica,
+which for d < n costs less than the m × m gather and eigen solve). A Fisher ratio whose conjugate-
+gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
 """
 
 import functools
