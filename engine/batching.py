@@ -2,9 +2,10 @@
 
 A bucket of length T gets floor(batch_size * max_length / T) rows, rounded down to a multiple of
 the data-axis size, so every batch holds about the same number of tokens and each bucket is one
-compiled shape: a run compiles at most once per bucket. Batches are cut from the texts in
+compiled shape: a run compiles about once per bucket. Batches are cut from the texts in
 descending length, so a batch may finish with texts of the next shorter bucket instead of
-empty rows; only the run's last batch is topped up with empty rows.
+empty rows; the run's last batch has the fewest rows that hold what is left. With packing, a
+row holds several texts back to back, each attending only to itself (`batch_inputs`).
 
 Multi-host: text i belongs to process i % num_processes, which tokenizes and feeds it. The plan
 is computed from the lengths of all texts (gathered from every process), identically on every
@@ -14,6 +15,7 @@ process, so all processes run the same sequence of global batches and collective
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 from collections.abc import Mapping
 
@@ -113,14 +115,28 @@ class _Pool:
         return row
 
 
+def _fill(pools: list[_Pool], rows: int, length: int, segments: int) -> tuple[tuple[np.ndarray, ...], bool]:
+    """Takes `rows` rows of texts from each process's pool; returns (per process `[rows, segments]`
+    text indices, -1 where empty; whether every pool is now empty)."""
+    slots = []
+    for pool in pools:
+        mine = np.full((rows, segments), -1, dtype=np.int64)
+        for row in range(rows):
+            texts = pool.fill_row(length, segments)
+            mine[row, :len(texts)] = texts
+        slots.append(mine)
+    return tuple(slots), not any(pools)
+
+
 def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_processes: int = 1,
                  multiple: int = 1, buckets: tuple[int, ...] | None = None,
                  skip: np.ndarray | None = None, pack: bool = False) -> list[Batch]:
     """Returns the batches covering every text not skipped, longest first (out-of-memory shows early).
 
     Each batch is cut from the texts not yet planned: its length is the bucket of the longest of
-    them, and each of its rows takes the longest remaining text, then (with `pack`) the longest
-    that still fits, until the row is full or holds `segments_per_row` texts. A batch depends
+    them (with `pack`, of the run's longest text), and each of its rows takes the longest
+    remaining text, then (with `pack`) the longest that still fits, until the row is full or
+    holds `segments_per_row` texts. A batch depends
     only on the texts left, so skipping the texts of a plan's first k batches leaves exactly that
     plan's other batches: a resumed run computes the same batches as an uninterrupted one.
 
@@ -148,17 +164,19 @@ def plan_batches(lengths: np.ndarray, batch_size: int, max_length: int, num_proc
     pools = [_Pool(np.flatnonzero((owner == process) & todo), lengths) for process in range(num_processes)]
     batches = []
     while any(pools):
-        length = int(buckets[np.searchsorted(buckets, max(pool.longest() for pool in pools if pool))])
+        # Packed rows all take the bucket of the run's longest text (resumed runs included): long
+        # rows pack tightly, and the attention they spend across texts is masked, small work.
+        longest = lengths.max() if pack else max(pool.longest() for pool in pools if pool)
+        length = int(buckets[np.searchsorted(buckets, longest)])
         rows = rows_for_length(length, batch_size, max_length, multiple)
         segments = segments_per_row(length, lengths, pack)
-        slots = []
-        for pool in pools:
-            mine = np.full((rows // num_processes, segments), -1, dtype=np.int64)
-            for row in range(mine.shape[0]):
-                texts = pool.fill_row(length, segments)
-                mine[row, :len(texts)] = texts
-            slots.append(mine)
-        batches.append(Batch(length, rows, segments, tuple(slots)))
+        # The last batch gets the fewest rows (the data-axis size times a power of two) that hold
+        # every text left: at most one more compiled shape, instead of a batch of empty rows.
+        fewer = multiple if sum(sum(pool.lengths) for pool in pools) <= rows * length else rows
+        while fewer < rows and not _fill(copy.deepcopy(pools), fewer // num_processes, length, segments)[1]:
+            fewer *= 2
+        slots, _ = _fill(pools, min(fewer, rows) // num_processes, length, segments)
+        batches.append(Batch(length, min(fewer, rows), segments, slots))
     return batches
 
 

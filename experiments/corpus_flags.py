@@ -33,9 +33,9 @@ BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Rows per batch at max_lengt
                                   lower_bound=1, allow_override=True)
 MAX_LENGTH = flags.DEFINE_integer("max_length", 256, "Longest input in tokens; longer texts are truncated.",
                                   lower_bound=1, allow_override=True)
-BOOTSTRAP = flags.DEFINE_integer("bootstrap", 100, "Bootstrap replicas for the 95% intervals and paired tests.",
+BOOTSTRAP = flags.DEFINE_integer("bootstrap", 50, "Bootstrap replicas for the 95% intervals and paired tests.",
                                  lower_bound=2, allow_override=True)
-PERMUTATIONS = flags.DEFINE_integer("permutations", 50, "Label permutations for the null band (0: none).",
+PERMUTATIONS = flags.DEFINE_integer("permutations", 20, "Label permutations for the null band (0: none).",
                                     lower_bound=0, allow_override=True)
 SEED = flags.DEFINE_integer("seed", 0, "Seed of the row sampling, bootstrap, permutations and probe folds.",
                             lower_bound=0, allow_override=True)

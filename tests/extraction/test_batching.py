@@ -31,7 +31,8 @@ def test_plan_covers_every_text_once(lengths, batch_size, processes, data_factor
     np.testing.assert_array_equal(np.sort(seen), np.arange(lengths.size))
     for batch in plan:
         assert batch.rows % multiple == 0
-        assert batch.rows == batching.rows_for_length(batch.length, batch_size, 128, multiple)
+        full = batching.rows_for_length(batch.length, batch_size, 128, multiple)
+        assert batch.rows == full or (batch is plan[-1] and batch.rows < full)
         assert batch.rows * batch.length <= max(batch_size * 128, multiple * batch.length)
         assert batch.segments == batching.segments_per_row(batch.length, lengths, pack)
         for process, slots in enumerate(batch.slots):
@@ -41,7 +42,7 @@ def test_plan_covers_every_text_once(lengths, batch_size, processes, data_factor
             for row in slots:  # a row's texts fill its slots from the first, and fit in it together
                 used = row[row >= 0]
                 assert np.all(row[:len(used)] >= 0) and lengths[used].sum() <= batch.length
-    assert batching.compiled_shapes(plan) <= len(batching.default_buckets(128))
+    assert batching.compiled_shapes(plan) <= len(batching.default_buckets(128)) + 1  # + the short last batch
 
 
 @settings(max_examples=25, deadline=None)
@@ -63,9 +64,9 @@ def test_a_resumed_plan_is_the_rest_of_the_original(lengths, done_batches, pack)
 def test_packing_fills_rows_with_the_longest_texts_that_fit():
     lengths = np.array([5, 100, 17, 3, 90, 40, 20])
     plan = batching.plan_batches(lengths, batch_size=2, max_length=128, pack=True)
-    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 5)]
+    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (128, 1)]
     # Row 0: 100, then the longest that fits in the 28 left (20), then 5, then 3; row 1: 90, then
-    # 17 (40 does not fit in 38); the 40 left over starts the next batch.
+    # 17 (40 does not fit in 38); the 40 left over starts the next batch, of the same length.
     np.testing.assert_array_equal(plan[0].slots[0][:, :4], [[1, 6, 0, 3], [4, 2, -1, -1]])
     np.testing.assert_array_equal(plan[1].all_items(), [5])
 
@@ -73,7 +74,7 @@ def test_packing_fills_rows_with_the_longest_texts_that_fit():
 def test_plan_takes_texts_longest_first_and_fills_batches():
     lengths = np.array([5, 100, 17, 3, 90, 40])
     plan = batching.plan_batches(lengths, batch_size=2, max_length=128)
-    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 5)]
+    assert [(batch.length, batch.rows) for batch in plan] == [(128, 2), (48, 4)]  # 4 rows hold the last 4
     np.testing.assert_array_equal(plan[0].all_items(), [1, 4])
     np.testing.assert_array_equal(plan[1].all_items(), [5, 2, 0, 3])  # shorter texts fill the 48 bucket
 
@@ -95,12 +96,12 @@ def test_compilations_at_most_one_per_bucket(tiny_checkpoint):
     result = engine.run_extraction(model, tokenizer, texts, batch_size=4, max_length=96)
     compiled = model_module._pooled._cache_size() - before
     used_buckets = result.stats.compiled_shapes
-    assert compiled <= used_buckets <= len(batching.default_buckets(96))
+    assert compiled <= used_buckets <= len(batching.default_buckets(96)) + 1  # + the short last batch
     assert result.stats.batches > used_buckets  # several batches share each compiled shape
     assert 0 < result.stats.padding_efficiency <= 1
 
 
 def test_padding_efficiency_counts_filler_rows():
-    plan = batching.plan_batches(np.array([16, 16, 16]), batch_size=2, max_length=16)
-    assert [batch.rows for batch in plan] == [2, 2]
+    plan = batching.plan_batches(np.array([16, 16, 16]), batch_size=4, max_length=16, multiple=2)
+    assert [batch.rows for batch in plan] == [4]  # 2 rows cannot hold 3 texts; 4 leave one empty
     assert batching.padding_efficiency(np.array([16, 16, 16]), plan) == pytest.approx(48 / 64)
