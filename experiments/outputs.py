@@ -1,5 +1,6 @@
 """Result files, each written atomically (a temporary file in the same folder, then renamed), so a
-reader never sees half a file and a killed run leaves the previous result whole.
+reader never sees half a file; an experiment writes all its files into a staging folder first
+(`staged`), so a run killed or failing before its end leaves the previous results whole.
 
 `metrics.json` / `metrics.csv` hold only results (no timestamps, no absolute paths: identical runs
 give identical bytes); `run.json` holds settings, library versions, the device and timings.
@@ -14,10 +15,51 @@ import json
 import math
 import os
 import pathlib
+import shutil
 import tempfile
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from alignscope.versions import library_versions
+
+
+STAGING_PREFIX = ".staging-"
+
+
+@contextlib.contextmanager
+def staged(directory: pathlib.Path) -> Iterator[pathlib.Path]:
+    """Yields an empty folder inside `directory` for a run to write all its files into.
+
+    When the block ends normally, each file replaces its namesake in `directory` by a rename
+    (`run.json` last), so a run that fails or is killed before then leaves the previous results
+    whole, never new tables beside old figures. The folder is removed either way; one left by a
+    killed process is removed by the next run.
+    """
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(f"{STAGING_PREFIX}*"):
+        if not _alive(stale.name[len(STAGING_PREFIX):].split("-")[0]):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=directory))
+    try:
+        yield staging
+        written = sorted((path for path in staging.rglob("*") if path.is_file()), key=lambda p: p.name == "run.json")
+        for path in written:
+            target = directory / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether process `pid` (a string of digits) is running on this host."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_bytes(path: pathlib.Path, data: bytes) -> pathlib.Path:

@@ -27,7 +27,7 @@ from engine.data import Corpus
 from experiments import corpus_flags, figures, inputs
 from experiments import flags as shared
 from experiments.activations import extract_models
-from experiments.outputs import write_run_info, write_tables
+from experiments.outputs import staged, write_run_info, write_tables
 from experiments.progress import Stages
 from experiments.report import Report, Table
 from kernels import analysis
@@ -96,26 +96,31 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
         groups = inputs.resampling_groups(corpus)
         result = analysis.analyze(activations, corpus.labels, corpus.langs, groups, pairs, options=options)
     notes = [*notes, *result.notes]
-    files: list[pathlib.Path] = []
-    with stages.stage("figures"):
-        figure_files = _figures(activations, corpus, result, names, layer_names, layer_index, output_dir)
-        files += figure_files
-        extra = [] if extra_figures is None else extra_figures(
-            activations, corpus, result, names, layer_index, layer_names[layer_index], output_dir / "figures")
-        files += [path for _, paths in extra for path in paths]
-    with stages.stage("tables and report"):
-        files += write_tables(output_dir, experiment, result.records(names, layer_names), notes,
-                              {"models": list(names), "langs": list(result.langs), "layers": list(layer_names),
-                               "bootstrap": options.bootstrap, "permutations": options.permutations})
-        report = _report(result, corpus, names, layer_names, layer_index, options, figure_files, notes,
-                         settings or {})
-        report.figures += [(caption, paths[0]) for caption, paths in extra]
-        files += report.write(output_dir)
-    files.append(write_run_info(output_dir, experiment, settings or {}, dict(stages.seconds), {
-        "models": {name: {"identity": model.identity, "source": str(model.source) if model.source else "in memory"}
-                   for name, model in models.items()},
-        "corpus": {"source": corpus.source, "rows": len(corpus), "class_counts": corpus.class_counts()},
-        "extraction": extraction, "store": str(store) if store else None}))
+    final_dir = output_dir
+    with staged(final_dir) as output_dir:  # the previous results stay whole until every file is written
+        files: list[pathlib.Path] = []
+        with stages.stage("figures"):
+            figure_files = _figures(activations, corpus, result, names, layer_names, layer_index, output_dir)
+            files += figure_files
+            extra = [] if extra_figures is None else extra_figures(
+                activations, corpus, result, names, layer_index, layer_names[layer_index], output_dir / "figures")
+            files += [path for _, paths in extra for path in paths]
+        with stages.stage("tables and report"):
+            files += write_tables(output_dir, experiment, result.records(names, layer_names), notes,
+                                  {"models": list(names), "langs": list(result.langs), "layers": list(layer_names),
+                                   "bootstrap": options.bootstrap, "permutations": options.permutations})
+            report = _report(result, corpus, names, layer_names, layer_index, options, figure_files, notes,
+                             settings or {})
+            report.figures += [(caption, paths[0]) for caption, paths in extra]
+            files += report.write(output_dir)
+        files.append(write_run_info(output_dir, experiment, settings or {}, dict(stages.seconds), {
+            "models": {name: {"identity": model.identity,
+                              "source": str(model.source) if model.source else "in memory"}
+                       for name, model in models.items()},
+            "corpus": {"source": corpus.source, "rows": len(corpus), "class_counts": corpus.class_counts()},
+            "extraction": extraction, "store": str(store) if store else None}))
+    files = [final_dir / path.relative_to(output_dir) for path in files]
+    output_dir = final_dir
     stages.note(f"results in {output_dir}/ (report.html, metrics.csv, figures/)")
     return Result(result, names, tuple(layer_names), tuple(files), dict(stages.seconds), extraction)
 

@@ -180,10 +180,9 @@ def test_cka_and_probe_stay_finite_and_correct(case):
 def test_analyze_is_finite_on_hard_inputs(case):
     X, y = CASES[case]()
     groups = np.arange(len(y)) // 3 if case == "duplicated rows" else None  # copies drawn together
-    options = analysis.AnalysisOptions(metrics=("evr2", "between2", "fisher", "silhouette", "probe"),
-                                       bootstrap=4, permutations=2, probe_folds=2)
+    options = analysis.AnalysisOptions(metrics=("evr2", "between2", "fisher"), bootstrap=2, permutations=0)
     result = analysis.analyze(X[None, None], y, ["en"] * len(y), groups=groups, options=options)
-    assert np.isfinite(result.estimate).all() and np.isfinite(result.replicas).all()
+    assert np.isfinite(result.estimate).all() and np.isfinite(result.replicas).all()  # silhouette, probe: above
     X64 = X.astype(np.float64)
     k = result.metrics.index("between2")
     np.testing.assert_allclose(result.estimate[0, 0, 0, k], between_ref(X64, y, 2), rtol=TOL, atol=1e-6)
