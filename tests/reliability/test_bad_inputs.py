@@ -296,3 +296,16 @@ def test_a_later_failure_keeps_stored_activations(checkpoint, tmp_path, caplog):
     assert len(warnings) == 1 and "is damaged" in warnings[0] and "\n" not in warnings[0]
     assert rebuilt.stats.computed_texts == len(TEXTS)
     np.testing.assert_allclose(np.asarray(rebuilt.activations), values, rtol=1e-6, atol=1e-6)
+
+
+def test_models_of_different_depth_where_a_per_layer_change_is_asked(checkpoint, tmp_path):
+    from experiments import separation
+
+    tokenizer = engine.load_tokenizer(checkpoint)
+    models = {"base": engine.init_model(tiny_config(len(tokenizer), layers=2)),
+              "aligned": engine.init_model(tiny_config(len(tokenizer), layers=3))}
+    corpus = engine.load_corpus("demo", split="test", langs=["en"], per_class=4)
+    _message(lambda: separation.run(models, tokenizer, corpus, tmp_path / "out"),
+             "the models differ in depth or width (base: 2 layers x 16, aligned: 3 layers x 16)",
+             "one architecture and size")
+    assert not (tmp_path / "out").exists()
