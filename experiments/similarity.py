@@ -21,7 +21,7 @@ from engine.data import Corpus
 from experiments import figures, inputs, separation
 from experiments import flags as shared
 from experiments.activations import extract_models
-from experiments.outputs import write_run_info, write_tables
+from experiments.outputs import staged, write_run_info, write_tables
 from experiments.progress import Stages
 from experiments.report import Report, Table
 from kernels import analysis
@@ -73,33 +73,37 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
                 for h, other in enumerate(langs):
                     rows.append({"kind": "direction_cosine", "model": name, "lang": lang, "layer": layer,
                                  "other_layer": None, "other_lang": other, "value": float(cosines[m, li, g, h])})
-    files: list[pathlib.Path] = []
-    with stages.stage("figures"):
-        directory = output_dir / "figures"
-        pairs = [(m, g) for m in range(1, len(names)) for g in range(len(langs))]
-        figure_files = {}
-        for kind in KINDS:
-            figure_files[kind] = figures.heatmaps(
-                np.stack([cka[kind][m - 1, g] for m, g in pairs]),
-                [f"{names[0]} vs {names[m]} · {figures.language_name(langs[g])}" for m, g in pairs],
-                "aligned model's hidden state", f"{names[0]}'s hidden state",
-                f"{kind.upper() if kind == 'rbf' else 'Linear'} CKA between layers (1 = same geometry)",
-                directory / f"cka_{kind}")
-        panels = [(m, li) for li in chosen for m in range(len(names))]
-        figure_files["cosine"] = figures.heatmaps(
-            np.stack([cosines[m, li] for m, li in panels]),
-            [f"{names[m]} · hidden state {layer_names[li]}" for m, li in panels], "language", "language",
-            "Cosine between languages' harmful − harmless directions", directory / "direction_cosines",
-            ticks=(langs, langs), vmin=-1.0, vmax=1.0)
-        files += [path for paths in figure_files.values() for path in paths]
-    with stages.stage("tables and report"):
-        files += write_tables(output_dir, EXPERIMENT, rows, notes, {"models": names, "langs": langs,
-                                                                    "layers": layer_names})
-        report = _report(names, langs, layer_names, cka, cosines, chosen, figure_files, notes, settings or {})
-        files += report.write(output_dir)
-    files.append(write_run_info(output_dir, EXPERIMENT, settings or {}, dict(stages.seconds), {
-        "models": {name: {"identity": model.identity} for name, model in models.items()},
-        "corpus": {"source": corpus.source, "rows": len(corpus)}, "extraction": extraction}))
+    final_dir = output_dir
+    with staged(final_dir) as output_dir:  # the previous results stay whole until every file is written
+        files: list[pathlib.Path] = []
+        with stages.stage("figures"):
+            directory = output_dir / "figures"
+            pairs = [(m, g) for m in range(1, len(names)) for g in range(len(langs))]
+            figure_files = {}
+            for kind in KINDS:
+                figure_files[kind] = figures.heatmaps(
+                    np.stack([cka[kind][m - 1, g] for m, g in pairs]),
+                    [f"{names[0]} vs {names[m]} · {figures.language_name(langs[g])}" for m, g in pairs],
+                    "aligned model's hidden state", f"{names[0]}'s hidden state",
+                    f"{kind.upper() if kind == 'rbf' else 'Linear'} CKA between layers (1 = same geometry)",
+                    directory / f"cka_{kind}")
+            panels = [(m, li) for li in chosen for m in range(len(names))]
+            figure_files["cosine"] = figures.heatmaps(
+                np.stack([cosines[m, li] for m, li in panels]),
+                [f"{names[m]} · hidden state {layer_names[li]}" for m, li in panels], "language", "language",
+                "Cosine between languages' harmful − harmless directions", directory / "direction_cosines",
+                ticks=(langs, langs), vmin=-1.0, vmax=1.0)
+            files += [path for paths in figure_files.values() for path in paths]
+        with stages.stage("tables and report"):
+            files += write_tables(output_dir, EXPERIMENT, rows, notes, {"models": names, "langs": langs,
+                                                                        "layers": layer_names})
+            report = _report(names, langs, layer_names, cka, cosines, chosen, figure_files, notes, settings or {})
+            files += report.write(output_dir)
+        files.append(write_run_info(output_dir, EXPERIMENT, settings or {}, dict(stages.seconds), {
+            "models": {name: {"identity": model.identity} for name, model in models.items()},
+            "corpus": {"source": corpus.source, "rows": len(corpus)}, "extraction": extraction}))
+    files = [final_dir / path.relative_to(output_dir) for path in files]
+    output_dir = final_dir
     stages.note(f"results in {output_dir}/ (report.html, metrics.csv, figures/)")
     return {"cka": cka, "cosines": cosines, "langs": langs, "layers": layer_names, "files": files}
 
