@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import engine
 from alignscope.errors import AlignscopeError
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 CELLS = st.one_of(st.text(max_size=40), st.integers(-3, 3), st.floats(allow_nan=True), st.none(), st.booleans(),
                   st.lists(st.integers(), max_size=3), st.text(min_size=5000, max_size=20000))
 
