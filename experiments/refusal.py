@@ -33,7 +33,7 @@ from absl import flags
 import engine
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
-from experiments import corpus_flags, inputs, refusal_core, refusal_report
+from experiments import corpus_flags, inputs, outputs, refusal_core, refusal_report
 from experiments import flags as shared
 
 VAL_FRACTION = 0.25
@@ -95,28 +95,31 @@ def run(models: dict[str, tuple[engine.Model, object]], dataset: str = "demo", l
         raise AlignscopeError("the refusal experiment needs at least one model")
     splits, split_record = load_splits(dataset, langs, per_class, options.val_per_class, options.seed)
     results = refusal_core.run(models, splits, options)
-    directory = pathlib.Path(output_dir).expanduser()
-    directory.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(results["rows"])
-    frame.to_csv(directory / "metrics.csv", index=False)
-    (directory / "metrics.json").write_text(json.dumps(results["rows"], indent=1, sort_keys=True) + "\n")
-    names, languages = list(models), list(splits)
-    figures = {
-        "Transfer matrix and direction cosines": refusal_report.transfer_figure(results["transfer"], directory),
-        "Separation against behaviour": refusal_report.separation_behaviour_figure(results["rows"], names, languages,
-                                                                                  directory),
-        "Refusal rates before and after": refusal_report.effects_figure(results["rows"], names, languages, directory),
-    }
-    settings = {"models": {name: model.identity for name, (model, _) in models.items()}, "dataset": dataset,
-                "langs": languages, "per_class": per_class, **dataclasses.asdict(options)}
-    markdown = refusal_report.report_markdown(results, names, languages, figures, settings)
-    (directory / "report.md").write_text(markdown, encoding="utf-8")
-    (directory / "report.html").write_text(refusal_report.report_html(markdown, directory), encoding="utf-8")
-    record = {"settings": settings, "splits": split_record, "selections": results["selections"],
-              "transfer": results["transfer"], "samples": results["samples"], "versions": library_versions(),
-              "seconds": round(time.perf_counter() - started, 1)}
-    (directory / "run.json").write_text(json.dumps(record, indent=1, default=_json_default) + "\n")
-    return directory
+    final = pathlib.Path(output_dir).expanduser()
+    # Every file is written into a staging folder and moved into place at the end (`outputs.staged`):
+    # a run that fails or is killed while writing leaves the previous results whole.
+    with outputs.staged(final) as directory:
+        frame = pd.DataFrame(results["rows"])
+        frame.to_csv(directory / "metrics.csv", index=False)
+        (directory / "metrics.json").write_text(json.dumps(results["rows"], indent=1, sort_keys=True) + "\n")
+        names, languages = list(models), list(splits)
+        rows = results["rows"]
+        figures = {
+            "Transfer matrix and direction cosines": refusal_report.transfer_figure(results["transfer"], directory),
+            "Separation against behaviour": refusal_report.separation_behaviour_figure(rows, names, languages,
+                                                                                      directory),
+            "Refusal rates before and after": refusal_report.effects_figure(rows, names, languages, directory),
+        }
+        settings = {"models": {name: model.identity for name, (model, _) in models.items()}, "dataset": dataset,
+                    "langs": languages, "per_class": per_class, **dataclasses.asdict(options)}
+        markdown = refusal_report.report_markdown(results, names, languages, figures, settings)
+        (directory / "report.md").write_text(markdown, encoding="utf-8")
+        (directory / "report.html").write_text(refusal_report.report_html(markdown, directory), encoding="utf-8")
+        record = {"settings": settings, "splits": split_record, "selections": results["selections"],
+                  "transfer": results["transfer"], "samples": results["samples"], "versions": library_versions(),
+                  "seconds": round(time.perf_counter() - started, 1)}
+        (directory / "run.json").write_text(json.dumps(record, indent=1, default=_json_default) + "\n")
+    return final
 
 
 def _json_default(value):
