@@ -54,21 +54,23 @@ def _component(h: Array, direction: Array) -> Array:
 
 def edit_stream(h: Array, edits: Edits | None) -> Array:
     """Returns a block's input `[batch, seq, d_model]` after every edit (per-block `edits`)."""
-    if edits is None or edits.directions.shape[0] == 0:
-        return h
-    out = h.astype(jnp.float32)
-    for i in range(edits.directions.shape[0]):
-        u = edits.directions[i]
-        out = out - edits.project[i] * _component(out, u) * u + edits.add[i] * u
-    return out.astype(h.dtype)
+    return _apply(h, edits, additions=True)
 
 
 def project_out(h: Array, edits: Edits | None) -> Array:
     """Returns an attention or MLP output `[batch, seq, d_model]` without the ablated components."""
+    return _apply(h, edits, additions=False)
+
+
+def _apply(h: Array, edits: Edits | None, additions: bool) -> Array:
+    """Returns `h` with each edit in order: its ablated component removed, then (with
+    `additions`) its added multiple of the direction; computed in float32, returned in h's dtype."""
     if edits is None or edits.directions.shape[0] == 0:
         return h
     out = h.astype(jnp.float32)
     for i in range(edits.directions.shape[0]):
         u = edits.directions[i]
         out = out - edits.project[i] * _component(out, u) * u
+        if additions:
+            out = out + edits.add[i] * u
     return out.astype(h.dtype)
