@@ -39,7 +39,9 @@ class TrainingCheckpoints:
         """Starts writing `state` (a pytree of arrays) after update `step`, with the examples drawn
         so far (`data_position`; the order itself is a function of the seed, `tuning.data.example_order`)
         and the history; returns before it is on disk."""
-        meta = {"run_key": self.run_key, "step": step, "data_position": data_position, "history": history}
+        # A copy: the save finishes on another thread while the caller appends further rows.
+        meta = {"run_key": self.run_key, "step": step, "data_position": data_position,
+                "history": [dict(row) for row in history]}
         self.manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(jax.tree.leaves(state)),
                                                         meta=ocp.args.JsonSave(meta)))
 
