@@ -97,7 +97,8 @@ def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs
       per_class: test prompts per class and language; None: all.
       options: the experiment's settings.
       store: activation store directory for the candidates' pooled states (None: in memory only);
-        a rerun with the same models, prompts and options reads them instead of running the models.
+        a rerun with the same models, prompts and options reads them instead of extracting them
+        again (selection, scores and generation always run the models).
       mesh: a device mesh for the extractions.
       stages: progress lines and timings (default: a new `Stages("refusal")`).
       settings: what produced this run, for run.json and the report (default: the arguments).
