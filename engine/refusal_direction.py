@@ -120,8 +120,8 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
             ablate = Intervention.ablate(direction)
             ablated = refusal_score(model, tokenizer, harmful, langs_harmful, tokens, intervention=ablate, **kw)
             ablated_logits = next_token_logits(model, tokenizer, harmless, intervention=ablate, **kw)
-            added_logits = next_token_logits(model, tokenizer, harmless, intervention=Intervention.add(direction, layer),
-                                             **kw)
+            add = Intervention.add(direction, layer)
+            added_logits = next_token_logits(model, tokenizer, harmless, intervention=add, **kw)
             added = [log_odds(row, tokens[lang]) for row, lang in zip(added_logits, langs_harmless)]
             rows.append((layer, back - num_positions, float(ablated.mean()), float(np.mean(added)),
                          float(next_token_kl(base_logits, ablated_logits).mean())))

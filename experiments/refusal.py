@@ -205,13 +205,15 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
         work["transfer"] += len(splits) * tokens(split.test_harmful)
     flop = {stage: 2 * params * count * len(models) for stage, count in work.items()}
     stored = len(models) * positions * len(texts) * len(layers) * config.hidden_size * 4
-    lines += [f"chat template: {'on, ' + str(positions) + ' post-instruction position(s)' if options.chat_template else 'off, the last token'}",
+    template = f"on, {positions} post-instruction position(s)" if options.chat_template else "off, the last token"
+    lines += [f"chat template: {template}",
               f"candidates: blocks {list(layers)} x {positions} position(s) = {candidates} per model and language, "
               f"selected on validation prompts",
               f"store: {store or 'none (in memory)'}; {positions} extraction(s) of {len(texts)} prompts x "
               f"{len(layers)} layers, up to {stored / 2**20:,.1f} MiB; none for models already in the store",
               f"forward passes: ~{sum(flop.values()) / 1e12:,.3f} TFLOP (~{sum(flop.values()) / 2e10:,.0f} s on a "
-              f"2-core CPU at ~20 GFLOP/s): " + ", ".join(f"{stage} {value / 1e12:,.3f}" for stage, value in flop.items()),
+              f"2-core CPU at ~20 GFLOP/s): "
+              + ", ".join(f"{stage} {value / 1e12:,.3f}" for stage, value in flop.items()),
               f"generation: {options.max_new_tokens} new tokens per answer, 4 cases per model and language; "
               f"{options.bootstrap} bootstrap replicas"]
     return lines

@@ -242,22 +242,22 @@ def _effects(model: Model, tokenizer, name: str, lang: str, split: Split, direct
     add = Intervention.add(direction.vector, direction.layer)
     prompts = {"harmful": split.test_harmful, "harmless": split.test_harmless}
     interventions = {"none": None, "ablate": ablate, "add": add}
-    base = None
+    scores = {}
     for kind, edit in (("harmful", "none"), ("harmful", "ablate"), ("harmless", "none"), ("harmless", "add")):
         langs = [lang] * len(prompts[kind])
-        scores = refusal.refusal_score(model, tokenizer, prompts[kind], langs, chat_template=options.chat_template,
-                                       intervention=interventions[edit], **kw)
-        base = scores if (kind, edit) == ("harmful", "none") else base
+        scores[kind, edit] = refusal.refusal_score(model, tokenizer, prompts[kind], langs,
+                                                   chat_template=options.chat_template,
+                                                   intervention=interventions[edit], **kw)
         texts = generate(model, tokenizer, prompts[kind], options.max_new_tokens, options.chat_template,
                          interventions[edit], **kw)
         refused = refusal.refusals(texts, langs).astype(np.float64)
-        for metric, data in (("refusal_score", scores), ("refusal_rate", refused)):
+        for metric, data in (("refusal_score", scores[kind, edit]), ("refusal_rate", refused)):
             estimate, low, high = bootstrap_mean(data, options.bootstrap, options.seed)
             rows.append(dict(model=name, lang=lang, source_lang=lang, prompts=kind, intervention=edit, metric=metric,
                              estimate=estimate, low=low, high=high, n=len(data)))
         for prompt, text in list(zip(prompts[kind], texts))[:SAMPLES_PER_CASE]:
             samples.append(dict(model=name, lang=lang, prompts=kind, intervention=edit, prompt=prompt, answer=text))
-    return base
+    return scores["harmful", "none"]
 
 
 def _transfer(model: Model, tokenizer, name: str, splits: dict[str, Split], directions: dict[str, Direction],

@@ -133,6 +133,19 @@ def _cell(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _findings(rows: Sequence[dict], models: Sequence[str], langs: Sequence[str]) -> list[str]:
+    """One sentence per model: its refusal rates per language, before and after each intervention."""
+    def rates(name: str, prompts: str, edit: str) -> str:
+        found = [_estimate(rows, model=name, lang=lang, source_lang=lang, metric="refusal_rate", prompts=prompts,
+                           intervention=edit) for lang in langs]
+        return ", ".join(f"{lang} {row['estimate']:.2f}" for lang, row in zip(langs, found))
+
+    return [f"{name} refused harmful prompts at rates {rates(name, 'harmful', 'none')}; with its own language's "
+            f"direction ablated, {rates(name, 'harmful', 'ablate')}. It refused harmless prompts at "
+            f"{rates(name, 'harmless', 'none')}; with the direction added, {rates(name, 'harmless', 'add')}."
+            for name in models]
+
+
 FIGURE_CAPTIONS = (
     "Transfer matrix: the drop in refusal score of language B's harmful prompts (columns) when language A's "
     "direction (rows) is ablated, beside the cosine between the two languages' directions.",
@@ -154,7 +167,7 @@ def build_report(results: dict, models: Sequence[str], langs: Sequence[str], fig
         "How much each model refuses harmful prompts per language, whether one direction mediates it (ablation "
         "removes refusal, addition induces it), whether a language's direction transfers to the others, and how "
         "refusal relates to how well harmful and harmless prompts separate.",
-        f"How the direction is selected: {SELECTION_RULE}"]
+        f"How the direction is selected: {SELECTION_RULE}", *_findings(rows, models, langs)]
     report.figures = list(zip(FIGURE_CAPTIONS, figure_pngs))
     report.tables.append(Table("Selected directions", ["model", "language", "block", "position",
                                                        "eligible candidates", "fallback"],
