@@ -16,8 +16,9 @@ class ExtractionSpec:
     """The options of one extraction.
 
     Attributes:
-      pooling: `mean` (over the text's own tokens), `first` (its first token) or `last` (the
-        input's last token: with a chat template, where generation would begin).
+      pooling: `mean` (over the text's own tokens), `first` (its first token), `last` (the
+        input's last token: with a chat template, where generation would begin) or `last-k`
+        (the token k places before it).
       layers: hidden-state indices to keep (0 = embeddings, L = after the final norm; negative
         counts from the end); None keeps all L + 1. Blocks past the last kept layer never run.
       max_length: longest input in tokens; longer texts lose their last own tokens (counted).

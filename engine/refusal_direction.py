@@ -2,7 +2,9 @@
 
 Candidates: for each block l in 1 <= l < 0.8 L and each post-instruction position p (the chat
 template's tokens after the user's text, counted back from the end of the input), the mean hidden
-state entering block l at p over harmful prompts minus that over harmless prompts.
+state entering block l at p over harmful prompts minus that over harmless prompts. Without a chat
+template the one position is the prompt's last token. The states are pooled extractions (pooling
+`last`, `last-1`, ...: `position_poolings`), so they can come from the activation store.
 
 Selection, on validation prompts: a candidate is eligible when adding it at its block makes
 harmless prompts refused (mean refusal score > 0) and ablating it at every block moves harmless
@@ -18,8 +20,8 @@ from typing import Sequence
 import numpy as np
 
 from alignscope.errors import AlignscopeError
+from engine import pooling
 from engine.encoding import template_frame
-from engine.generation import prompt_batches
 from engine.intervention import Intervention
 from engine.model import Model
 from engine.refusal import demo_refusal_tokens, log_odds, next_token_logits, refusal_score
@@ -34,8 +36,11 @@ def candidate_layers(num_layers: int) -> tuple[int, ...]:
     return layers or tuple(range(min(1, num_layers - 1), num_layers))
 
 
-def post_instruction_count(tokenizer) -> int:
-    """Returns how many tokens the chat template puts after the user's text (generation prompt included)."""
+def post_instruction_count(tokenizer, chat_template: bool = True) -> int:
+    """Returns how many tokens the chat template puts after the user's text (generation prompt
+    included): the candidates' positions. Without the template, 1: the prompt's own last token."""
+    if not chat_template:
+        return 1
     _, suffix = template_frame(tokenizer)
     count = len(tokenizer(suffix, add_special_tokens=False)["input_ids"])
     if count == 0:
@@ -43,25 +48,15 @@ def post_instruction_count(tokenizer) -> int:
     return count
 
 
-def trailing_states(model: Model, tokenizer, prompts: Sequence[str], layers: Sequence[int], positions: int, *,
-                    batch_size: int = 32, max_length: int = 512) -> np.ndarray:
-    """Returns `[N, len(layers), positions, d_model]` float32: per prompt (chat template applied), the
-    hidden states entering the given blocks at its last `positions` tokens (the last one last)."""
-    result = np.zeros((len(prompts), len(layers), positions, model.config.hidden_size), np.float32)
-    for items, ids, mask in prompt_batches(model, tokenizer, prompts, True, batch_size, max_length):
-        if mask[:len(items)].sum(axis=1).min() < positions:
-            raise AlignscopeError(f"a prompt has fewer than {positions} tokens")
-        length = ids.shape[1]
-        weights = np.zeros((ids.shape[0], positions, length), np.float32)  # one one-hot pooling per position
-        weights[:len(items), np.arange(positions), length - positions + np.arange(positions)] = 1.0
-        pooled = model.local_rows(model.pooled_hidden_states(ids, mask, weights, layers))  # [rows, positions, layers, d]
-        result[items] = np.moveaxis(pooled[:len(items)], 1, 2)
-    return result
+def position_poolings(positions: int) -> list[str]:
+    """Returns the extraction poolings (`engine.pooling`) of the last `positions` tokens, the last one
+    last: `[..., "last-1", "last"]`, the position order of `difference_in_means`."""
+    return [pooling.from_end(back) for back in reversed(range(positions))]
 
 
 def difference_in_means(harmful: np.ndarray, harmless: np.ndarray) -> np.ndarray:
-    """Returns `[layers, positions, d_model]`: mean over harmful prompts minus mean over harmless,
-    of `trailing_states` arrays `[N, layers, positions, d_model]`."""
+    """Returns `[layers, positions, d_model]`: mean over harmful prompts minus mean over harmless, of
+    pooled states `[N, layers, positions, d_model]` (positions as `position_poolings`, the last one last)."""
     return harmful.astype(np.float64).mean(0).astype(np.float32) - harmless.astype(np.float64).mean(0).astype(np.float32)
 
 
@@ -105,11 +100,12 @@ class Selection:
 
 def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Sequence[int],
                      harmful: Sequence[str], harmless: Sequence[str], langs_harmful: Sequence[str],
-                     langs_harmless: Sequence[str], *, max_kl: float = MAX_KL, batch_size: int = 32,
-                     max_length: int = 512) -> Selection:
+                     langs_harmless: Sequence[str], *, chat_template: bool = True, max_kl: float = MAX_KL,
+                     batch_size: int = 32, max_length: int = 512) -> Selection:
     """Scores every candidate `[len(layers), positions, d_model]` on validation prompts and selects one
-    by Arditi et al.'s rule (module docstring). Refusal scores use each language's default tokens."""
-    kw = dict(batch_size=batch_size, max_length=max_length)
+    by Arditi et al.'s rule (module docstring). Refusal scores use each language's default tokens;
+    `chat_template` as in `refusal_score`."""
+    kw = dict(chat_template=chat_template, batch_size=batch_size, max_length=max_length)
     base_logits = next_token_logits(model, tokenizer, harmless, **kw)
     tokens = {lang: demo_refusal_tokens(tokenizer, lang) for lang in set(langs_harmful) | set(langs_harmless)}
     baseline_harmful = float(refusal_score(model, tokenizer, harmful, langs_harmful, tokens, **kw).mean())
@@ -123,8 +119,9 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
                 continue
             ablate = Intervention.ablate(direction)
             ablated = refusal_score(model, tokenizer, harmful, langs_harmful, tokens, intervention=ablate, **kw)
-            ablated_logits = next_token_logits(model, tokenizer, harmless, True, ablate, **kw)
-            added_logits = next_token_logits(model, tokenizer, harmless, True, Intervention.add(direction, layer), **kw)
+            ablated_logits = next_token_logits(model, tokenizer, harmless, intervention=ablate, **kw)
+            add = Intervention.add(direction, layer)
+            added_logits = next_token_logits(model, tokenizer, harmless, intervention=add, **kw)
             added = [log_odds(row, tokens[lang]) for row, lang in zip(added_logits, langs_harmless)]
             rows.append((layer, back - num_positions, float(ablated.mean()), float(np.mean(added)),
                          float(next_token_kl(base_logits, ablated_logits).mean())))

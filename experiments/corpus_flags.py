@@ -1,4 +1,4 @@
-"""Flags of the entrypoints that run models on a corpus (separation, detox, similarity, redteam):
+"""Flags of the entrypoints that run models on a corpus (separation, detox, similarity, redteam, refusal):
 what to extract and how to analyse it. (The benchmark defines its own.)
 
 Every flag here (and the shared ones of `experiments.flags` that other entrypoints also define,
@@ -26,7 +26,7 @@ PER_CLASS = flags.DEFINE_integer("per_class", None, "Rows per class per language
 POOLING = flags.DEFINE_enum("pooling", "mean", ["mean", "first", "last"], "How each layer's token states are pooled.", allow_override=True)
 LAYERS = flags.DEFINE_string(
     "layers", "all", "Hidden-state indices to analyse (0 = embeddings, -1 = last): a comma list, or 'all'.", allow_override=True)
-CHAT_TEMPLATE = flags.DEFINE_boolean("chat_template", False, "Wrap each text as a user turn of the chat template.", allow_override=True)
+CHAT_TEMPLATE = flags.DEFINE_boolean("chat_template", False, "Wrap each text as a user turn of the chat template (experiments.refusal: on unless given as false).", allow_override=True)
 DTYPE = flags.DEFINE_enum("dtype", "float32", ["float32", "bfloat16", "float16", "auto"],
                           "Weights and computation dtype of the models.", allow_override=True)
 BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Rows per batch at max_length (shorter buckets get more).",

@@ -1,19 +1,21 @@
 """Figures and report of the refusal experiment (`experiments/refusal.py`).
 
-Figures (PNG and PDF): the transfer matrix (refusal drop when language A's direction is ablated
-on language B's harmful prompts) beside the cosine between the languages' directions, per model;
-separation against behaviour (between-class ratio at the direction's layer against the harmful
-refusal rate); the refusal rates before and after each intervention.
+Figures (PNG and PDF, `experiments.figures.save`): the transfer matrix (refusal drop when language
+A's direction is ablated on language B's harmful prompts) beside the cosine between the languages'
+directions, per model; separation against behaviour (between-class ratio at the direction's layer
+against the harmful refusal rate); the refusal rates before and after each intervention. The
+report is an `experiments.report.Report`, written as every experiment's is.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import pathlib
 from typing import Sequence
 
 import numpy as np
+
+from experiments.figures import plt, save
+from experiments.report import Report, Table
 
 SELECTION_RULE = (
     "Candidates are difference-in-means vectors (mean over harmful train prompts minus mean over harmless "
@@ -26,26 +28,9 @@ SELECTION_RULE = (
     "overall is taken and the table marks it as a fallback.")
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(figure, directory: pathlib.Path, name: str) -> pathlib.Path:
-    png = directory / f"{name}.png"
-    figure.savefig(png, dpi=130, bbox_inches="tight")
-    figure.savefig(directory / f"{name}.pdf", bbox_inches="tight")
-    _pyplot().close(figure)
-    return png
-
-
-def transfer_figure(transfer: dict, directory: pathlib.Path) -> pathlib.Path:
-    """Per model (rows): the refusal-drop matrix and the direction-cosine matrix; returns the PNG path."""
-    plt = _pyplot()
+def transfer_figure(transfer: dict, directory: pathlib.Path) -> list[pathlib.Path]:
+    """Per model (rows): the refusal-drop matrix and the direction-cosine matrix; returns the PNG and
+    PDF paths."""
     names = list(transfer)
     figure, axes = plt.subplots(len(names), 2, figsize=(8.4, 3.6 * len(names)), squeeze=False)
     for row, name in enumerate(names):
@@ -67,7 +52,7 @@ def transfer_figure(transfer: dict, directory: pathlib.Path) -> pathlib.Path:
             ax.set_title(f"{name}: {title}")
             figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     figure.tight_layout()
-    return _save(figure, directory, "transfer")
+    return save(figure, directory / "transfer")
 
 
 def _estimate(rows: Sequence[dict], **match) -> dict | None:
@@ -79,10 +64,9 @@ MARKERS = "osD^vP*X"
 
 
 def separation_behaviour_figure(rows: Sequence[dict], models: Sequence[str], langs: Sequence[str],
-                                directory: pathlib.Path) -> pathlib.Path:
+                                directory: pathlib.Path) -> list[pathlib.Path]:
     """Between-class ratio at the direction's layer (x) against the harmful refusal rate without
-    intervention (y, with its bootstrap CI), one point per model and language."""
-    plt = _pyplot()
+    intervention (y, with its bootstrap CI), one point per model and language; returns PNG and PDF."""
     figure, ax = plt.subplots(figsize=(6.4, 4.6))
     for index, name in enumerate(models):
         xs, ys, lows, highs = [], [], [], []
@@ -103,14 +87,13 @@ def separation_behaviour_figure(rows: Sequence[dict], models: Sequence[str], lan
     ax.grid(alpha=0.3)
     ax.legend(title="model")
     figure.tight_layout()
-    return _save(figure, directory, "separation_vs_behaviour")
+    return save(figure, directory / "separation_vs_behaviour")
 
 
 def effects_figure(rows: Sequence[dict], models: Sequence[str], langs: Sequence[str],
-                   directory: pathlib.Path) -> pathlib.Path:
+                   directory: pathlib.Path) -> list[pathlib.Path]:
     """Refusal rates (with CIs) per language: harmful prompts before and after ablation, harmless
-    prompts before and after addition; one panel per model."""
-    plt = _pyplot()
+    prompts before and after addition; one panel per model. Returns PNG and PDF."""
     cases = (("harmful", "none", "harmful", "#444444"), ("harmful", "ablate", "harmful, ablated", "#d62728"),
              ("harmless", "none", "harmless", "#aaaaaa"), ("harmless", "add", "harmless, added", "#1f77b4"))
     figure, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.8), squeeze=False, sharey=True)
@@ -134,13 +117,7 @@ def effects_figure(rows: Sequence[dict], models: Sequence[str], langs: Sequence[
             ax.set_ylabel("refusal rate (generated answers)")
     axes[0, -1].legend(fontsize=8, loc="upper right")
     figure.tight_layout()
-    return _save(figure, directory, "refusal_rates")
-
-
-def _table(header: Sequence[str], body: Sequence[Sequence]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in body]
-    return "\n".join(lines)
+    return save(figure, directory / "refusal_rates")
 
 
 def _ci(row: dict | None) -> str:
@@ -151,22 +128,52 @@ def _ci(row: dict | None) -> str:
     return f"{row['estimate']:.2f} [{row['low']:.2f}, {row['high']:.2f}]"
 
 
-def report_markdown(results: dict, models: Sequence[str], langs: Sequence[str], figures: dict[str, pathlib.Path],
-                    settings: dict) -> str:
-    """Returns report.md: the rule, the selected directions, effects, transfer, figures, samples, settings."""
+def _cell(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _findings(rows: Sequence[dict], models: Sequence[str], langs: Sequence[str]) -> list[str]:
+    """One sentence per model: its refusal rates per language, before and after each intervention."""
+    def rates(name: str, prompts: str, edit: str) -> str:
+        found = [_estimate(rows, model=name, lang=lang, source_lang=lang, metric="refusal_rate", prompts=prompts,
+                           intervention=edit) for lang in langs]
+        return ", ".join(f"{lang} {row['estimate']:.2f}" for lang, row in zip(langs, found))
+
+    return [f"{name} refused harmful prompts at rates {rates(name, 'harmful', 'none')}; with its own language's "
+            f"direction ablated, {rates(name, 'harmful', 'ablate')}. It refused harmless prompts at "
+            f"{rates(name, 'harmless', 'none')}; with the direction added, {rates(name, 'harmless', 'add')}."
+            for name in models]
+
+
+FIGURE_CAPTIONS = (
+    "Transfer matrix: the drop in refusal score of language B's harmful prompts (columns) when language A's "
+    "direction (rows) is ablated, beside the cosine between the two languages' directions.",
+    "Separation against behaviour: the between-class variance ratio (top 2 PCs) of harmful and harmless test "
+    "prompts at the direction's block, against the refusal rate on harmful prompts (bootstrap 95% CI).",
+    "Refusal rates of generated answers before and after: harmful prompts with the direction ablated, "
+    "harmless prompts with it added (bootstrap 95% CIs).",
+)
+
+
+def build_report(results: dict, models: Sequence[str], langs: Sequence[str], figure_pngs: Sequence[pathlib.Path],
+                 settings: dict, notes: Sequence[str] = ()) -> Report:
+    """Returns the report: the selection rule, the selected directions, effects before and after,
+    transfer matrices, the figures (`figure_pngs` in `FIGURE_CAPTIONS` order), sample generations,
+    notes and settings."""
     rows = results["rows"]
-    parts = ["# Refusal across languages", "",
-             "How much each model refuses harmful prompts per language, whether one direction mediates it "
-             "(ablation removes refusal, addition induces it), whether a language's direction transfers to "
-             "the others, and how refusal relates to how well harmful and harmless prompts separate.", "",
-             "## How the direction is selected", "", SELECTION_RULE, "", "## Selected directions", ""]
-    parts.append(_table(
-        ["model", "language", "block", "position", "eligible candidates", "fallback"],
-        [[s["model"], s["lang"], s["layer"], s["position"], f"{sum(s['eligible'])}/{len(s['eligible'])}",
-          "yes" if s["fallback"] else "no"] for s in results["selections"]]))
-    parts += ["", "## Refusal before and after (mean, bootstrap 95% CI)", "",
-              "Refusal score: log-odds that the first answer token is a refusal token. Refusal rate: share of "
-              "generated answers containing a refusal phrase of the language.", ""]
+    report = Report(title=f"Refusal across languages: {', '.join(models)}")
+    report.findings = [
+        "How much each model refuses harmful prompts per language, whether one direction mediates it (ablation "
+        "removes refusal, addition induces it), whether a language's direction transfers to the others, and how "
+        "refusal relates to how well harmful and harmless prompts separate.",
+        f"How the direction is selected: {SELECTION_RULE}", *_findings(rows, models, langs)]
+    report.figures = list(zip(FIGURE_CAPTIONS, figure_pngs))
+    report.tables.append(Table("Selected directions", ["model", "language", "block", "position",
+                                                       "eligible candidates", "fallback"],
+                               [[s["model"], s["lang"], str(s["layer"]), str(s["position"]),
+                                 f"{sum(s['eligible'])}/{len(s['eligible'])}", "yes" if s["fallback"] else "no"]
+                                for s in results["selections"]]))
     body = []
     for name in models:
         for lang in langs:
@@ -176,65 +183,20 @@ def report_markdown(results: dict, models: Sequence[str], langs: Sequence[str], 
                          pick("refusal_rate", "harmless", "none"), pick("refusal_rate", "harmless", "add"),
                          pick("refusal_score", "harmful", "none"), pick("refusal_score", "harmful", "ablate"),
                          _ci(_estimate(rows, model=name, lang=lang, metric="between_class_ratio"))])
-    parts.append(_table(["model", "lang", "rate harmful", "rate harmful ablated", "rate harmless",
-                         "rate harmless added", "score harmful", "score harmful ablated", "between-class ratio"], body))
-    parts += ["", "## Figures", ""]
-    parts += [f"![{title}]({path.name})" + "\n" for title, path in figures.items()]
-    parts += ["## Transfer matrix (refusal-score drop; rows: direction's language, columns: prompts' language)", ""]
+    report.tables.append(Table("Refusal before and after (mean, bootstrap 95% CI)",
+                               ["model", "lang", "rate harmful", "rate harmful ablated", "rate harmless",
+                                "rate harmless added", "score harmful", "score harmful ablated",
+                                "between-class ratio"], body))
     for name, matrix in results["transfer"].items():
-        parts += [f"**{name}**", "", _table(["direction \\ prompts"] + matrix["langs"],
-                                            [[source] + [f"{value:.2f}" for value in values]
-                                             for source, values in zip(matrix["langs"], matrix["refusal_drop"])]), ""]
-    parts += ["## Sample generations", ""]
-    parts.append(_table(["model", "lang", "prompts", "intervention", "prompt", "answer"],
-                        [[s["model"], s["lang"], s["prompts"], s["intervention"], _cell(s["prompt"]), _cell(s["answer"])]
-                         for s in results["samples"]]))
-    parts += ["", "## Settings", "", "```", *[f"{key}: {value}" for key, value in settings.items()], "```", ""]
-    return "\n".join(parts)
-
-
-def _cell(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def report_html(markdown: str, directory: pathlib.Path) -> str:
-    """Returns a self-contained HTML page of the markdown report: tables as tables, figures embedded."""
-    body, table = [], []
-
-    def flush_table():
-        if table:
-            cells = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table if not line.startswith("|---")]
-            head = "".join(f"<th>{html.escape(cell)}</th>" for cell in cells[0])
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in cells[1:])
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-            table.clear()
-
-    in_code = False
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            table.append(line)
-            continue
-        flush_table()
-        if line.startswith("```"):
-            body.append("</pre>" if in_code else "<pre>")
-            in_code = not in_code
-        elif in_code:
-            body.append(html.escape(line))
-        elif line.startswith("!["):
-            name = line[line.index("(") + 1:line.index(")")]
-            data = base64.b64encode((directory / name).read_bytes()).decode()
-            body.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(name)}"></figure>')
-        elif line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith("**") and line.endswith("**"):
-            body.append(f"<h3>{html.escape(line.strip('*'))}</h3>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line)}</p>")
-    flush_table()
-    style = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-             "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px}"
-             "th{background:#f0f0f0}img{max-width:100%}pre{background:#f6f6f6;padding:1em;overflow-x:auto}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Refusal across languages</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
+        report.tables.append(Table(f"{name}: transfer matrix (refusal-score drop; rows: direction's language, "
+                                   "columns: prompts' language)", ["direction \\ prompts", *matrix["langs"]],
+                                   [[source, *[f"{value:.2f}" for value in values]]
+                                    for source, values in zip(matrix["langs"], matrix["refusal_drop"])]))
+    report.tables.append(Table("Sample generations", ["model", "lang", "prompts", "intervention", "prompt", "answer"],
+                               [[s["model"], s["lang"], s["prompts"], s["intervention"], _cell(s["prompt"]),
+                                 _cell(s["answer"])] for s in results["samples"]]))
+    report.notes = ["Refusal score: log-odds that the first answer token is one of the language's refusal tokens. "
+                    "Refusal rate: share of generated answers containing a refusal phrase of the language.",
+                    *notes]
+    report.settings = {key: str(value) for key, value in settings.items()}
+    return report

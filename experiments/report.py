@@ -42,7 +42,7 @@ class Report:
         for table in self.tables:
             lines += [f"**{table.caption}**", "", "| " + " | ".join(table.header) + " |",
                       "|" + "---|" * len(table.header)]
-            lines += ["| " + " | ".join(row) + " |" for row in table.rows]
+            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
             lines.append("")
         if self.notes:
             lines += ["## Notes", ""] + [f"- {note}" for note in self.notes] + [""]

@@ -238,7 +238,7 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
     config = first.config
     layers = first.layer_indices(spec.layers) or tuple(range(config.num_layers + 1))
     tokens = sum(min(len(ids), spec.max_length) for ids in tokenizer(corpus.texts)["input_ids"])
-    params = _parameter_count(config)
+    params = parameter_count(config)
     activation_bytes = len(models) * len(corpus) * len(layers) * config.hidden_size * 4
     flop = 2 * params * tokens * len(models)
     lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
@@ -258,7 +258,7 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
     return lines
 
 
-def _parameter_count(config) -> int:
+def parameter_count(config) -> int:
     """Approximate weights of a decoder: embeddings, output head (unless tied) and the blocks."""
     d, heads, kv, head_dim = config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim
     attention = d * head_dim * (heads + 2 * kv) + heads * head_dim * d

@@ -234,8 +234,10 @@ class MLP(nnx.Module):
 
 class Block(nnx.Module):
     """One transformer block, laid out by the config (see `DecoderConfig`): pre- and post-norms
-    where they exist, sequential or parallel residual. Ablated components (`edits`) leave the
-    attention and MLP outputs before any post-norm, as hooks on those modules would."""
+    where they exist, sequential or parallel residual. Ablated components (`edits`) leave what the
+    attention and the MLP add to the residual stream: their outputs, after the post-norm where the
+    block has one (a post-norm rescales each coordinate, so an output ablated before it would
+    write the direction back into the stream)."""
 
     def __init__(self, config: DecoderConfig, dtype, rngs: nnx.Rngs):
         norm = lambda exists: Norm(config, (config.hidden_size,), ("embed",), dtype) if exists else None
@@ -253,8 +255,8 @@ class Block(nnx.Module):
         optional = lambda norm, h: h if norm is None else norm(h)
         attn_in = optional(self.pre_attn_norm, x)
         attn_out, cache = self.attn(attn_in, positions, visible, inv_freq, cache)
-        attn = optional(self.post_attn_norm, project_out(attn_out, edits))
-        mlp = lambda h: optional(self.post_mlp_norm, project_out(self.mlp(h), edits))
+        attn = project_out(optional(self.post_attn_norm, attn_out), edits)
+        mlp = lambda h: project_out(optional(self.post_mlp_norm, self.mlp(h)), edits)
         if self.parallel_residual:
             mlp_in = attn_in if self.pre_mlp_norm is None else self.pre_mlp_norm(x)
             return x + attn + mlp(mlp_in), cache

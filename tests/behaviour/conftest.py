@@ -1,5 +1,7 @@
-"""Tiny random checkpoints of two families (Llama GQA; Qwen2 with biases and a sliding window of 3
-on layers 1 and 2), each with a byte-level BPE tokenizer and chat template, built once per session."""
+"""Tiny random checkpoints of three families (Llama GQA; Qwen2 with biases and a sliding window of 3
+on layers 1 and 2; Gemma 2 with post-norms, scaled embeddings, soft-capped attention and output
+logits and a sliding window of 3 on alternate layers), each with a byte-level BPE tokenizer and
+chat template, built once per session."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ SMALL = dict(hidden_size=32, intermediate_size=48, num_hidden_layers=3, num_atte
 FAMILIES = {
     "llama": (transformers.LlamaConfig, {}),
     "qwen2": (transformers.Qwen2Config, dict(use_sliding_window=True, sliding_window=3, max_window_layers=1)),
+    "gemma2": (transformers.Gemma2Config, dict(head_dim=8, query_pre_attn_scalar=12, sliding_window=3,
+                                              attn_logit_softcapping=1.5, final_logit_softcapping=2.5)),
 }
 
 

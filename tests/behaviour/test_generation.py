@@ -13,6 +13,7 @@ import pytest
 
 import engine
 from engine import model as model_module
+from tests.behaviour.conftest import FAMILIES
 from tests.behaviour.torch_hooks import hooked_greedy
 from tests.models.hf_reference import padded_batch
 
@@ -39,7 +40,7 @@ def _check_against_reference(ours: np.ndarray, torch_model, prompts, hooks) -> i
     return compared
 
 
-@pytest.mark.parametrize("family", ["llama", "qwen2"])
+@pytest.mark.parametrize("family", list(FAMILIES))
 def test_greedy_left_padded_batch_matches_transformers_alone(tiny_models, family):
     model, _, torch_model = tiny_models[family]
     prompts = _prompts(model.config.vocab_size)
@@ -47,10 +48,11 @@ def test_greedy_left_padded_batch_matches_transformers_alone(tiny_models, family
     ours = model.generate(ids, mask, MAX_NEW)
     assert ours.shape == (len(prompts), MAX_NEW) and ours.dtype == np.int32
     compared = _check_against_reference(ours, torch_model, prompts, [])
+    print(f"GENERATION {family}: {compared} tokens compared")
     assert compared >= len(prompts) * 3
 
 
-@pytest.mark.parametrize("family", ["llama", "qwen2"])
+@pytest.mark.parametrize("family", list(FAMILIES))
 def test_greedy_under_interventions_matches_hooked_transformers(tiny_models, family):
     model, _, torch_model = tiny_models[family]
     rng = np.random.default_rng(6)
@@ -60,7 +62,9 @@ def test_greedy_under_interventions_matches_hooked_transformers(tiny_models, fam
     interventions = [engine.Intervention.add(v, layer=1, scale=2.0), engine.Intervention.ablate(u)]
     ours = model.generate(ids, mask, MAX_NEW, intervention=interventions)
     assert not np.array_equal(ours, model.generate(ids, mask, MAX_NEW))
-    _check_against_reference(ours, torch_model, prompts, [("add", v, 1, 2.0), ("ablate", u, None)])
+    compared = _check_against_reference(ours, torch_model, prompts, [("add", v, 1, 2.0), ("ablate", u, None)])
+    print(f"GENERATION {family} under interventions: {compared} tokens compared")
+    assert compared >= len(prompts) * 3
 
 
 def test_tokens_after_eos_are_pad(tiny_models):

@@ -75,16 +75,27 @@ def test_unknown_phrase_language_is_one_clear_error():
         refusal.is_refusal("I can't", "xx")
 
 
+def _position_states(model, tokenizer, prompts, layers, chat_template=True):
+    """`[N, layers, positions, d]` through extraction, one pooling per candidate position."""
+    from engine import refusal_direction as rd
+
+    positions = rd.post_instruction_count(tokenizer, chat_template)
+    return np.stack([engine.extract(model, tokenizer, prompts, pooling=pooling, layers=layers,
+                                    chat_template=chat_template, batch_size=4)
+                     for pooling in rd.position_poolings(positions)], axis=2)
+
+
 def test_direction_candidates_and_selection_rule(tiny_models):
     from engine import refusal_direction as rd
 
     model, tokenizer, _ = tiny_models["llama"]
     positions = rd.post_instruction_count(tokenizer)
     assert positions == len(tokenizer("<|end|><|assistant|>", add_special_tokens=False)["input_ids"])
+    assert rd.position_poolings(positions)[-2:] == ["last-1", "last"]
     layers = rd.candidate_layers(model.config.num_layers)
     assert layers == (1, 2)  # 1 <= l < 0.8 * 3
     harmful, harmless = PROMPTS[1:3], [PROMPTS[0], PROMPTS[3]]
-    states = rd.trailing_states(model, tokenizer, harmful + harmless, layers, positions, batch_size=4)
+    states = _position_states(model, tokenizer, harmful + harmless, layers)
     rendered = tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[1]}], tokenize=False,
                                              add_generation_prompt=True)
     ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
@@ -104,6 +115,33 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     direct = refusal.refusal_score(model, tokenizer, harmful, ["en", "zh"],
                                    intervention=engine.Intervention.ablate(direction), batch_size=4)
     assert abs(direct.mean() - selection.ablated_harmful[0]) < 1e-6
+
+
+def test_without_the_chat_template_the_candidate_is_the_prompts_last_token(tiny_models):
+    from engine import refusal_direction as rd
+
+    model, tokenizer, _ = tiny_models["llama"]
+    assert rd.post_instruction_count(tokenizer, chat_template=False) == 1
+    states = _position_states(model, tokenizer, PROMPTS[:2], (1,), chat_template=False)
+    ids = tokenizer(PROMPTS[0])["input_ids"]
+    alone = np.asarray(model.hidden_states(np.array([ids]), np.ones((1, len(ids)))))[0]
+    np.testing.assert_allclose(states[0, 0, 0], alone[1, -1], atol=1e-5)
+    candidates = rd.difference_in_means(states[:1], states[1:])
+    selection = rd.select_direction(model, tokenizer, candidates, (1,), PROMPTS[1:2], PROMPTS[:1], ["en"], ["en"],
+                                    chat_template=False, batch_size=4)
+    direct = refusal.refusal_score(model, tokenizer, PROMPTS[1:2], ["en"], chat_template=False,
+                                   intervention=engine.Intervention.ablate(candidates[0, 0]), batch_size=4)
+    assert abs(direct.mean() - selection.ablated_harmful[0]) < 1e-6
+
+
+@pytest.mark.parametrize("pooling, message", [
+    ("last-0", "not supported"), ("last-x", "not supported"), ("last-01", "not supported"),
+    ("last-99", "reads 99 tokens before the last, but an input has only"),
+])
+def test_bad_position_pooling_is_one_clear_error(tiny_models, pooling, message):
+    model, tokenizer, _ = tiny_models["llama"]
+    with pytest.raises(AlignscopeError, match=message):
+        engine.extract(model, tokenizer, PROMPTS[:1], pooling=pooling, layers=[1])
 
 
 def test_response_logprobs_under_an_intervention_match_hooked_transformers(tiny_models):

@@ -2,7 +2,10 @@
 way), written independently of the engine's `Edits`.
 
 - ablate u (unit) at block l: a pre-hook on `model.layers[l]` removes the input's component along
-  u; forward hooks on `layers[l].self_attn` and `layers[l].mlp` remove it from their outputs.
+  u; forward hooks on the two modules whose outputs are added to the residual stream remove it
+  from their outputs: `self_attn` and `mlp`, or where the block normalises those outputs before
+  the add (post-norms: Gemma 2 and 3, OLMo 2) `post_attention_layernorm` and
+  `post_feedforward_layernorm`, so that nothing the block writes carries u.
 - add s * v at block l: a pre-hook on `model.layers[l]` adds s * v to its input.
 Hooks of one block run in list order. The pre-hooks also record each block's edited input, the
 hidden state the engine reports under an intervention.
@@ -63,13 +66,22 @@ def hooked(model, edits: Sequence[tuple], recorded: dict | None = None):
 
     for layer, block in enumerate(blocks):
         handles.append(block.register_forward_pre_hook(pre_hook(layer), with_kwargs=True))
-        handles.append(block.self_attn.register_forward_hook(output_hook(layer)))
-        handles.append(block.mlp.register_forward_hook(output_hook(layer)))
+        for writer in _residual_writers(block):
+            handles.append(writer.register_forward_hook(output_hook(layer)))
     try:
         yield
     finally:
         for handle in handles:
             handle.remove()
+
+
+def _residual_writers(block) -> tuple:
+    """The modules of a transformers decoder layer whose outputs are added to the residual stream.
+    (Llama's `post_attention_layernorm` is its pre-MLP norm; a post-norm block also has
+    `post_feedforward_layernorm`.)"""
+    if hasattr(block, "post_feedforward_layernorm"):
+        return block.post_attention_layernorm, block.post_feedforward_layernorm
+    return block.self_attn, block.mlp
 
 
 def hooked_states(model, ids: list[int], edits: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:

@@ -73,7 +73,7 @@ def _message(function, *fragments: str) -> str:
 CLI_CASES = ("unknown flag", "flag of the wrong type", "enum flag value", "nonexistent model path",
              "directory without config.json", "hub unreachable, model not cached", "malformed mesh",
              "mesh larger than the devices", "conflicting flags", "dataset path missing", "unknown language",
-             "output directory not writable", "unknown benchmark suite")
+             "output directory not writable", "unknown benchmark suite", "refusal direction block out of range")
 
 
 def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]]]:
@@ -104,6 +104,8 @@ def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]
         "output directory not writable": ([*tune, unwritable], ("cannot write results to", "--output_dir")),
         "unknown benchmark suite": (["experiments.benchmark", "--suite=nope", out],
                                     ("unknown suite(s) ['nope']", "padding, extraction, kernels")),
+        "refusal direction block out of range": (["experiments.refusal", "--direction_layer=9", "--dry_run", out],
+                                                 ("--direction_layer=9: the model has blocks 0..5",)),
     }
 
 
