@@ -170,6 +170,8 @@ def change_by_language(result: Analysis, model_names: Sequence[str], layer_index
         if np.isnan(result.change[1:, :, layer_index, k]).all():
             ax.text(0.5, 0.5, "not defined for these data", transform=ax.transAxes, ha="center", fontsize=8)
         ax.set_xlim(-0.5, len(langs) - 0.5)
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + 0.12 * (top - bottom))  # room for the p-values above the bars
         ax.set_xticks(np.arange(len(langs)), langs, fontsize=8)
         ax.set_title(metric_name(metric), fontsize=8)
         ax.tick_params(labelsize=7)

@@ -81,5 +81,5 @@ table{border-collapse:collapse;margin:1.5em 0;font-size:.85em;width:100%}
 caption{text-align:left;font-weight:600;margin-bottom:.4em}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:right}th{background:#f0f0f0}
 td:first-child,th:first-child,td:nth-child(2){text-align:left}
-dt{font-weight:600;float:left;clear:left;width:12em}dd{margin-left:13em;font-family:monospace}
+dl{display:grid;grid-template-columns:12em 1fr;gap:3px 1em;align-items:baseline}dt{font-weight:600}dd{margin:0;font-family:monospace;overflow-wrap:anywhere}
 """

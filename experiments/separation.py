@@ -259,11 +259,12 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
 
 
 def parameter_count(config) -> int:
-    """Approximate weights of a decoder: embeddings and output head, and the blocks."""
+    """Approximate weights of a decoder: embeddings, output head (unless tied) and the blocks."""
     d, heads, kv, head_dim = config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim
     attention = d * head_dim * (heads + 2 * kv) + heads * head_dim * d
     mlp = d * config.intermediate_size * (3 if config.gated_mlp else 2)
-    return config.vocab_size * d * 2 + config.num_layers * (attention + mlp)
+    tables = 1 if config.tie_word_embeddings else 2
+    return config.vocab_size * d * tables + config.num_layers * (attention + mlp)
 
 
 def setup(experiment: str, default_dataset: str, argv: list[str], split_for_demo: str = "test"):

@@ -23,7 +23,9 @@ Metrics (names used in `AnalysisOptions.metrics` and in the output):
   bhattacharyya  Bhattacharyya distance of Gaussians on the top 10 PCs (NaN where a class has too
                  few distinct rows for a nonsingular covariance)
   silhouette     mean euclidean silhouette of the two classes
-  probe          group-folded cross-validated logistic-probe accuracy
+  probe          group-folded cross-validated accuracy of a ridge probe on the language's
+                 standardised features (`kernels.ridge_probe`: scikit-learn's RidgeClassifier,
+                 fitted in the dual from one Gram per layer, so every replica refits it)
   paired_shift   ‖mean over pairs of (x_toxic − x_neutral)‖ / √(total variance of the language's
                  rows): the average displacement, in units of the layer's RMS spread (needs pairs)
 Top-k PC counts are capped at min(n − 1, d) of the language.
@@ -41,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from kernels import checks, cka, gram_metrics, gram_separation, probe, separation
+from kernels import checks, cka, gram_metrics, gram_separation, probe, ridge_probe, separation
 from kernels import pca as pca_kernels
 from kernels.leading_axes import over_leading
 from kernels.precision import full_precision
@@ -56,8 +58,6 @@ METRIC_RANGES = {"evr2": (0.0, 1.0), "between2": (0.0, 1.0), "between10": (0.0, 
                  "paired_shift": (0.0, np.inf)}
 # Elements of gathered replica activations held at once.
 REPLICA_BLOCK_ELEMENTS = 2**25
-PROBE_L2 = 1e-3
-PROBE_STEPS = 100
 _STRATA = 3  # harmless-only groups, harmful-only groups, mixed groups
 
 
@@ -343,10 +343,11 @@ def _permuted_labels(y, groups, group_keys, row_keys) -> np.ndarray:
 class _Problem:
     """One language's metric evaluation over gathered rows and labellings.
 
-    When the language has fewer rows than features, the Gram-first metrics (`gram_separation.
-    METRICS`) come from each model's and layer's centred Gram over the language's rows, formed
-    once: labellings (estimate, permutations) share it and its eigenpairs, and a bootstrap replica
-    is a gather of it. The other metrics, and all of them when n ≥ d, gather the activations.
+    Where `gram_separation.gram_path_applies`, the Gram-first metrics (`gram_separation.METRICS`)
+    come from each model's and layer's centred Gram over the language's rows, formed once:
+    labellings (estimate, permutations) share it and its eigenpairs, and a bootstrap replica is a
+    gather of it. The probe always comes from the Gram of the standardised rows, the same way.
+    The other metrics, and all of them for many rows (n ≥ d), gather the activations.
     """
 
     X: jax.Array  # [models, layers, n, d], all rows
@@ -365,12 +366,20 @@ class _Problem:
     @functools.cached_property
     def _statistics(self) -> gram_separation.LayerStatistics:
         """Centred Gram `[models, layers, m, m]` of the language's rows and its top eigenpairs."""
-        return gram_separation.layer_statistics(jnp.take(self.X, jnp.asarray(self.rows), axis=2))
+        top = min(gram_separation.TOP, len(self.rows) - 1, self.X.shape[-1])
+        return gram_separation.layer_statistics(jnp.take(self.X, jnp.asarray(self.rows), axis=2), k=top)
+
+    @functools.cached_property
+    def _probe_gram(self) -> jax.Array:
+        """Gram `[models, layers, m, m]` of the language's standardised rows (`ridge_probe`)."""
+        return ridge_probe.standardized_gram(jnp.take(self.X, jnp.asarray(self.rows), axis=2))
 
     def values(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """`[models, layers, B, metrics]` for B labellings: `rows: [R, m]` (R = B, or 1 shared
         by every labelling: the language's own rows) and `labels: [B, m]` their labels."""
         results = {}
+        if "probe" in self.options.metrics:
+            results["probe"] = self._probe(rows, labels)
         if self._gram_metrics:
             d = self.X.shape[-1]
             if rows.shape[0] == 1:
@@ -424,8 +433,6 @@ class _Problem:
                 value = jnp.where(ok, fitted.ratio, jnp.nan)
             elif metric == "silhouette":
                 value = self._silhouette(X, y, rows)
-            elif metric == "probe":
-                value = self._probe(X, y, rows)
             else:
                 value = self._paired_shift(X, labels, rows)
             results[metric] = np.asarray(jnp.broadcast_to(value, X.shape[:2] + (y.shape[0],)),
@@ -443,13 +450,20 @@ class _Problem:
         copies = np.stack([np.bincount(r, minlength=len(self.y))[r] for r in rows])
         return _silhouette_with_copies(X, y, jnp.asarray(copies, X.dtype), block=block)
 
-    def _probe(self, X, y, rows):
-        """`[M, L, B]` cross-validated accuracy; folds keep each original group together."""
+    def _probe(self, rows, labels) -> np.ndarray:
+        """`[models, layers, B]` cross-validated ridge-probe accuracy; folds keep each original
+        group together (in a bootstrap draw, the copies of a row are one group)."""
         folds = self.options.probe_folds
         tests = np.stack([
             probe.group_folds(rows.shape[1], folds, self.groups[r], self.options.seed)[None, :]
-            == np.arange(folds)[:, None] for r in rows])  # [R, folds, m]
-        return _cross_validated(X, y, jnp.asarray(tests, X.dtype))
+            == np.arange(folds)[:, None] for r in rows]).astype(self._probe_gram.dtype)  # [R, F, m]
+        if rows.shape[0] == 1:
+            value = ridge_probe.accuracy(self._probe_gram, jnp.asarray(labels, tests.dtype), tests[0])
+        else:
+            positions = np.searchsorted(self.rows, rows)
+            value = ridge_probe.bootstrap_accuracy(self._probe_gram, positions,
+                                                   jnp.asarray(labels, tests.dtype), tests)
+        return np.asarray(value, np.float64)
 
     def _paired_shift(self, X, labels, rows):
         """`[M, L, B]` ‖Σ_p w_p s_p (x_t − x_n)‖ / Σ_p w_p / √tr Cov(X); w_p counts pair p's
@@ -491,12 +505,6 @@ def _silhouette_copies_one(X, y, copies, block):
 def _silhouette_with_copies(X, y, copies, block):
     core = functools.partial(_silhouette_copies_one, block=block)
     return over_leading(core, (X, y, copies), (2, 1, 1), sequential=True)
-
-
-@jax.jit
-def _cross_validated(X, y, tests):
-    core = functools.partial(probe._cross_validated_one, l2=PROBE_L2, steps=PROBE_STEPS)
-    return over_leading(lambda X, y, test: core(X, y, test), (X, y, tests), (2, 1, 2))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ float32 digits under large feature offsets, and fusing the subtraction into the 
 several times slower.
 """
 
-import functools
 
 import jax
 import jax.numpy as jnp

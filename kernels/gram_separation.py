@@ -7,10 +7,10 @@ bootstrap replica with drawn rows `idx: [m]` is `K[idx][:, idx]` re-centred and 
 eigen solve: no pass over the features.
 
 This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
-`kernels.analysis` takes it exactly then (`gram_path_applies`). With n ≥ d the numbers are the
-same (tested), but the work is not the least: there the analysis uses the feature-space kernels of
-`kernels.separation`, whose bootstrap re-gathers the drawn rows (a pass over `[m, d]` per replica,
-which for d < n costs less than the m × m gather and eigen solve). A Fisher ratio whose conjugate-
+also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then an n × n gather
+and a warm-started top-10 eigen solve, where the feature-space kernels of `kernels.separation`
+re-gather `[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis`
+takes it wherever `gram_path_applies`; the numbers are the same either way (tested). A Fisher ratio whose conjugate-
 gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
 """
 
@@ -27,6 +27,8 @@ from kernels.precision import full_precision
 
 METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette")
 TOP = 10  # eigenpairs solved for: the most any metric reads (between10, bhattacharyya)
+# Rows up to which the Gram path is taken even with n ≥ d; see BENCHMARKS.md for the timings.
+GRAM_PATH_MAX_ROWS = 1024
 # Elements of one [rows, n] distance block in silhouette (as kernels.separation).
 SILHOUETTE_BLOCK_ELEMENTS = separation.SILHOUETTE_BLOCK_ELEMENTS
 
@@ -39,8 +41,9 @@ class LayerStatistics(NamedTuple):
 
 
 def gram_path_applies(n: int, d: int) -> bool:
-    """Whether the Gram path is the cheaper one (n < d), where every metric comes from it."""
-    return n < d
+    """Whether the Gram path is the cheaper one for n rows of d features: n < d, or n at most
+    `GRAM_PATH_MAX_ROWS`."""
+    return n < d or n <= GRAM_PATH_MAX_ROWS
 
 
 @full_precision

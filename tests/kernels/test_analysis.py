@@ -1,7 +1,7 @@
 """kernels.analysis against float64 numpy / scikit-learn recomputed on the same shared draws.
 
-Everything runs under `jax.enable_x64`, so agreement is to rtol 1e-8 (the probe, an iterative
-fit, is compared with `kernels.probe` on the same folds, itself tested against scikit-learn).
+Everything runs under `jax.enable_x64`, so agreement is to rtol 1e-8 (the probe against
+scikit-learn's RidgeClassifier on the same folds, features standardised over the language's rows).
 """
 
 import jax
@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.decomposition import PCA
+from sklearn.linear_model import RidgeClassifier
 from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from kernels import analysis, cka, probe
+from kernels import analysis, cka, gram_separation, probe, ridge_probe
 
 MODELS, LAYERS, D = 2, 2, 14
 METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette", "probe")
@@ -87,8 +89,22 @@ def silhouette_with_copies_ref(X, y, original):
     return np.mean(scores)
 
 
-def metric_refs(X, y, groups, options, original=None):
-    """Float64 references of METRICS for one `X: [n, d]` (the probe only when options ask)."""
+def probe_ref(X, y, groups, options, standardise_on):
+    """Cross-validated accuracy of scikit-learn's RidgeClassifier on the analysis's folds, with
+    features standardised over the rows `standardise_on` (the language's own rows)."""
+    Z = StandardScaler().fit(standardise_on).transform(X)
+    folds = probe.group_folds(len(y), options.probe_folds, groups, options.seed)
+    correct = 0
+    for fold in range(options.probe_folds):
+        train, test = folds != fold, folds == fold
+        alpha = ridge_probe.RIDGE * np.mean(np.sum((Z[train] - Z[train].mean(0)) ** 2, axis=1))
+        correct += np.sum(RidgeClassifier(alpha=alpha).fit(Z[train], y[train]).predict(Z[test]) == y[test])
+    return correct / len(y)
+
+
+def metric_refs(X, y, groups, options, original=None, standardise_on=None):
+    """Float64 references of METRICS for one `X: [n, d]` (the probe only when options ask,
+    standardised over `standardise_on`, default X)."""
     top = min(10, len(y) - 1, X.shape[1])
     original = np.arange(len(y)) if original is None else original
     values = [
@@ -100,7 +116,7 @@ def metric_refs(X, y, groups, options, original=None):
         silhouette_with_copies_ref(X, y, original),
     ]
     if "probe" in options.metrics:
-        values.append(float(probe.cross_validated_accuracy(X, y, groups, options.probe_folds, seed=options.seed)))
+        values.append(probe_ref(X, y, groups, options, X if standardise_on is None else standardise_on))
     return np.array(values)
 
 
@@ -122,10 +138,12 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
     X, y, langs, groups, options, result = fitted
     with jax.enable_x64(True):
         for g, lang in enumerate(result.langs):
+            own = result.draws[lang].rows
             for r in (0, 7):
                 rows = result.draws[lang].bootstrap[r]
                 for m in range(MODELS):
-                    expected = metric_refs(X[m, 1, rows], y[rows], groups[rows], options, original=rows)
+                    expected = metric_refs(X[m, 1, rows], y[rows], groups[rows], options, original=rows,
+                                           standardise_on=X[m, 1, own])
                     np.testing.assert_allclose(result.replicas[r, m, g, 1], expected, rtol=RTOL)
     low, high = np.nanquantile(result.replicas, [0.025, 0.975], axis=0)
     bounds = np.array([analysis.METRIC_RANGES[metric] for metric in METRICS])
@@ -136,12 +154,13 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
     np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.estimate, rtol=1e-12)
 
 
-def test_gram_path_when_languages_have_fewer_rows_than_features():
-    # d = 40 > 32 rows per language: the separation metrics come from each layer's Gram (formed
-    # once per language); same references, same draws. (The probe, never Gram-first, is left out.)
+@pytest.mark.parametrize("gram_rows", [0, 10**6], ids=["feature-space", "gram"])
+def test_both_paths_give_every_replica_its_reference(gram_rows, monkeypatch):
+    # Languages with more rows than `GRAM_PATH_MAX_ROWS` and than features take the feature-space
+    # kernels; all others the Gram path. Either way: same references, same draws, every replica.
+    monkeypatch.setattr(gram_separation, "GRAM_PATH_MAX_ROWS", gram_rows)
     X, y, langs, groups = parallel_data()
-    X = np.concatenate([X, np.random.default_rng(3).normal(size=X.shape[:3] + (26,))], axis=-1)
-    options = analysis.AnalysisOptions(metrics=METRICS[:-1], bootstrap=3, permutations=2, probe_folds=4)
+    options = analysis.AnalysisOptions(metrics=METRICS, bootstrap=3, permutations=2, probe_folds=4)
     with jax.enable_x64(True):
         result = analysis.analyze(X, y, langs, groups, options=options)
         for g, lang in enumerate(result.langs):
@@ -153,7 +172,8 @@ def test_gram_path_when_languages_have_fewer_rows_than_features():
                       for p, labels in enumerate(draws.permuted_labels)]
             for got, rows, labels, original, first in cases:
                 for m in range(MODELS):
-                    expected = metric_refs(X[m, 1, rows], labels, groups[rows], options, original=original)
+                    expected = metric_refs(X[m, 1, rows], labels, groups[rows], options, original=original,
+                                           standardise_on=X[m, 1, draws.rows])
                     np.testing.assert_allclose(got[m, 1, first:], expected[first:], rtol=RTOL)
 
 
