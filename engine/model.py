@@ -390,7 +390,9 @@ def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: 
               input_ids: jax.Array, attention_mask: jax.Array, edits: Edits | None, eos_ids: jax.Array,
               pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array) -> jax.Array:
     """`[batch, max_new_tokens]` int32: the prompt in one pass into a cache of prompt length +
-    max_new_tokens slots, then one token per scanned step."""
+    max_new_tokens slots, then one token per step of a `while_loop` that carries the cache (each
+    layer's keys and values written in place) and stops once every row has ended; slots of a row
+    after its EOS, and every slot after the loop stopped, hold the pad id."""
     module = merged(graphdef, params, compute_dtype)
     batch, length = input_ids.shape
     keys = jax.vmap(jax.random.key)(seeds)
@@ -399,20 +401,27 @@ def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: 
 
     def choose(final_hidden: jax.Array, step: jax.Array) -> jax.Array:
         logits = module.logits(final_hidden[:, -1:])[:, 0]
-        sampled = jax.vmap(lambda key, row: jax.random.categorical(
-            jax.random.fold_in(key, step), row / jnp.maximum(temperature, 1e-6)))(keys, logits)
-        return jnp.where(temperature > 0, sampled, jnp.argmax(logits, axis=-1)).astype(jnp.int32)
+        sample = lambda: jax.vmap(lambda key, row: jax.random.categorical(
+            jax.random.fold_in(key, step), row / jnp.maximum(temperature, 1e-6)))(keys, logits).astype(jnp.int32)
+        greedy = lambda: jnp.argmax(logits, axis=-1).astype(jnp.int32)
+        return jax.lax.cond(temperature > 0, sample, greedy)  # greedy pays nothing for the random draws
 
     first = choose(final, 0)
+    output = jnp.full((batch, max_new_tokens), pad_id, jnp.int32).at[:, 0].set(first)
 
-    def step(carry, index):
-        token, cache, done = carry
+    def running(carry) -> jax.Array:
+        index, _, _, done, _ = carry
+        return (index < max_new_tokens) & ~jnp.all(done)
+
+    def step(carry):
+        index, token, cache, done, output = carry
         final, cache = module.extend(token[:, None], jnp.ones((batch, 1), jnp.int32), cache, edits)
         token = jnp.where(done, pad_id, choose(final, index))
-        return (token, cache, done | jnp.isin(token, eos_ids)), token
+        output = jax.lax.dynamic_update_slice(output, token[:, None], (0, index))
+        return index + 1, token, cache, done | jnp.isin(token, eos_ids), output
 
-    _, rest = jax.lax.scan(step, (first, cache, jnp.isin(first, eos_ids)), jnp.arange(1, max_new_tokens))
-    return jnp.concatenate([first[:, None], rest.T], axis=1)
+    carry = (jnp.int32(1), first, cache, jnp.isin(first, eos_ids), output)
+    return jax.lax.while_loop(running, step, carry)[-1]
 
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None, *,

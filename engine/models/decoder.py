@@ -167,8 +167,9 @@ class Attention(nnx.Module):
           visible: `[batch, seq_q, seq_k]` bool, which keys each query may attend to; with a
             cache, the keys are the cache's slots.
           inv_freq: `[rotary_dim // 2]` or per row `[batch, rotary_dim // 2]` float32.
-          cache: this layer's keys and values so far; this call's are written at its offset and
-            every slot is attended to (as `visible` allows). None: the keys are x's own.
+          cache: every layer's keys and values so far; this call's are written into this layer's
+            slots at its offset and every slot of this layer is attended to (as `visible` allows).
+            None: the keys are x's own.
         """
         c = self.config
         rope = functools.partial(apply_rope, positions=positions, inv_freq=inv_freq, interleaved=c.rope_interleaved,
@@ -176,22 +177,28 @@ class Attention(nnx.Module):
         q = rope(self._project(x, self.q_proj, self.q_bias, self.q_norm))
         k = rope(self._project(x, self.k_proj, self.k_bias, self.k_norm))
         v = self._project(x, self.v_proj, self.v_bias, None)
+        keys_spec = "bskd"
         if cache is not None:
-            start = (0, cache.offset, 0, 0)
-            k = jax.lax.dynamic_update_slice(cache.keys, k.astype(cache.keys.dtype), start)
-            v = jax.lax.dynamic_update_slice(cache.values, v.astype(cache.values.dtype), start)
-            cache = LayerCache(k, v, cache.offset)
+            # Written in place into every layer's stacked cache (a loop carry), then this layer's
+            # slots read back, laid out [batch, kv_heads, slots, head_dim] for the attention dots.
+            start = (cache.layer, 0, 0, cache.offset, 0)
+            write = lambda stack, new: jax.lax.dynamic_update_slice(
+                stack, jnp.swapaxes(new, 1, 2)[None].astype(stack.dtype), start)
+            cache = LayerCache(write(cache.keys, k), write(cache.values, v), cache.layer, cache.offset)
+            k = jax.lax.dynamic_index_in_dim(cache.keys, cache.layer, 0, keepdims=False)
+            v = jax.lax.dynamic_index_in_dim(cache.values, cache.layer, 0, keepdims=False)
+            keys_spec = "bksd"
         batch, seq, num_heads, head_dim = q.shape
-        num_kv = k.shape[2]
+        num_kv = k.shape[2] if cache is None else k.shape[1]
         precision = _precision(x.dtype)
         q = q.reshape(batch, seq, num_kv, num_heads // num_kv, head_dim)
-        scores = jnp.einsum("btkgd,bskd->bkgts", q, k, precision=precision,
+        scores = jnp.einsum(f"btkgd,{keys_spec}->bkgts", q, k, precision=precision,
                             preferred_element_type=jnp.float32) * c.attention_scale
         scores = _softcap(scores, c.attn_logit_softcap)
         # A finite floor, not -inf: a padded query with no visible key gets finite garbage, not NaN.
         scores = jnp.where(visible[:, None, None], scores, jnp.finfo(jnp.float32).min)
         probs = jax.nn.softmax(scores, axis=-1).astype(v.dtype)
-        out = jnp.einsum("bkgts,bskd->btkgd", probs, v, precision=precision)
+        out = jnp.einsum(f"bkgts,{keys_spec}->btkgd", probs, v, precision=precision)
         out = jnp.einsum("bthd,ehd->bte", out.reshape(batch, seq, num_heads, head_dim),
                          self.o_proj[...], precision=precision)
         return (out if self.o_bias is None else out + self.o_bias[...]), cache
@@ -265,11 +272,13 @@ class Block(nnx.Module):
 
 
 class LayerCache(NamedTuple):
-    """One layer's keys and values (`[batch, slots, kv_heads, head_dim]`) and the slot where
-    the next call writes (`[]` int32)."""
+    """Every layer's keys and values (`[num_layers, batch, kv_heads, slots, head_dim]`), the layer
+    being run (`[]` int32) and the slot where the next call writes (`[]` int32). The stacks are
+    passed whole, so each layer's write is an in-place update of the loop carry, not a copy."""
 
     keys: Array
     values: Array
+    layer: Array
     offset: Array
 
 
@@ -277,7 +286,7 @@ class KVCache(NamedTuple):
     """Every layer's keys and values for a fixed number of slots (a pytree of arrays).
 
     Attributes:
-      keys, values: `[num_layers, batch, slots, kv_heads, head_dim]` in the compute dtype.
+      keys, values: `[num_layers, batch, kv_heads, slots, head_dim]` in the compute dtype.
       positions: `[batch, slots]` int32, the position of the token in each slot.
       valid: `[batch, slots]` bool, whether a slot holds a real token (written, not padding).
       filled: `[]` int32, slots written so far (the same for every row).
@@ -390,7 +399,7 @@ class Decoder(nnx.Module):
     def init_cache(self, batch: int, slots: int, dtype) -> KVCache:
         """Returns an empty cache of `slots` positions per row, keys and values in `dtype`."""
         c = self.config
-        shape = (c.num_layers, batch, slots, c.num_kv_heads, c.head_dim)
+        shape = (c.num_layers, batch, c.num_kv_heads, slots, c.head_dim)
         return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype), jnp.zeros((batch, slots), jnp.int32),
                        jnp.zeros((batch, slots), bool), jnp.zeros((), jnp.int32), jnp.zeros((batch,), jnp.int32))
 
@@ -427,8 +436,8 @@ class Decoder(nnx.Module):
           key_valid: `[batch, queries or 1, keys]` which keys each query may see at all (real,
             and for packed rows in the query's own text); causality and windows are added here.
           lengths: `[batch]` each row's real tokens so far (length-dependent rotary kinds).
-          cache: (keys, values `[num_layers, batch, slots, kv_heads, head_dim]`, the slot where x's
-            first token goes).
+          cache: (keys, values `[num_layers, batch, kv_heads, slots, head_dim]`, the slot where x's
+            first token goes); carried through the scan whole and updated in place.
         """
         distance = positions[:, :, None] - key_positions[:, None, :]  # [batch, query, key]
         causal = key_valid & (distance >= 0)
@@ -438,23 +447,25 @@ class Decoder(nnx.Module):
         block_state = jax.tree.map(lambda stacked: stacked[:num_blocks], block_state)
         # Only the per-layer parts are scanned; the directions are the same at every block.
         layer_edits = None if edits is None else (edits.project[:num_blocks], edits.add[:num_blocks])
-        layer_cache = None if cache is None else (cache[0][:num_blocks], cache[1][:num_blocks])
+        layer_index = jnp.arange(num_blocks, dtype=jnp.int32)
+        kv = None if cache is None else (cache[0], cache[1])
 
-        def step(h, layer):
-            state, window, layer_rope, per_layer, kv = layer
+        def step(carry, layer):
+            h, kv = carry
+            state, window, layer_rope, per_layer, index = layer
             block_edits = None if per_layer is None else Edits(edits.directions, *per_layer)
             h = edit_stream(h, block_edits)
             kept = collect(h)
             inv_freq = _inverse_frequencies(self.config, layer_rope, lengths)
-            block_cache = None if kv is None else LayerCache(kv[0], kv[1], cache[2])
+            block_cache = None if kv is None else LayerCache(kv[0], kv[1], index, cache[2])
             h, block_cache = nnx.merge(block_def, state)(h, positions, causal & (distance < window), inv_freq,
                                                          block_edits, block_cache)
-            return h, (kept, None if block_cache is None else (block_cache.keys, block_cache.values))
+            return (h, None if block_cache is None else (block_cache.keys, block_cache.values)), kept
 
         if remat:
             step = jax.checkpoint(step)
-        last, (collected, new_cache) = jax.lax.scan(step, x, (block_state, windows, rope, layer_edits, layer_cache))
-        return last, collected, new_cache
+        (last, kv), collected = jax.lax.scan(step, (x, kv), (block_state, windows, rope, layer_edits, layer_index))
+        return last, collected, kv
 
     def _embed(self, input_ids: Array, positions: Array) -> Array:
         """Returns `[batch, seq, d_model]`: token embeddings (times `embed_scale` in the model dtype),
