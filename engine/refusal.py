@@ -129,8 +129,17 @@ def next_token_logits(model: Model, tokenizer, prompts: Sequence[str], chat_temp
                       intervention: Interventions = None, *, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """Returns `[N, vocab]` float32: the logits of the token after each prompt (after the chat
     template's generation prompt with `chat_template`), run in left-padded length buckets."""
-    result = np.zeros((len(prompts), model.config.vocab_size), np.float32)
-    for items, ids, mask in prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length):
+    batches = list(prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length))
+    return batched_next_token_logits(model, batches, len(prompts), intervention)
+
+
+def batched_next_token_logits(model: Model, batches: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                              count: int, intervention: Interventions = None) -> np.ndarray:
+    """Returns `[count, vocab]` float32 next-token logits of prompts already cut into batches
+    (`engine.generation.prompt_batches`), so callers that score the same prompts under many
+    interventions tokenize them once."""
+    result = np.zeros((count, model.config.vocab_size), np.float32)
+    for items, ids, mask in batches:
         result[items] = model.local_rows(model.next_token_logits(ids, mask, intervention))[:len(items)]
     return result
 

@@ -24,7 +24,8 @@ from engine import pooling
 from engine.encoding import template_frame
 from engine.intervention import Intervention
 from engine.model import Model
-from engine.refusal import demo_refusal_tokens, log_odds, next_token_logits, refusal_score
+from engine.generation import prompt_batches
+from engine.refusal import batched_next_token_logits, demo_refusal_tokens, log_odds
 
 MAX_KL = 0.1
 MAX_LAYER_FRACTION = 0.8
@@ -105,29 +106,38 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
     """Scores every candidate `[len(layers), positions, d_model]` on validation prompts and selects one
     by Arditi et al.'s rule (module docstring). Refusal scores use each language's default tokens;
     `chat_template` as in `refusal_score`."""
-    kw = dict(chat_template=chat_template, batch_size=batch_size, max_length=max_length)
-    base_logits = next_token_logits(model, tokenizer, harmless, **kw)
     tokens = {lang: demo_refusal_tokens(tokenizer, lang) for lang in set(langs_harmful) | set(langs_harmless)}
-    baseline_harmful = float(refusal_score(model, tokenizer, harmful, langs_harmful, tokens, **kw).mean())
-    baseline_harmless = float(np.mean([log_odds(row, tokens[lang]) for row, lang in zip(base_logits, langs_harmless)]))
-    rows = []
-    num_positions = candidates.shape[1]
-    for index, layer in enumerate(layers):
-        for back in range(num_positions):
-            direction = candidates[index, back]
-            if not np.any(direction):
-                continue
-            ablate = Intervention.ablate(direction)
-            ablated = refusal_score(model, tokenizer, harmful, langs_harmful, tokens, intervention=ablate, **kw)
-            ablated_logits = next_token_logits(model, tokenizer, harmless, intervention=ablate, **kw)
-            add = Intervention.add(direction, layer)
-            added_logits = next_token_logits(model, tokenizer, harmless, intervention=add, **kw)
-            added = [log_odds(row, tokens[lang]) for row, lang in zip(added_logits, langs_harmless)]
-            rows.append((layer, back - num_positions, float(ablated.mean()), float(np.mean(added)),
-                         float(next_token_kl(base_logits, ablated_logits).mean())))
-    if not rows:
+    scores = lambda logits, langs: np.array([log_odds(row, tokens[lang]) for row, lang in zip(logits, langs)])
+    harmful, harmless = list(harmful), list(harmless)
+    if len(langs_harmful) != len(harmful) or len(langs_harmless) != len(harmless):
+        raise AlignscopeError(f"langs has {len(langs_harmful)} and {len(langs_harmless)} entries for "
+                              f"{len(harmful)} harmful and {len(harmless)} harmless prompts")
+    both_prompts = harmful + harmless
+    # Tokenized once: harmful and harmless prompts together (every ablation scores both), harmless alone.
+    both = list(prompt_batches(model, tokenizer, both_prompts, chat_template, batch_size, max_length))
+    harmless_only = list(prompt_batches(model, tokenizer, harmless, chat_template, batch_size, max_length))
+    split = len(harmful)
+    directions = [(layer, back, candidates[index, back]) for index, layer in enumerate(layers)
+                  for back in range(candidates.shape[1]) if np.any(candidates[index, back])]
+    if not directions:
         raise AlignscopeError("every difference-in-means candidate is zero; harmful and harmless prompts give "
                               "identical states")
+    # The baseline is an ablation at no block: the numbers of no intervention (bit for bit), from the
+    # program the candidates' edits compile (one compile per bucket instead of two).
+    base = batched_next_token_logits(model, both, len(both_prompts), Intervention.ablate(directions[0][2], layers=()))
+    base_logits = base[split:]
+    baseline_harmful = float(scores(base[:split], langs_harmful).mean())
+    baseline_harmless = float(scores(base_logits, langs_harmless).mean())
+    rows = []
+    num_positions = candidates.shape[1]
+    for layer, back, direction in directions:
+        # One pass per edit: the ablation's harmful rows give the score, its harmless rows the KL.
+        ablated_logits = batched_next_token_logits(model, both, len(both_prompts), Intervention.ablate(direction))
+        added_logits = batched_next_token_logits(model, harmless_only, len(harmless),
+                                                 Intervention.add(direction, layer))
+        rows.append((layer, back - num_positions, float(scores(ablated_logits[:split], langs_harmful).mean()),
+                     float(scores(added_logits, langs_harmless).mean()),
+                     float(next_token_kl(base_logits, ablated_logits[split:]).mean())))
     table = np.array(rows, dtype=np.float64)
     eligible = (table[:, 3] > 0) & (table[:, 4] < max_kl)
     pool = np.flatnonzero(eligible) if eligible.any() else np.arange(len(table))

@@ -218,30 +218,40 @@ def run(models: dict[str, Model], tokenizer, splits: dict[str, Split], options: 
                                **{key: np.asarray(value).tolist() for key, value in
                                   dataclasses.asdict(direction.selection).items()}})
         with stages.stage(f"effects {name}"):
-            base_scores = {}
+            base_scores, ablated_scores = {}, {}
             for lang in langs:
-                base_scores[lang] = _effects(model, tokenizer, name, lang, splits[lang], directions[lang], options,
+                base_scores[lang], ablated_scores[lang] = _effects(model, tokenizer, name, lang, splits[lang], directions[lang], options,
                                              rows, samples)
                 ratio = between_class_ratio(states[index], text_rows, lang, layers.index(directions[lang].layer))
                 rows.append(dict(model=name, lang=lang, source_lang=lang, prompts="both", intervention="none",
                                  metric="between_class_ratio", estimate=ratio, low=None, high=None,
                                  n=len(splits[lang].test_harmful) + len(splits[lang].test_harmless)))
         with stages.stage(f"transfer {name}"):
-            transfer[name] = _transfer(model, tokenizer, name, splits, directions, base_scores, options, rows)
+            transfer[name] = _transfer(model, tokenizer, name, splits, directions, base_scores, ablated_scores,
+                                       options, rows)
     return {"rows": rows, "selections": selections, "samples": samples, "transfer": transfer,
             "extraction": extraction}
 
 
+def no_edit(direction: np.ndarray) -> Intervention:
+    """An ablation of `direction` at no block: the numbers of no intervention, bit for bit, computed
+    by the program an edit compiles, so baselines and interventions share compiled programs."""
+    return Intervention.ablate(direction, layers=())
+
+
 def _effects(model: Model, tokenizer, name: str, lang: str, split: Split, direction: Direction, options: Options,
-             rows: list[dict], samples: list[dict]) -> np.ndarray:
+             rows: list[dict], samples: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """Appends to `rows` the refusal score and rate of the test prompts before and after the
     intervention (ablation on harmful prompts, addition on harmless ones), to `samples` a few
-    generations of each case; returns `[n]` the harmful prompts' scores without intervention."""
+    generations of each case; returns `[n]` the harmful prompts' scores without intervention and
+    with the direction ablated."""
     kw = dict(batch_size=options.batch_size, max_length=options.max_length)
     ablate = Intervention.ablate(direction.vector)
     add = Intervention.add(direction.vector, direction.layer)
     prompts = {"harmful": split.test_harmful, "harmless": split.test_harmless}
-    interventions = {"none": None, "ablate": ablate, "add": add}
+    # "none" runs as an ablation at no block: bit for bit no intervention, from the programs the
+    # edits compile (one compile per bucket of scoring and of generation, not two).
+    interventions = {"none": no_edit(direction.vector), "ablate": ablate, "add": add}
     scores = {}
     for kind, edit in (("harmful", "none"), ("harmful", "ablate"), ("harmless", "none"), ("harmless", "add")):
         langs = [lang] * len(prompts[kind])
@@ -257,14 +267,16 @@ def _effects(model: Model, tokenizer, name: str, lang: str, split: Split, direct
                              estimate=estimate, low=low, high=high, n=len(data)))
         for prompt, text in list(zip(prompts[kind], texts))[:SAMPLES_PER_CASE]:
             samples.append(dict(model=name, lang=lang, prompts=kind, intervention=edit, prompt=prompt, answer=text))
-    return scores["harmful", "none"]
+    return scores["harmful", "none"], scores["harmful", "ablate"]
 
 
 def _transfer(model: Model, tokenizer, name: str, splits: dict[str, Split], directions: dict[str, Direction],
-              base_scores: dict[str, np.ndarray], options: Options, rows: list[dict]) -> dict:
+              base_scores: dict[str, np.ndarray], ablated_scores: dict[str, np.ndarray], options: Options,
+              rows: list[dict]) -> dict:
     """Appends to `rows` the refusal-score drop of language B's harmful test prompts under ablation of
     language A's direction, and the cosine of the two directions, for every pair (A, B); returns
-    `{"langs", "refusal_drop", "cosine"}` with `[A, B]` matrices."""
+    `{"langs", "refusal_drop", "cosine"}` with `[A, B]` matrices. `ablated_scores` (per language, its
+    own direction ablated, from `_effects`) are the diagonal, not computed again."""
     langs = list(splits)
     drop = np.zeros((len(langs), len(langs)))
     cosine = np.zeros((len(langs), len(langs)))
@@ -272,7 +284,7 @@ def _transfer(model: Model, tokenizer, name: str, splits: dict[str, Split], dire
         ablate = Intervention.ablate(directions[source].vector)
         for b, target in enumerate(langs):
             prompts = splits[target].test_harmful
-            after = refusal.refusal_score(model, tokenizer, prompts, [target] * len(prompts),
+            after = ablated_scores[target] if source == target else refusal.refusal_score(model, tokenizer, prompts, [target] * len(prompts),
                                           chat_template=options.chat_template, intervention=ablate,
                                           batch_size=options.batch_size, max_length=options.max_length)
             estimate, low, high = bootstrap_mean(base_scores[target] - after, options.bootstrap, options.seed)
