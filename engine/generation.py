@@ -94,18 +94,35 @@ def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens
 
     Args: as `generate`.
     """
+    return generate_ids_and_logits(model, tokenizer, prompts, max_new_tokens, chat_template, intervention,
+                                   batch_size=batch_size, max_length=max_length, temperature=temperature,
+                                   seed=seed)[0]
+
+
+def generate_ids_and_logits(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64,
+                            chat_template: bool = False, intervention: Interventions = None, *, batch_size: int = 16,
+                            max_length: int = 512, temperature: float = 0.0,
+                            seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Returns (`generate_ids`, `[N, vocab]` float32 each prompt's next-token logits from the same
+    pass: what `engine.refusal.next_token_logits` gives, without a second forward pass).
+
+    Args: as `generate`.
+    """
     eos, pad = special_ids(model, tokenizer)
     results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(prompts)
+    logits = np.zeros((len(prompts), model.config.vocab_size), np.float32)
     for items, ids, mask in prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length):
         rows = ids.shape[0]
         seeds = np.zeros(rows, np.int64)
         seeds[:len(items)] = seed + items  # a prompt's sample depends on its index, not its batch
-        output = model.generate(ids, mask, max_new_tokens, intervention, eos_token_ids=eos, pad_token_id=pad,
-                                temperature=temperature, seed=seeds % 2**32)
+        output, first_logits = model.generate(ids, mask, max_new_tokens, intervention, eos_token_ids=eos,
+                                              pad_token_id=pad, temperature=temperature, seed=seeds % 2**32,
+                                              return_logits=True)
+        logits[items] = first_logits[:len(items)]
         for row, item in enumerate(items):
             ended = np.flatnonzero(np.isin(output[row], eos))
             results[item] = output[row, :ended[0] + 1] if ended.size else output[row]
-    return results
+    return results, logits
 
 
 def generate(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64, chat_template: bool = False,

@@ -271,7 +271,8 @@ class Model:
 
     def generate(self, input_ids, attention_mask, max_new_tokens: int, intervention: Interventions = None, *,
                  eos_token_ids: Sequence[int] | None = None, pad_token_id: int | None = None,
-                 temperature: float = 0.0, seed: int | Sequence[int] = 0) -> np.ndarray:
+                 temperature: float = 0.0, seed: int | Sequence[int] = 0,
+                 return_logits: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Returns `[batch, max_new_tokens]` int32 generated ids; after a row's EOS, the pad id.
 
         Greedy (`temperature` 0) or sampled from softmax(logits / temperature). Compiled once per
@@ -289,6 +290,8 @@ class Model:
           temperature: 0 for greedy decoding; above 0, sampling.
           seed: the sampling seed, one for all rows or one per row (`[batch]`), so a row's sample
             does not depend on which rows share its batch.
+          return_logits: also return `[batch, vocab]` float32, the logits the first new token is
+            chosen from (each prompt's next-token logits, as `next_token_logits`, from the same pass).
         """
         ids, mask = np.asarray(input_ids, dtype=np.int32), np.asarray(attention_mask, dtype=np.int32)
         if ids.ndim != 2 or ids.shape != mask.shape:
@@ -304,10 +307,11 @@ class Model:
             pad_token_id = self.raw_config.get("pad_token_id")
             pad_token_id = pad_token_id if pad_token_id is not None else (eos[0] if eos else 0)
         seeds = np.broadcast_to(np.asarray(seed, dtype=np.uint32), ids.shape[:1])
-        output = _generate(self.graphdef, self.compute_dtype, max_new_tokens, self.params, self._feed(ids),
-                           self._feed(mask), self._edits(intervention), np.asarray(eos or [-1], np.int32),
-                           np.int32(pad_token_id), np.float32(temperature), self._feed(np.ascontiguousarray(seeds)))
-        return self.local_rows(output)
+        output, logits = _generate(self.graphdef, self.compute_dtype, max_new_tokens, self.params, self._feed(ids),
+                                   self._feed(mask), self._edits(intervention), np.asarray(eos or [-1], np.int32),
+                                   np.int32(pad_token_id), np.float32(temperature),
+                                   self._feed(np.ascontiguousarray(seeds)))
+        return (self.local_rows(output), self.local_rows(logits)) if return_logits else self.local_rows(output)
 
     def eos_token_ids(self) -> list[int]:
         """Returns the config's `eos_token_id` as a list (empty when it has none)."""
@@ -388,8 +392,9 @@ def _pooled(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, layers: tuple[int,
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))
 def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: int, params: nnx.State,
               input_ids: jax.Array, attention_mask: jax.Array, edits: Edits | None, eos_ids: jax.Array,
-              pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array) -> jax.Array:
-    """`[batch, max_new_tokens]` int32: the prompt in one pass into a cache of prompt length +
+              pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(`[batch, max_new_tokens]` int32, the first token's logits `[batch, vocab]` float32): the
+    prompt in one pass into a cache of prompt length +
     max_new_tokens slots, then one token per step of a `while_loop` that carries the cache (each
     layer's keys and values written in place) and stops once every row has ended; slots of a row
     after its EOS, and every slot after the loop stopped, hold the pad id."""
@@ -399,14 +404,15 @@ def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: 
     cache = module.init_cache(batch, length + max_new_tokens, compute_dtype)
     final, cache = module.extend(input_ids, attention_mask, cache, edits)
 
-    def choose(final_hidden: jax.Array, step: jax.Array) -> jax.Array:
-        logits = module.logits(final_hidden[:, -1:])[:, 0]
+    def choose(logits: jax.Array, step: jax.Array) -> jax.Array:
         sample = lambda: jax.vmap(lambda key, row: jax.random.categorical(
             jax.random.fold_in(key, step), row / jnp.maximum(temperature, 1e-6)))(keys, logits).astype(jnp.int32)
         greedy = lambda: jnp.argmax(logits, axis=-1).astype(jnp.int32)
         return jax.lax.cond(temperature > 0, sample, greedy)  # greedy pays nothing for the random draws
 
-    first = choose(final, 0)
+    next_logits = lambda final_hidden: module.logits(final_hidden[:, -1:])[:, 0]
+    first_logits = next_logits(final)
+    first = choose(first_logits, 0)
     output = jnp.full((batch, max_new_tokens), pad_id, jnp.int32).at[:, 0].set(first)
 
     def running(carry) -> jax.Array:
@@ -416,12 +422,12 @@ def _generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: 
     def step(carry):
         index, token, cache, done, output = carry
         final, cache = module.extend(token[:, None], jnp.ones((batch, 1), jnp.int32), cache, edits)
-        token = jnp.where(done, pad_id, choose(final, index))
+        token = jnp.where(done, pad_id, choose(next_logits(final), index))
         output = jax.lax.dynamic_update_slice(output, token[:, None], (0, index))
         return index + 1, token, cache, done | jnp.isin(token, eos_ids), output
 
     carry = (jnp.int32(1), first, cache, jnp.isin(first, eos_ids), output)
-    return jax.lax.while_loop(running, step, carry)[-1]
+    return jax.lax.while_loop(running, step, carry)[-1], first_logits
 
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None, *,

@@ -19,7 +19,7 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from engine.data.demo import load_preferences
-from engine.generation import prompt_batches
+from engine.generation import generate_ids_and_logits, prompt_batches
 from engine.intervention import Interventions
 from engine.model import Model
 
@@ -115,14 +115,34 @@ def refusal_score(model: Model, tokenizer, prompts: Sequence[str], langs: Sequen
       max_length: longest prompt in tokens.
     """
     prompts = list(prompts)
-    token_sets = _token_sets(tokenizer, None if langs is None else list(langs), len(prompts), refusal_tokens)
+    token_sets = _checked_token_sets(model, tokenizer, langs, len(prompts), refusal_tokens)
+    logits = next_token_logits(model, tokenizer, prompts, chat_template, intervention, batch_size=batch_size,
+                               max_length=max_length)
+    return np.array([log_odds(row, tokens) for row, tokens in zip(logits, token_sets)], dtype=np.float64)
+
+
+def _checked_token_sets(model: Model, tokenizer, langs: Sequence[str] | None, count: int,
+                        refusal_tokens: Sequence[int] | Mapping[str, Sequence[int]] | None) -> list[list[int]]:
+    token_sets = _token_sets(tokenizer, None if langs is None else list(langs), count, refusal_tokens)
     vocab = model.config.vocab_size
     for tokens in token_sets:
         if not tokens or min(tokens) < 0 or max(tokens) >= vocab:
             raise AlignscopeError(f"refusal tokens must be a non-empty set of ids in 0..{vocab - 1}")
-    logits = next_token_logits(model, tokenizer, prompts, chat_template, intervention, batch_size=batch_size,
-                               max_length=max_length)
-    return np.array([log_odds(row, tokens) for row, tokens in zip(logits, token_sets)], dtype=np.float64)
+    return token_sets
+
+
+def score_and_generate(model: Model, tokenizer, prompts: Sequence[str], langs: Sequence[str] | None = None,
+                       max_new_tokens: int = 64, refusal_tokens: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
+                       chat_template: bool = True, intervention: Interventions = None, *, batch_size: int = 32,
+                       max_length: int = 512) -> tuple[np.ndarray, list[str]]:
+    """Returns (`refusal_score`, `engine.generate`'s greedy answers) of the prompts from one pass:
+    the score reads the logits the first generated token is chosen from. Arguments as theirs."""
+    prompts = list(prompts)
+    token_sets = _checked_token_sets(model, tokenizer, langs, len(prompts), refusal_tokens)
+    generated, logits = generate_ids_and_logits(model, tokenizer, prompts, max_new_tokens, chat_template, intervention,
+                                                batch_size=batch_size, max_length=max_length)
+    scores = np.array([log_odds(row, tokens) for row, tokens in zip(logits, token_sets)], dtype=np.float64)
+    return scores, [tokenizer.decode(ids, skip_special_tokens=True) for ids in generated]
 
 
 def next_token_logits(model: Model, tokenizer, prompts: Sequence[str], chat_template: bool = True,

@@ -20,7 +20,6 @@ from alignscope.errors import AlignscopeError
 from engine import refusal, refusal_direction as rd
 from engine.data import Corpus
 from engine.extraction_spec import ExtractionSpec
-from engine.generation import generate
 from engine.intervention import Intervention
 from engine.model import Model
 from experiments.activations import extract_models
@@ -255,11 +254,10 @@ def _effects(model: Model, tokenizer, name: str, lang: str, split: Split, direct
     scores = {}
     for kind, edit in (("harmful", "none"), ("harmful", "ablate"), ("harmless", "none"), ("harmless", "add")):
         langs = [lang] * len(prompts[kind])
-        scores[kind, edit] = refusal.refusal_score(model, tokenizer, prompts[kind], langs,
-                                                   chat_template=options.chat_template,
-                                                   intervention=interventions[edit], **kw)
-        texts = generate(model, tokenizer, prompts[kind], options.max_new_tokens, options.chat_template,
-                         interventions[edit], **kw)
+        # One pass gives both: the score reads the logits the first generated token comes from.
+        scores[kind, edit], texts = refusal.score_and_generate(
+            model, tokenizer, prompts[kind], langs, options.max_new_tokens, chat_template=options.chat_template,
+            intervention=interventions[edit], **kw)
         refused = refusal.refusals(texts, langs).astype(np.float64)
         for metric, data in (("refusal_score", scores[kind, edit]), ("refusal_rate", refused)):
             estimate, low, high = bootstrap_mean(data, options.bootstrap, options.seed)

@@ -41,6 +41,22 @@ def test_refusal_score_is_the_log_odds_of_the_demo_refusal_tokens(tiny_models):
     assert not np.allclose(scores, ablated, atol=1e-3)
 
 
+def test_score_and_generate_is_refusal_score_and_generate_in_one_pass(tiny_models):
+    model, tokenizer, _ = tiny_models["llama"]
+    direction = np.linspace(-1.0, 1.0, model.config.hidden_size)
+    for edit in (None, engine.Intervention.ablate(direction), engine.Intervention.add(direction, 1, 4.0)):
+        scores, texts = refusal.score_and_generate(model, tokenizer, PROMPTS, LANGS, 6, intervention=edit, batch_size=4)
+        np.testing.assert_allclose(scores, refusal.refusal_score(model, tokenizer, PROMPTS, LANGS, intervention=edit,
+                                                                 batch_size=4), atol=1e-5)
+        assert texts == engine.generate(model, tokenizer, PROMPTS, 6, chat_template=True, intervention=edit,
+                                        batch_size=4)
+    # An ablation at no block is no intervention, bit for bit (the experiment's baselines rely on it).
+    nothing = engine.Intervention.ablate(direction, layers=())
+    np.testing.assert_array_equal(refusal.next_token_logits(model, tokenizer, PROMPTS, intervention=nothing,
+                                                            batch_size=4),
+                                  refusal.next_token_logits(model, tokenizer, PROMPTS, batch_size=4))
+
+
 def test_given_refusal_tokens_replace_the_defaults(tiny_models):
     model, tokenizer, torch_model = tiny_models["llama"]
     scores = refusal.refusal_score(model, tokenizer, PROMPTS, refusal_tokens=[5, 9], batch_size=4)
