@@ -1,5 +1,6 @@
 """kernels.ridge_probe against scikit-learn's RidgeClassifier on StandardScaler features, fold by
-fold: in float64 the cross-validated accuracies are equal (a 1.5x alpha, or an uncentred Gram in
+fold, in both forms (dual from the Gram, primal on weighted rows): in float64 the cross-validated
+accuracies are equal (a 1.5x alpha, or an uncentred Gram in
 the decision, fails these tests); in float32 the accuracy is off by at most one row in a hundred (a
 near-tie); invariance to per-feature scale, offset and order by hypothesis."""
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from sklearn.linear_model import RidgeClassifier
 from sklearn.preprocessing import StandardScaler
 
+from alignscope.errors import AlignscopeError
 from kernels import probe, ridge_probe
 
 
@@ -47,8 +49,12 @@ def test_matches_ridge_classifier_float64(n, d):
     with jax.enable_x64(True):
         K = ridge_probe.standardized_gram(jnp.asarray(X))
         got = ridge_probe.accuracy(K, jnp.asarray(labellings, jnp.float64), jnp.asarray(fold_masks(folds), jnp.float64))
+        Z = ridge_probe.standardized(jnp.asarray(X))
+        primal = ridge_probe.primal_accuracy(Z, jnp.asarray(labellings, jnp.float64), jnp.ones((1, n)),
+                                             jnp.asarray(fold_masks(folds)[None], jnp.float64))
     for b, labels in enumerate(labellings):
         assert float(got[b]) == pytest.approx(sklearn_accuracy(X, labels, folds), abs=1e-12)
+        assert float(primal[b]) == pytest.approx(float(got[b]), abs=1e-12)
 
 
 def test_bootstrap_draws_gather_the_gram_and_keep_the_language_scaling():
@@ -60,8 +66,16 @@ def test_bootstrap_draws_gather_the_gram_and_keep_the_language_scaling():
         K = ridge_probe.standardized_gram(jnp.asarray(X))
         got = ridge_probe.bootstrap_accuracy(K, jnp.asarray(positions), jnp.asarray(y[positions], jnp.float64),
                                              jnp.asarray(np.stack([fold_masks(f) for f in folds]), jnp.float64))
+        # the primal form: each language row weighted by its copies, the fold its copies share
+        counts = np.stack([np.bincount(rows, minlength=len(y)) for rows in positions])
+        fold_of_row = np.zeros_like(counts)
+        np.put_along_axis(fold_of_row, positions, folds, axis=1)
+        primal = ridge_probe.primal_accuracy(
+            ridge_probe.standardized(jnp.asarray(X)), jnp.asarray(np.broadcast_to(y, counts.shape), jnp.float64),
+            jnp.asarray(counts, jnp.float64), jnp.asarray(np.stack([fold_masks(f) for f in fold_of_row]), jnp.float64))
     for r, rows in enumerate(positions):
         assert float(got[r]) == pytest.approx(sklearn_accuracy(X[rows], y[rows], folds[r], fit_on=X), abs=1e-12)
+        assert float(primal[r]) == pytest.approx(float(got[r]), abs=1e-12)
 
 
 def test_float32_within_one_row_in_a_hundred():
@@ -85,3 +99,34 @@ def test_invariant_to_per_feature_scale_offset_and_order(seed, scale, offset):
         plain = ridge_probe.accuracy(ridge_probe.standardized_gram(jnp.asarray(X)), Y, tests)
         moved = ridge_probe.accuracy(ridge_probe.standardized_gram(jnp.asarray(X[:, order] * scales + offset)), Y, tests)
     assert float(plain[0]) == float(moved[0])
+
+
+@pytest.mark.parametrize("value", [0.0, 3.7, 1e4 / 3])
+def test_a_layer_without_variance_calls_each_folds_training_majority(value):
+    # e.g. --pooling=first on a BOS token: every feature constant (up to float32 rounding)
+    n = 40
+    y = (np.arange(n) % 4 == 0).astype(np.int64)  # 25% harmful: the majority is harmless
+    folds = probe.group_folds(n, 5, None, seed=0)
+    X = np.full((n, 16), value, np.float32)
+    K = ridge_probe.standardized_gram(jnp.asarray(X))
+    assert float(jnp.abs(K).max()) == 0.0
+    got = float(ridge_probe.accuracy(K, jnp.asarray(y[None], jnp.float32), jnp.asarray(fold_masks(folds), jnp.float32))[0])
+    majority = [int(y[folds != f].mean() > 0.5) for f in range(5)]
+    assert got == pytest.approx(np.mean([y[i] == majority[folds[i]] for i in range(n)]))
+    assert got == pytest.approx(0.75)
+
+
+def test_features_differing_by_rounding_are_constant():
+    X, y = data(60, 6, seed=2)
+    base = np.float32(1000.0)
+    X = X.astype(np.float32)
+    X[:, 0] = np.where(np.arange(60) % 2, base, np.nextafter(base, np.float32(2000.0)))  # one ulp apart
+    with_ulp = ridge_probe.standardized_gram(jnp.asarray(X))
+    without = ridge_probe.standardized_gram(jnp.asarray(X[:, 1:]))
+    np.testing.assert_allclose(with_ulp, without, rtol=1e-6, atol=1e-5)
+
+
+def test_ridge_out_of_range_is_one_clear_error():
+    K = jnp.eye(4)
+    with pytest.raises(AlignscopeError, match=r"ridge=0 is not accepted; use a number in \[1e-4, 1e4\]"):
+        ridge_probe.accuracy(K, jnp.zeros((1, 4)), jnp.ones((1, 4)), ridge=0)
