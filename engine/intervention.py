@@ -38,8 +38,9 @@ class Intervention:
     @classmethod
     def ablate(cls, direction, layers: Sequence[int] | None = None) -> "Intervention":
         """Directional ablation (Arditi et al. 2024): at each chosen block, its input, its attention
-        output and its MLP output lose their component along `direction` (normalised to unit
-        length). `layers`: block indices (negative count from the end); None: every block."""
+        output and its MLP output (after the post-norm where the block has one: what each adds to
+        the stream) lose their component along `direction` (normalised to unit length).
+        `layers`: block indices (negative count from the end); None: every block."""
         vector = _vector(direction, "ablate")
         unit = (vector / np.linalg.norm(vector)).astype(np.float32)
         return cls(ABLATE, unit, None if layers is None else tuple(int(layer) for layer in layers))

@@ -5,7 +5,8 @@ is part of the compiled shape). Edit i at block l maps a vector h to
 
     h - project[l, i] * (h . u_i) u_i + add[l, i] * u_i
 
-at the block's input, and `h - project[l, i] * (h . u_i) u_i` at its attention and MLP outputs.
+at the block's input, and `h - project[l, i] * (h . u_i) u_i` at its attention and MLP outputs
+(after any post-norm: what they add to the residual stream).
 Ablation of a unit direction u is project = 1, add = 0; addition of `scale * v` is project = 0,
 add = scale with u = v. Edits apply in list order.
 """

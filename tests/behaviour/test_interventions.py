@@ -158,16 +158,20 @@ def test_orthogonalized_weights_equal_runtime_ablation_and_load_in_transformers(
 
 
 @pytest.mark.parametrize("architecture", ["Gemma2ForCausalLM", "Olmo2ForCausalLM"])
-def test_orthogonalizing_a_post_norm_family_is_refused(architecture):
+def test_orthogonalizing_a_post_norm_family_is_refused(tiny_models, tmp_path, architecture):
     import transformers
 
-    config_class = {"Gemma2ForCausalLM": transformers.Gemma2Config, "Olmo2ForCausalLM": transformers.Olmo2Config}
-    raw = config_class[architecture](vocab_size=64, hidden_size=16, intermediate_size=24, num_hidden_layers=2,
-                                     num_attention_heads=2, num_key_value_heads=1, head_dim=8).to_dict()
-    model = engine.init_model({**raw, "architectures": [architecture]})
+    from tests.behaviour.conftest import SMALL
+    from tests.models.hf_reference import save_tiny_model
+
+    if architecture == "Gemma2ForCausalLM":
+        model = tiny_models["gemma2"][0]
+    else:  # post-norms without pre-norms; loaded lazily, so no weights are read or drawn
+        save_tiny_model(transformers.Olmo2Config(vocab_size=97, **SMALL), tmp_path)
+        model = engine.load_model(tmp_path)
     message = (f"orthogonalized: {architecture} normalises block outputs before the residual add "
                "(post_attn_norm, post_mlp_norm), so editing weights is not the same as ablating the direction; "
                "use Intervention.ablate at runtime")
     with pytest.raises(AlignscopeError) as caught:
-        model.orthogonalized(np.ones(16))
+        model.orthogonalized(np.ones(model.config.hidden_size))
     assert str(caught.value) == message
