@@ -14,6 +14,9 @@ def load_tokenizer(path_or_id: str | os.PathLike):
     Code shipped with a checkpoint is never run (`trust_remote_code=False`, without the
     interactive prompt transformers would otherwise show on a terminal).
     """
+    # transformers advises installing PyTorch when it is absent; alignscope needs only its
+    # tokenizers, so that line would mislead a user of the plain install.
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     import transformers  # Heavy import, needed only here.
 
     directory = resolve_checkpoint_dir(path_or_id, weights=False)

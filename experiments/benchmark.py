@@ -13,6 +13,9 @@ Suites:
   `AutoModel` (PyTorch on `--torch_device`), same weights, same texts, same thread count;
   alignscope packs texts into rows, transformers gets its best plain batching (sorted by
   length, each batch padded to its longest text); the pooled outputs are compared too.
+- `analysis`: the experiments' one kernels entry point on the default run's shape (3 models x 7
+  layers x 2 languages x 179 rows x d=128, 50 bootstrap / 20 permutations), whole, against
+  scikit-learn and numpy on the same draws (see experiments/benchmark_analysis.py).
 - `kernels`: the Gram-first analysis kernels against scikit-learn and numpy on one analysis'
   shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
   and for the whole workload, against the machine's GEMM floor (see experiments/benchmark_kernels.py).
@@ -33,11 +36,12 @@ from absl import flags, logging
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
-from experiments import benchmark_kernels
+from experiments import benchmark_analysis, benchmark_kernels
 from experiments import flags as shared
 from experiments.bpe_tokenizer import train_bpe_tokenizer
 
-SUITES = ("padding", "extraction", "kernels")
+SUITES = ("padding", "extraction", "kernels", "analysis")
+SYNTHETIC = ("kernels", "analysis")  # suites that need neither the corpora nor a tokenizer
 _SUITE = flags.DEFINE_list("suite", list(SUITES[:2]), f"Benchmarks to run, from: {', '.join(SUITES)}.")
 _LANGS = flags.DEFINE_list("langs", ["en", "zh", "hi", "de"], "TextDetox languages to use.")
 _TEXTS_PER_LANG = flags.DEFINE_integer("texts_per_lang", 256, "Texts per language timed in the extraction suite.")
@@ -220,6 +224,12 @@ def kernels_suite() -> dict:
     return result
 
 
+def analysis_suite() -> dict:
+    result = benchmark_analysis.run(log=lambda line: logging.info("%s", line))
+    print(benchmark_analysis.table(result))
+    return result
+
+
 def _text_suites(workdir: pathlib.Path) -> dict:
     """The suites that read the real corpora and a tokenizer trained on them, built lazily."""
     texts = _texts_by_language()
@@ -242,8 +252,8 @@ def main(argv: list[str]) -> None:
                                        else pathlib.Path(shared.OUTPUT_DIR.value) / "benchmark")
     with tempfile.TemporaryDirectory() as temporary:
         workdir = pathlib.Path(temporary)
-        suites = {"kernels": kernels_suite}
-        if set(_SUITE.value) - {"kernels"}:
+        suites = {"kernels": kernels_suite, "analysis": analysis_suite}
+        if set(_SUITE.value) - set(SYNTHETIC):
             suites.update(_text_suites(workdir))
         for suite in _SUITE.value:
             logging.info("running %s", suite)
@@ -251,11 +261,11 @@ def main(argv: list[str]) -> None:
                 "batch_size": _BATCH_SIZE.value, "max_length": _MAX_LENGTH.value,
                 "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value, "quick": _QUICK.value,
                 "kernels_shape": _KERNELS_SHAPE.value}, "results": suites[suite]()}
-            if suite == "kernels":
+            if suite in SYNTHETIC:
                 result["versions"].update(benchmark_kernels.peer_versions())
             path = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else output / f"{suite}.json"
             path.write_text(json.dumps(result, indent=1))
-            if suite != "kernels":
+            if suite not in SYNTHETIC:
                 print(json.dumps(result["results"], indent=1))
             print(f"wrote {path}")
 

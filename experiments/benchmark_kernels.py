@@ -92,7 +92,7 @@ def _summary(times: list[float], scale: float = 1.0) -> dict:
 # Peers: what researchers run today
 
 
-def _peer_pca_metrics(X, y, k):
+def peer_pca_metrics(X, y, k):
     """scikit-learn `PCA(k)` then numpy: (EVR of top 2, between top 2, between top k,
     Bhattacharyya top k), and the fitted scores."""
     from sklearn.decomposition import PCA
@@ -125,7 +125,7 @@ def _peer_lda(X, y):
     return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X, y)
 
 
-def _peer_silhouette(X, y):
+def peer_silhouette(X, y):
     from sklearn.metrics import silhouette_score
 
     return silhouette_score(X, y)
@@ -256,10 +256,10 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
                 from sklearn.decomposition import PCA
 
                 peer["pca2"].append(_timed(lambda: PCA(2).fit(X))[0])
-                t, v = _timed(lambda: _peer_pca_metrics(X, y, 10))
+                t, v = _timed(lambda: peer_pca_metrics(X, y, 10))
                 peer["pca"].append(t)
                 peer_values[(m, l)] = v
-                peer["silhouette"].append(_timed(lambda: _peer_silhouette(X, y))[0])
+                peer["silhouette"].append(_timed(lambda: peer_silhouette(X, y))[0])
                 if len(peer["lda"]) < shape.lda_layers:
                     peer["lda"].append(_timed(lambda: _peer_lda(X, y))[0])
             if (m, l) in checked:

@@ -168,9 +168,26 @@ def _direction_layer() -> int | None:
         raise AlignscopeError(f"--direction_layer={value!r} is not accepted; give a block index or 'selected'") from None
 
 
+# Shared flags this experiment has no use for, and why: giving one is an error, not ignored.
+UNUSED_FLAGS = {
+    "layers": "it chooses the direction's block itself among blocks 1 <= l < 0.8 L; --direction_layer fixes one",
+    "pooling": "its candidates are the hidden states at the post-instruction positions",
+    "permutations": "it gives bootstrap intervals, no permutation null",
+    "pca_layer": "it draws no PCA scatter",
+    "distributed": "generation runs in one process; use --mesh on one host",
+}
+
+
 def options_from_flags() -> refusal_core.Options:
     """The experiment's settings from the flags. The chat template is on unless --chat_template=false
-    is given: the direction lives at the template's post-instruction positions."""
+    is given: the direction lives at the template's post-instruction positions.
+
+    Raises:
+      AlignscopeError: a shared flag this experiment does not use was given (`UNUSED_FLAGS`).
+    """
+    for name, why in UNUSED_FLAGS.items():
+        if flags.FLAGS[name].present:
+            raise AlignscopeError(f"--{name} is not used by experiments.refusal ({why}); drop it")
     chat_template = corpus_flags.CHAT_TEMPLATE.value if corpus_flags.CHAT_TEMPLATE.present else True
     return refusal_core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
                                 val_per_class=VAL_PER_CLASS.value, bootstrap=corpus_flags.BOOTSTRAP.value,

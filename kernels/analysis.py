@@ -346,8 +346,9 @@ class _Problem:
     Where `gram_separation.gram_path_applies`, the Gram-first metrics (`gram_separation.METRICS`)
     come from each model's and layer's centred Gram over the language's rows, formed once:
     labellings (estimate, permutations) share it and its eigenpairs, and a bootstrap replica is a
-    gather of it. The probe always comes from the Gram of the standardised rows, the same way.
-    The other metrics, and all of them for many rows (n ≥ d), gather the activations.
+    gather of it; the probe comes from the Gram of the standardised rows the same way. Elsewhere
+    (many rows: n ≥ d and n > `GRAM_PATH_MAX_ROWS`) the metrics gather the activations and the
+    probe weights the standardised rows by their copies in a draw (`ridge_probe`'s primal form).
     """
 
     X: jax.Array  # [models, layers, n, d], all rows
@@ -370,9 +371,15 @@ class _Problem:
         return gram_separation.layer_statistics(jnp.take(self.X, jnp.asarray(self.rows), axis=2), k=top)
 
     @functools.cached_property
-    def _probe_gram(self) -> jax.Array:
-        """Gram `[models, layers, m, m]` of the language's standardised rows (`ridge_probe`)."""
-        return ridge_probe.standardized_gram(jnp.take(self.X, jnp.asarray(self.rows), axis=2))
+    def _probe_in_dual(self) -> bool:
+        return gram_separation.gram_path_applies(len(self.rows), self.X.shape[-1])
+
+    @functools.cached_property
+    def _probe_inputs(self) -> jax.Array:
+        """The language's standardised rows `[models, layers, m, d]` (primal form) or their Gram
+        `[models, layers, m, m]` (dual form, where the Gram path applies); see `ridge_probe`."""
+        X = jnp.take(self.X, jnp.asarray(self.rows), axis=2)
+        return ridge_probe.standardized_gram(X) if self._probe_in_dual else ridge_probe.standardized(X)
 
     def values(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """`[models, layers, B, metrics]` for B labellings: `rows: [R, m]` (R = B, or 1 shared
@@ -454,15 +461,30 @@ class _Problem:
         """`[models, layers, B]` cross-validated ridge-probe accuracy; folds keep each original
         group together (in a bootstrap draw, the copies of a row are one group)."""
         folds = self.options.probe_folds
-        tests = np.stack([
-            probe.group_folds(rows.shape[1], folds, self.groups[r], self.options.seed)[None, :]
-            == np.arange(folds)[:, None] for r in rows]).astype(self._probe_gram.dtype)  # [R, F, m]
+        fold_of = np.stack([probe.group_folds(rows.shape[1], folds, self.groups[r], self.options.seed)
+                            for r in rows])  # [R, m] fold of each drawn row
+        dtype = self._probe_inputs.dtype
+        positions = np.searchsorted(self.rows, rows)  # [R, m] rows of the language
+        if self._probe_in_dual:
+            tests = jnp.asarray(fold_of[:, None, :] == np.arange(folds)[:, None], dtype)  # [R, F, m]
+            if rows.shape[0] == 1:
+                value = ridge_probe.accuracy(self._probe_inputs, jnp.asarray(labels, dtype), tests[0])
+            else:
+                value = ridge_probe.bootstrap_accuracy(self._probe_inputs, positions,
+                                                       jnp.asarray(labels, dtype), tests)
+            return np.asarray(value, np.float64)
+        m = len(self.rows)
+        counts = np.stack([np.bincount(p, minlength=m) for p in positions])  # [R, m]
+        fold_of_row = np.zeros((rows.shape[0], m), np.int64)
+        np.put_along_axis(fold_of_row, positions, fold_of, axis=1)  # copies share their fold
+        tests = fold_of_row[:, None, :] == np.arange(folds)[:, None]  # [R, F, m]
         if rows.shape[0] == 1:
-            value = ridge_probe.accuracy(self._probe_gram, jnp.asarray(labels, tests.dtype), tests[0])
+            label_rows = np.empty_like(labels)
+            label_rows[:, positions[0]] = labels
         else:
-            positions = np.searchsorted(self.rows, rows)
-            value = ridge_probe.bootstrap_accuracy(self._probe_gram, positions,
-                                                   jnp.asarray(labels, tests.dtype), tests)
+            label_rows = np.broadcast_to(self.y[self.rows], counts.shape)  # a draw keeps the labels
+        value = ridge_probe.primal_accuracy(self._probe_inputs, jnp.asarray(label_rows, dtype),
+                                            jnp.asarray(counts, dtype), jnp.asarray(tests, dtype))
         return np.asarray(value, np.float64)
 
     def _paired_shift(self, X, labels, rows):

@@ -15,7 +15,7 @@ def _run(*flags: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("flag, message", [
-    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction, kernels"),
+    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction, kernels, analysis"),
     ("--dtype=float16", "error: flag --dtype=float16: value should be one of <float32|bfloat16>"),
 ])
 def test_bad_flags_exit_2_with_one_line(flag, message):

@@ -73,7 +73,8 @@ def _message(function, *fragments: str) -> str:
 CLI_CASES = ("unknown flag", "flag of the wrong type", "enum flag value", "nonexistent model path",
              "directory without config.json", "hub unreachable, model not cached", "malformed mesh",
              "mesh larger than the devices", "conflicting flags", "dataset path missing", "unknown language",
-             "output directory not writable", "unknown benchmark suite", "refusal direction block out of range")
+             "output directory not writable", "unknown benchmark suite", "refusal direction block out of range",
+             "a flag the experiment does not use")
 
 
 def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]]]:
@@ -103,9 +104,11 @@ def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]
         "unknown language": ([*tune, "--langs=xx", out], ("unknown language 'xx'", "languages present: en")),
         "output directory not writable": ([*tune, unwritable], ("cannot write results to", "--output_dir")),
         "unknown benchmark suite": (["experiments.benchmark", "--suite=nope", out],
-                                    ("unknown suite(s) ['nope']", "padding, extraction, kernels")),
+                                    ("unknown suite(s) ['nope']", "padding, extraction, kernels, analysis")),
         "refusal direction block out of range": (["experiments.refusal", "--direction_layer=9", "--dry_run", out],
                                                  ("--direction_layer=9: the model has blocks 0..5",)),
+        "a flag the experiment does not use": (["experiments.refusal", "--layers=1,2", "--dry_run", out],
+                                               ("--layers is not used by experiments.refusal", "--direction_layer")),
     }
 
 
