@@ -218,8 +218,8 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
             split.val_harmless)
         test = tokens(split.test_harmful) + tokens(split.test_harmless)
         answers = len(split.test_harmful) + len(split.test_harmless)
-        work["scores and generation"] += 4 * test + 2 * answers * options.max_new_tokens
-        work["transfer"] += len(splits) * tokens(split.test_harmful)
+        work["scores and generation"] += 2 * test + 2 * answers * options.max_new_tokens
+        work["transfer"] += (len(splits) - 1) * tokens(split.test_harmful)
     flop = {stage: 2 * params * count * len(models) for stage, count in work.items()}
     stored = len(models) * positions * len(texts) * len(layers) * config.hidden_size * 4
     template = f"on, {positions} post-instruction position(s)" if options.chat_template else "off, the last token"
