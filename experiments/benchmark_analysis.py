@@ -23,12 +23,11 @@ bootstrap silhouette differs by definition: alignscope counts a row's copies in 
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import numpy as np
 
-from experiments.benchmark_kernels import peer_pca_metrics, peer_silhouette
+from experiments.benchmark_kernels import peer_pca_metrics, peer_silhouette, timed
 from kernels import analysis, gram_separation, probe, ridge_probe
 
 MODELS, LAYERS, ROWS, D = 3, 7, 179, 128
@@ -90,15 +89,9 @@ def peer_metrics(X, y, groups, standardise_on) -> np.ndarray:
                      _peer_probe(X, y, groups, standardise_on)])
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
-
-
 def _ours(X, y, langs, groups, options) -> tuple[float, float, analysis.Analysis]:
-    first, _ = _timed(lambda: analysis.analyze(X, y, langs, groups, options=options))
-    second, result = _timed(lambda: analysis.analyze(X, y, langs, groups, options=options))
+    first, _ = timed(lambda: analysis.analyze(X, y, langs, groups, options=options))
+    second, result = timed(lambda: analysis.analyze(X, y, langs, groups, options=options))
     return first, second, result
 
 
@@ -154,7 +147,7 @@ def _peer(X, y, groups, result) -> tuple[float, list[np.ndarray]]:
         for rows, labels, ours in cases:
             for m in range(MODELS):
                 for layer in range(LAYERS):
-                    took, values = _timed(lambda: peer_metrics(X[m, layer, rows], labels, groups[rows],
+                    took, values = timed(lambda: peer_metrics(X[m, layer, rows], labels, groups[rows],
                                                                X[m, layer, draws.rows]))
                     seconds += took
                     if ours is not None:

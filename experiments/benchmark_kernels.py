@@ -78,7 +78,8 @@ def peer_versions() -> dict[str, str]:
     return {"scikit-learn": sklearn.__version__, "scipy": scipy.__version__}
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """(wall seconds of `fn()` until its arrays are ready, its result)."""
     start = time.perf_counter()
     out = jax.block_until_ready(fn())
     return time.perf_counter() - start, out
@@ -202,9 +203,9 @@ def _floor(shape: Shape) -> dict:
     X = np.random.default_rng(0).standard_normal((shape.n, shape.d), dtype=np.float32)
     Y = np.ascontiguousarray(X.T)
     X @ Y
-    gemm = min(_timed(lambda: X @ Y)[0] for _ in range(3))
+    gemm = min(timed(lambda: X @ Y)[0] for _ in range(3))
     X.sum()
-    read = min(_timed(lambda: X.sum(axis=0))[0] for _ in range(3))
+    read = min(timed(lambda: X.sum(axis=0))[0] for _ in range(3))
     grams = shape.models * shape.layers
     rate = 2.0 * shape.n**2 * shape.d / gemm
     return {"numpy_gemm_gflops": rate / 1e9, "read_gbytes_per_s": X.nbytes / read / 1e9,
@@ -239,29 +240,29 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
                 K = gram_fn(Xj)
                 e = eig_fn(K)
                 jax.block_until_ready([all_fn(K, e, Yj)] + [f(K, e, Yj) for f in metric_fn.values()])
-            t, K = _timed(lambda: gram_fn(Xj))
+            t, K = timed(lambda: gram_fn(Xj))
             stage["gram"].append(t)
-            t, e = _timed(lambda: eig_fn(K))
+            t, e = timed(lambda: eig_fn(K))
             stage["eig"].append(t)
             for metric, fn in metric_fn.items():
-                stage[metric].append(_timed(lambda: fn(K, e, Yj))[0])
-            t, values = _timed(lambda: all_fn(K, e, Yj))
+                stage[metric].append(timed(lambda: fn(K, e, Yj))[0])
+            t, values = timed(lambda: all_fn(K, e, Yj))
             stage["layer"].append(stage["gram"][-1] + stage["eig"][-1] + t)
             ours_values[(m, l)] = np.asarray(values[0])
             grams[m][l] = K
             if (m, l) == (0, L - 1):
                 stats_kept = (K, e, X, y)
-            peer["gram"].append(_timed(lambda: _numpy_gram(X))[0])
+            peer["gram"].append(timed(lambda: _numpy_gram(X))[0])
             if (m, l) in peer_layers:
                 from sklearn.decomposition import PCA
 
-                peer["pca2"].append(_timed(lambda: PCA(2).fit(X))[0])
-                t, v = _timed(lambda: peer_pca_metrics(X, y, 10))
+                peer["pca2"].append(timed(lambda: PCA(2).fit(X))[0])
+                t, v = timed(lambda: peer_pca_metrics(X, y, 10))
                 peer["pca"].append(t)
                 peer_values[(m, l)] = v
-                peer["silhouette"].append(_timed(lambda: peer_silhouette(X, y))[0])
+                peer["silhouette"].append(timed(lambda: peer_silhouette(X, y))[0])
                 if len(peer["lda"]) < shape.lda_layers:
-                    peer["lda"].append(_timed(lambda: _peer_lda(X, y))[0])
+                    peer["lda"].append(timed(lambda: _peer_lda(X, y))[0])
             if (m, l) in checked:
                 references[(m, l)] = _reference(X, y)
             log(f"  model {m} layer {l}: gram {stage['gram'][-1]:.3f}s, all metrics {stage['layer'][-1]:.3f}s")
@@ -271,9 +272,9 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
     Ka, Kb = jnp.stack(grams[0]), jnp.stack(grams[-1])
     cka_fn = jax.jit(lambda a, b: cka._gram_cka_matrix_one(a, b, False))
     jax.block_until_ready(cka_fn(Ka, Kb))
-    cka_ours_s, cka_ours = _timed(lambda: cka_fn(Ka, Kb))
+    cka_ours_s, cka_ours = timed(lambda: cka_fn(Ka, Kb))
     np_grams_a, np_grams_b = [np.asarray(g) for g in grams[0]], [np.asarray(g) for g in grams[-1]]
-    cka_peer_s, cka_peer = _timed(lambda: _numpy_cka(np_grams_a, np_grams_b))
+    cka_peer_s, cka_peer = timed(lambda: _numpy_cka(np_grams_a, np_grams_b))
 
     # Bootstrap of between10 on the last layer of model 0: the same draws for both sides.
     K, e, X, y = stats_kept
@@ -284,8 +285,8 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
     boot_args = (stats, jnp.asarray(idx), jnp.asarray(y[idx], jnp.float32))
     boot_fn = jax.jit(lambda s, i, yy: gram_separation._replicas(s, i, yy, d=d, metrics=("between10",), tol=tol))
     boot_fn = boot_fn.lower(*boot_args).compile()  # compiled ahead, not run twice
-    boot_s, boot = _timed(lambda: boot_fn(*boot_args))
-    boot_peer = [_timed(lambda: _peer_bootstrap_replica(X, y, idx[r], 10)) for r in range(shape.peer_replicas)]
+    boot_s, boot = timed(lambda: boot_fn(*boot_args))
+    boot_peer = [timed(lambda: _peer_bootstrap_replica(X, y, idx[r], 10)) for r in range(shape.peer_replicas)]
     boot_peer_s = statistics.median(t for t, _ in boot_peer)
     boot_diff = _relative(np.asarray(boot)[: shape.peer_replicas, 0], [v for _, v in boot_peer])
 
@@ -370,9 +371,9 @@ def sweep(n_values=SWEEP_N, d_values=SWEEP_D, log: Callable[[str], None] = print
         for layer in range(shape.layers + 1):
             X, y = activations(shape, 0, layer % shape.layers)
             Xj, Yj = jnp.asarray(X), jnp.asarray(y[None], jnp.float32)
-            t_gram, K = _timed(lambda: gram_fn(Xj))
-            t_rest, _ = _timed(lambda: all_fn(K, stats_fn(K), Yj))
-            t_numpy, _ = _timed(lambda: _numpy_gram(X))
+            t_gram, K = timed(lambda: gram_fn(Xj))
+            t_rest, _ = timed(lambda: all_fn(K, stats_fn(K), Yj))
+            t_numpy, _ = timed(lambda: _numpy_gram(X))
             if layer:  # the first pass compiles
                 times["gram"].append(t_gram)
                 times["all"].append(t_gram + t_rest)
