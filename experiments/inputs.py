@@ -57,6 +57,11 @@ def check_same_shape(models: dict[str, engine.Model]) -> None:
                               "architecture and size")
 
 
+def hidden_states(model: engine.Model, layers) -> tuple[int, ...]:
+    """The hidden-state indices (0..L) an extraction of `layers` returns; None means all of them."""
+    return model.layer_indices(layers) or tuple(range(model.config.num_layers + 1))
+
+
 def load_tokenizer(sources: dict[str, str]):
     """The tokenizer saved with the first aligned model (the one whose chat template applies)."""
     return engine.load_tokenizer(list(sources.values())[-1 if len(sources) > 1 else 0])

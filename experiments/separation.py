@@ -88,7 +88,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     output_dir = pathlib.Path(output_dir)
     names = tuple(models)
     first = next(iter(models.values()))
-    layer_names = first.layer_indices(spec.layers) or tuple(range(first.config.num_layers + 1))
+    layer_names = inputs.hidden_states(first, spec.layers)
     layer_index = layer_position(pca_layer, layer_names)
 
     activations, extraction = extract_models(models, tokenizer, corpus.texts, spec, store, mesh, stages)
@@ -236,7 +236,7 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
     """What a run would do, with rough memory, store and time estimates (nothing is computed)."""
     first = next(iter(models.values()))
     config = first.config
-    layers = first.layer_indices(spec.layers) or tuple(range(config.num_layers + 1))
+    layers = inputs.hidden_states(first, spec.layers)
     tokens = sum(min(len(ids), spec.max_length) for ids in tokenizer(corpus.texts)["input_ids"])
     params = parameter_count(config)
     activation_bytes = len(models) * len(corpus) * len(layers) * config.hidden_size * 4

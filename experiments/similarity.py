@@ -48,7 +48,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     output_dir = pathlib.Path(output_dir)
     names = list(models)
     first = next(iter(models.values()))
-    layer_names = list(first.layer_indices(spec.layers) or range(first.config.num_layers + 1))
+    layer_names = list(inputs.hidden_states(first, spec.layers))
     activations, extraction = extract_models(models, tokenizer, corpus.texts, spec, store, mesh, stages)
     lang_of = np.asarray(corpus.langs, dtype=object)
     langs = list(dict.fromkeys(corpus.langs))
