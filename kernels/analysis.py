@@ -359,8 +359,13 @@ class _Problem:
     rows: np.ndarray  # [m] this language's rows, ascending
 
     @functools.cached_property
+    def _gram_path(self) -> bool:
+        """Whether this language's metrics, and its probe's dual form, come from Grams."""
+        return gram_separation.gram_path_applies(len(self.rows), self.X.shape[-1])
+
+    @functools.cached_property
     def _gram_metrics(self) -> tuple[str, ...]:
-        if not gram_separation.gram_path_applies(len(self.rows), self.X.shape[-1]):
+        if not self._gram_path:
             return ()
         return tuple(m for m in self.options.metrics if m in gram_separation.METRICS)
 
@@ -371,15 +376,11 @@ class _Problem:
         return gram_separation.layer_statistics(jnp.take(self.X, jnp.asarray(self.rows), axis=2), k=top)
 
     @functools.cached_property
-    def _probe_in_dual(self) -> bool:
-        return gram_separation.gram_path_applies(len(self.rows), self.X.shape[-1])
-
-    @functools.cached_property
     def _probe_inputs(self) -> jax.Array:
         """The language's standardised rows `[models, layers, m, d]` (primal form) or their Gram
         `[models, layers, m, m]` (dual form, where the Gram path applies); see `ridge_probe`."""
         X = jnp.take(self.X, jnp.asarray(self.rows), axis=2)
-        return ridge_probe.standardized_gram(X) if self._probe_in_dual else ridge_probe.standardized(X)
+        return ridge_probe.standardized_gram(X) if self._gram_path else ridge_probe.standardized(X)
 
     def values(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """`[models, layers, B, metrics]` for B labellings: `rows: [R, m]` (R = B, or 1 shared
@@ -465,7 +466,7 @@ class _Problem:
                             for r in rows])  # [R, m] fold of each drawn row
         dtype = self._probe_inputs.dtype
         positions = np.searchsorted(self.rows, rows)  # [R, m] rows of the language
-        if self._probe_in_dual:
+        if self._gram_path:
             tests = jnp.asarray(fold_of[:, None, :] == np.arange(folds)[:, None], dtype)  # [R, F, m]
             if rows.shape[0] == 1:
                 value = ridge_probe.accuracy(self._probe_inputs, jnp.asarray(labels, dtype), tests[0])
