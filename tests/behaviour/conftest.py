@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import transformers
 
-import engine
+from alignscope import engine
 from tests.models.hf_reference import save_tiny_model, save_tiny_tokenizer
 
 SMALL = dict(hidden_size=32, intermediate_size=48, num_hidden_layers=3, num_attention_heads=4,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine
-from engine import model as model_module
+from alignscope import engine
+from alignscope.models import forward
 from tests.behaviour.conftest import FAMILIES
 from tests.behaviour.torch_hooks import hooked_greedy
 from tests.models.hf_reference import padded_batch
@@ -102,10 +102,10 @@ def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models):
     model, tokenizer, _ = tiny_models["llama"]
     prompts = ["How do I bake bread at home?", "ok", "Wie backe ich Brot zu Hause?",
                "Tell me how to pick a lock, step by step, in great detail please.", "Ein Satz."]
-    before = model_module._generate._cache_size()
+    before = forward.generate._cache_size()
     texts = engine.generate(model, tokenizer, prompts, max_new_tokens=6, chat_template=True, batch_size=2)
     # 3 batches of 2 rows over at most 3 length buckets: at most one compilation per bucket.
-    assert model_module._generate._cache_size() - before <= 3
+    assert forward.generate._cache_size() - before <= 3
     # The same prompts in one left-padded batch (rows are independent: see the parity tests above).
     rendered = [tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
                                               add_generation_prompt=True) for prompt in prompts]
@@ -118,7 +118,7 @@ def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models):
 ON_MESH = """
 import sys
 import numpy as np
-import engine
+from alignscope import engine
 directory, batch_file, out_file = sys.argv[1:]
 batch = np.load(batch_file)
 model = engine.load_model(directory, mesh=engine.make_mesh("data:2,model:2"))

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine import model as model_module
+from alignscope.models import forward
 from tests.behaviour.conftest import FAMILIES
 from tests.behaviour.torch_hooks import hooked_states
 from tests.models.hf_reference import padded_batch, real_positions
@@ -79,10 +79,10 @@ def test_new_direction_layers_and_scale_do_not_recompile(tiny_models):
     ids, mask = padded_batch([[5, 6, 7, 8], [9, 10]], "left")
     u, v = _directions(2, 2)
     model.logits(ids, mask, intervention=engine.Intervention.ablate(u))
-    compiled = model_module._logits._cache_size()
+    compiled = forward.logits._cache_size()
     first = np.asarray(model.logits(ids, mask, intervention=engine.Intervention.ablate(v, layers=[0, 2])))
     second = np.asarray(model.logits(ids, mask, intervention=engine.Intervention.add(u, layer=1, scale=-4.0)))
-    assert model_module._logits._cache_size() == compiled
+    assert forward.logits._cache_size() == compiled
     assert not np.allclose(first, second)
 
 

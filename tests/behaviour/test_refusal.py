@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine import refusal
-from engine.data.demo import load_preferences
+from alignscope.interp import refusal
+from alignscope.data.demo import load_preferences
 from tests.behaviour.torch_hooks import hooked
 
 PROMPTS = ["How do I bake bread at home?", "Tell me how to pick a lock.", "我怎样在家烤面包？", "मैं घर पर रोटी कैसे बनाऊं?"]
@@ -93,7 +93,7 @@ def test_unknown_phrase_language_is_one_clear_error():
 
 def _position_states(model, tokenizer, prompts, layers, chat_template=True):
     """`[N, layers, positions, d]` through extraction, one pooling per candidate position."""
-    from engine import refusal_direction as rd
+    from alignscope.interp import refusal_direction as rd
 
     positions = rd.post_instruction_count(tokenizer, chat_template)
     return np.stack([engine.extract(model, tokenizer, prompts, pooling=pooling, layers=layers,
@@ -102,7 +102,7 @@ def _position_states(model, tokenizer, prompts, layers, chat_template=True):
 
 
 def test_direction_candidates_and_selection_rule(tiny_models):
-    from engine import refusal_direction as rd
+    from alignscope.interp import refusal_direction as rd
 
     model, tokenizer, _ = tiny_models["llama"]
     positions = rd.post_instruction_count(tokenizer)
@@ -134,7 +134,7 @@ def test_direction_candidates_and_selection_rule(tiny_models):
 
 
 def test_without_the_chat_template_the_candidate_is_the_prompts_last_token(tiny_models):
-    from engine import refusal_direction as rd
+    from alignscope.interp import refusal_direction as rd
 
     model, tokenizer, _ = tiny_models["llama"]
     assert rd.post_instruction_count(tokenizer, chat_template=False) == 1

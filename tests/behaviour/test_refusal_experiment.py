@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from experiments import refusal, refusal_core
-from experiments.progress import Stages
+from alignscope.experiments import refusal, refusal_core
+from alignscope.experiments.progress import Stages
 
 OPTIONS = refusal_core.Options(max_new_tokens=4, val_per_class=2, bootstrap=20, batch_size=4, max_length=32)
 

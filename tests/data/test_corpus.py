@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import Corpus, load_corpus
+from alignscope.data import Corpus, load_corpus
 
 
 @pytest.fixture
@@ -76,9 +76,9 @@ def fake_demo(monkeypatch):
         table = pd.DataFrame(rows)
         return table if split is None else table[table["split"] == split].reset_index(drop=True)
 
-    module = types.ModuleType("engine.data.demo")
+    module = types.ModuleType("alignscope.data.demo")
     module.demo_table = demo_table
-    monkeypatch.setitem(sys.modules, "engine.data.demo", module)
+    monkeypatch.setitem(sys.modules, "alignscope.data.demo", module)
     return calls
 
 
@@ -96,7 +96,7 @@ def test_demo_dispatch(fake_demo):
 
 
 def test_real_demo_corpus_loads():
-    pytest.importorskip("engine.data.demo", reason="the demo corpus (issue 6) is not in yet")
+    pytest.importorskip("alignscope.data.demo", reason="the demo corpus (issue 6) is not in yet")
     langs = ["en", "zh", "hi", "de"]
     corpus = load_corpus("demo", split="test", langs=langs)
     assert corpus.languages == langs

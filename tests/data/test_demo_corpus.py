@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
-import engine
-from engine.data import demo
-from engine.data.demo import _text_harmful, _text_harmless, build_demo_corpus
+from alignscope import engine
+from alignscope.data import demo
+from alignscope.data.demo import _text_harmful, _text_harmless, build_demo_corpus
 
 FIELDS = ("prompt", "chosen", "rejected")
 SCRIPTS = {"zh": re.compile(r"[\u4e00-\u9fff]"), "hi": re.compile(r"[\u0900-\u097f]")}

@@ -10,10 +10,10 @@ import pathlib
 import numpy as np
 import pytest
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine.data import demo
-from engine.data.demo.shipped import MODELS_DIR
+from alignscope.data import demo
+from alignscope.data.demo.shipped import MODELS_DIR
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SIZE_BUDGET_BYTES = 15 * 10**6
@@ -54,7 +54,7 @@ def test_models_load_share_one_tokenizer_and_differ_in_weights():
 def test_package_data_ships_every_model_file():
     setup = configparser.ConfigParser()
     setup.read(REPO / "setup.cfg")
-    patterns = [p.strip() for key in ("*", "engine.data.demo")
+    patterns = [p.strip() for key in ("*", "alignscope.data.demo")
                 for p in setup["options.package_data"].get(key, "").replace(",", "\n").split() if p.strip()]
     package = REPO / "engine" / "data" / "demo"
     for name in demo.DEMO_MODELS:

@@ -3,7 +3,7 @@
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import languages
+from alignscope.data import languages
 
 
 @pytest.mark.parametrize(

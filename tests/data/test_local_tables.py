@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import load_corpus
+from alignscope.data import load_corpus
 
 
 @pytest.fixture

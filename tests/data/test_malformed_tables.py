@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignscope.errors import AlignscopeError
-from engine.data import load_corpus, sampling
+from alignscope.data import load_corpus, sampling
 
 
 def test_balanced_seeded_and_stable(toxicity_dir):

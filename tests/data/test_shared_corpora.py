@@ -3,7 +3,7 @@
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import load_corpus
+from alignscope.data import load_corpus
 
 LANGS = ["en", "zh", "hi", "de"]
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import tables
+from alignscope.data import tables
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".tsv", ".jsonl", ".json"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from alignscope.errors import AlignscopeError
-from engine.data import load_corpus
+from alignscope.data import load_corpus
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "tsv"])
@@ -53,7 +53,7 @@ def test_toxicity_empty_dropped_and_duplicates_kept(tmp_path, write, caplog):
         {"text": ["same", "same", "  ", "", "\t\n", "other", "same"], "toxic": [1, 1, 0, 0, 1, 0, 0]}
     )
     write(frame, tmp_path / "en.parquet")
-    with caplog.at_level(logging.WARNING, logger="engine.data.corpus"):
+    with caplog.at_level(logging.WARNING, logger="alignscope.data.corpus"):
         corpus = load_corpus(tmp_path)
     assert corpus.texts == ["same", "same", "other", "same"]
     assert corpus.empty_dropped == {"en": 3}

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine.data.demo import load_preferences
-from experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
+from alignscope.data.demo import load_preferences
+from alignscope.experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-import engine
-from engine.data.demo import DEMO_MODELS, demo_corpus_hash, load_preferences
-from engine.sequences import encode_sequences
-from experiments import make_demo
+from alignscope import engine
+from alignscope.data.demo import DEMO_MODELS, demo_corpus_hash, load_preferences
+from alignscope.runtime.sequences import encode_sequences
+from alignscope.experiments import make_demo
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import sys
 import numpy as np
 import pytest
 
-import engine
-from experiments import separation
-from kernels import analysis
+from alignscope import engine
+from alignscope.experiments import separation
+from alignscope.kernels import analysis
 
 PER_CLASS = 12
 OPTIONS = analysis.AnalysisOptions(bootstrap=6, permutations=3, probe_folds=3)

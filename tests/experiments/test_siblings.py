@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import engine
-from engine.data.demo import demo_table
-from experiments import detox, redteam, similarity
-from kernels import analysis
+from alignscope import engine
+from alignscope.data.demo import demo_table
+from alignscope.experiments import detox, redteam, similarity
+from alignscope.kernels import analysis
 
 OPTIONS = analysis.AnalysisOptions(bootstrap=6, permutations=3, probe_folds=3)
 SPEC = engine.ExtractionSpec(max_length=32, batch_size=16)

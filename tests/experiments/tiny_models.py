@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pathlib
 
-import engine
-from engine.data.demo import demo_table
-from experiments.bpe_tokenizer import train_bpe_tokenizer
+from alignscope import engine
+from alignscope.data.demo import demo_table
+from alignscope.experiments.bpe_tokenizer import train_bpe_tokenizer
 
 CHAT_TEMPLATE = ("{% for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}<|end|>"
                  "{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")

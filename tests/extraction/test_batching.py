@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import batching
-from engine import model as model_module
-from engine.encoding import EncodedText
+from alignscope import engine
+from alignscope.runtime import batching
+from alignscope.models import forward
+from alignscope.runtime.encoding import EncodedText
 from tests.extraction.conftest import TEXTS
 
 
@@ -92,9 +92,9 @@ def test_compilations_at_most_one_per_bucket(tiny_checkpoint):
     directory, _ = tiny_checkpoint
     model, tokenizer = engine.load_model(directory), engine.load_tokenizer(directory)
     texts = [TEXTS[i % len(TEXTS)] * (1 + i % 3) for i in range(60)]
-    before = model_module._pooled._cache_size()
+    before = forward.pooled._cache_size()
     result = engine.run_extraction(model, tokenizer, texts, batch_size=4, max_length=96)
-    compiled = model_module._pooled._cache_size() - before
+    compiled = forward.pooled._cache_size() - before
     used_buckets = result.stats.compiled_shapes
     assert compiled <= used_buckets <= len(batching.default_buckets(96)) + 1  # + the short last batch
     assert result.stats.batches > used_buckets  # several batches share each compiled shape

@@ -16,7 +16,7 @@ import textwrap
 
 import numpy as np
 
-import engine
+from alignscope import engine
 from tests.extraction.test_store import CORPUS
 
 ATOL = 1e-5
@@ -24,7 +24,7 @@ ATOL = 1e-5
 ON_MESHES = textwrap.dedent("""
     import json, sys
     import numpy as np
-    import engine
+    from alignscope import engine
     directory, texts_file, out_dir = sys.argv[1:]
     texts = json.load(open(texts_file))
     tokenizer = engine.load_tokenizer(directory)
@@ -41,11 +41,11 @@ ON_MESHES = textwrap.dedent("""
 TWO_PROCESSES = textwrap.dedent("""
     import json, sys
     import numpy as np
-    from engine import distributed
+    from alignscope.runtime import distributed
     directory, texts_file, out_dir, address, process_id = sys.argv[1:]
     distributed.initialize(coordinator_address=address, num_processes=2, process_id=int(process_id))
     import jax
-    import engine
+    from alignscope import engine
     assert jax.process_count() == 2 and len(jax.devices()) == 2
     texts = json.load(open(texts_file))
     if out_dir.endswith("bad"):

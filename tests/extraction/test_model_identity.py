@@ -7,9 +7,9 @@ import jax
 import numpy as np
 import pytest
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine import fingerprint
+from alignscope.models import identity
 from tests.extraction.conftest import TEXTS
 
 CORPUS = TEXTS[:6]
@@ -33,8 +33,8 @@ def test_one_changed_element_changes_the_params_digest():
     down = params["layers"]["mlp"]["down_proj"]
     bumped = jax.tree.map(lambda p: p, params)
     bumped["layers"]["mlp"]["down_proj"] = down.replace(down[...].at[1, 3, 7].add(1e-7))
-    assert fingerprint.params_fingerprint(bumped) != fingerprint.params_fingerprint(params)
-    assert fingerprint.params_fingerprint(jax.tree.map(lambda p: p + 0, params)) == fingerprint.params_fingerprint(params)
+    assert identity.params_fingerprint(bumped) != identity.params_fingerprint(params)
+    assert identity.params_fingerprint(jax.tree.map(lambda p: p + 0, params)) == identity.params_fingerprint(params)
 
 
 def test_a_stored_extraction_never_reads_the_weights(tiny_checkpoint, tmp_path):

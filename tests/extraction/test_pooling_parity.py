@@ -9,10 +9,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine import batching, pooling
-from engine.encoding import encode_texts
+from alignscope.runtime import batching
+from alignscope.models import forward
+from alignscope.runtime import pooling
+from alignscope.runtime.encoding import encode_texts
 from tests.extraction.conftest import TEXTS
 from tests.models.hf_reference import reference_alone
 
@@ -118,7 +120,7 @@ def test_text_span_is_found_by_position_not_by_search(tiny_checkpoint, text):
 def test_weighted_sum_excludes_non_finite_positions():
     hidden = jnp.array([[[1.0, 2.0], [jnp.nan, jnp.inf], [3.0, 4.0]]])
     weights = jnp.array([[[0.5, 0.0, 0.5], [0.0, 0.0, 1.0]]])  # two texts' weights over one row
-    np.testing.assert_array_equal(pooling.weighted_sum(hidden, weights), [[[2.0, 3.0], [3.0, 4.0]]])
+    np.testing.assert_array_equal(forward.weighted_sum(hidden, weights), [[[2.0, 3.0], [3.0, 4.0]]])
 
 
 def test_non_finite_padding_cannot_leak(tiny_checkpoint):

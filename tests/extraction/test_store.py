@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-import engine
-from engine.store import ActivationStore
+from alignscope import engine
+from alignscope.runtime.store import ActivationStore
 from tests.extraction.conftest import TEXTS, tiny_llama_config
 from tests.models.hf_reference import save_tiny_model, save_tiny_tokenizer
 
@@ -63,7 +63,7 @@ def test_changed_config_gets_a_new_store(tiny_checkpoint, tmp_path):
 
 
 def test_tokenizer_key_ignores_transient_padding_settings(tiny_checkpoint):
-    from engine import fingerprint
+    from alignscope.runtime import fingerprint
 
     tokenizer = engine.load_tokenizer(tiny_checkpoint[0])
     before = fingerprint.tokenizer_fingerprint(tokenizer)

@@ -16,15 +16,15 @@ import textwrap
 import numpy as np
 import pytest
 
-import engine
-from engine.store import STORE_FORMAT, ActivationStore
+from alignscope import engine
+from alignscope.runtime.store import STORE_FORMAT, ActivationStore
 from tests.extraction.test_store import CORPUS
 
 # A subprocess extraction (batch size 2: 24 batches) that SIGKILLs itself at one stage.
 KILLED_RUN = textwrap.dedent("""
     import json, os, signal, sys
-    import engine
-    from engine import store
+    from alignscope import engine
+    from alignscope.runtime import store
     directory, texts_file, cache, stage = sys.argv[1:]
     texts = json.load(open(texts_file))
     die = lambda: os.kill(os.getpid(), signal.SIGKILL)
@@ -115,7 +115,7 @@ def test_a_corrupt_chunk_is_recomputed_and_another_batch_size_resumes(tiny_check
 TWO_AT_ONCE = textwrap.dedent("""
     import json, sys
     import numpy as np
-    import engine
+    from alignscope import engine
     directory, texts_file, cache, out = sys.argv[1:]
     model, tokenizer = engine.load_model(directory), engine.load_tokenizer(directory)
     result = engine.run_extraction(model, tokenizer, json.load(open(texts_file)), batch_size=2, max_length=64, store=cache)
@@ -145,7 +145,7 @@ def _complete_store(tiny_checkpoint, tmp_path):
 
 
 def _rerun_warns(model, tokenizer, tmp_path, caplog, message):
-    with caplog.at_level(logging.WARNING, logger="engine.store"):
+    with caplog.at_level(logging.WARNING, logger="alignscope.runtime.store"):
         again = engine.run_extraction(model, tokenizer, CORPUS[:6], max_length=64, store=tmp_path / "cache")
     assert again.stats.computed_texts == 6, "the store was read instead of rebuilt"
     assert any(message in record.getMessage() for record in caplog.records), caplog.text

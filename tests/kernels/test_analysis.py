@@ -14,7 +14,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from kernels import analysis, cka, gram_separation, probe, ridge_probe
+from alignscope.kernels import analysis, cka, gram_separation, probe, ridge_probe
 
 MODELS, LAYERS, D = 2, 2, 14
 METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette", "probe")

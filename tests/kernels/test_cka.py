@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
 from alignscope.errors import AlignscopeError
-from kernels import cka, gram
+from alignscope.kernels import cka, gram
 
 # Reference code (Kornblith et al. 2019, colab "CKA similarity"), float64.
 

@@ -16,7 +16,7 @@ from sklearn.metrics import silhouette_score as sk_silhouette
 
 from alignscope.errors import AlignscopeError
 
-from kernels import eigen, gram, gram_separation
+from alignscope.kernels import eigen, gram, gram_separation
 from tests.kernels.test_analysis import silhouette_with_copies_ref
 from tests.kernels.test_separation import between_ref, bhattacharyya_ref, fisher_ref
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
 from alignscope.errors import AlignscopeError
-from kernels import pca
+from alignscope.kernels import pca
 
 SHAPES = [(60, 12), (24, 90), (1200, 480)]  # n > d, n < d (Gram form), large enough for top-k
 

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from kernels import probe
+from alignscope.kernels import probe
 
 L2 = 1e-2
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alignscope.errors import AlignscopeError
-from kernels import cka, resample, separation
+from alignscope.kernels import cka, resample, separation
 
 
 def data(n=40, d=5, layers=2, seed=0, shift=0.5):

@@ -13,7 +13,7 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from kernels import probe, ridge_probe
+from alignscope.kernels import probe, ridge_probe
 
 
 def sklearn_accuracy(X, y, folds, fit_on=None):

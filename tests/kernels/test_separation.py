@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score as sk_silhouette
 
 from alignscope.errors import AlignscopeError
-from kernels import pca, separation
+from alignscope.kernels import pca, separation
 
 SHAPES = [(60, 10), (30, 80)]  # feature space, and n < d (Woodbury, Gram-form PCA)
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import transformers
 
-from experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
+from alignscope.experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
 
 
 def save_tiny_model(config: transformers.PretrainedConfig, directory: pathlib.Path, seed: int = 0,

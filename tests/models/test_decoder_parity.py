@@ -16,9 +16,10 @@ import pytest
 import transformers
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-import engine
-from engine import model as model_module
-from engine.checkpoint import SafetensorsReader, weight_files
+from alignscope import engine
+from alignscope.models import forward
+from alignscope.checkpoints.paths import weight_files
+from alignscope.checkpoints.safetensors import SafetensorsReader
 from tests.models.hf_reference import padded_batch, real_positions, reference_alone, save_tiny_model
 
 FLOAT32_ATOL = 1e-5
@@ -218,8 +219,8 @@ def test_base_and_aligned_share_compiled_code(tmp_path):
     save_tiny_model(config, tmp_path / "aligned", seed=1)
     base, aligned = engine.load_model(tmp_path / "base"), engine.load_model(tmp_path / "aligned")
     ids, mask = padded_batch(_sentences(SMALL["vocab_size"]), "right")
-    before = model_module._hidden_states._cache_size()
+    before = forward.hidden_states._cache_size()
     first = base.hidden_states(ids, mask)
     second = aligned.hidden_states(ids, mask)
-    assert model_module._hidden_states._cache_size() - before <= 1
+    assert forward.hidden_states._cache_size() - before <= 1
     assert not np.allclose(first, second)

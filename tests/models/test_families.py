@@ -17,11 +17,12 @@ import torch
 import transformers
 from flax import nnx
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine import checkpoint as checkpoint_module
-from engine.models.decoder import Decoder
-from engine.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
+from alignscope.checkpoints import paths
+from alignscope.checkpoints import safetensors as checkpoint_module
+from alignscope.models.decoder import Decoder
+from alignscope.models.families import FAMILIES, language_model_config, parse_config, supported_architectures
 from tests.models.hf_reference import padded_batch, save_tiny_model, save_tiny_tokenizer
 from tests.models.test_decoder_parity import (BFLOAT16_RELATIVE_TOL, FLOAT32_RELATIVE_TOL, SMALL, _max_errors,
                                               _sentences, checkpoint)  # noqa: F401 (checkpoint: a fixture)
@@ -36,7 +37,7 @@ def test_gemma3_multimodal_checkpoint_loads_its_text_tower_without_reading_visio
     config = transformers.Gemma3Config(text_config=GEMMA3_TEXT, vision_config=SIGLIP_TINY, mm_tokens_per_image=4,
                                        image_token_index=96, boi_token_index=94, eoi_token_index=95)
     torch_model = save_tiny_model(config, tmp_path / "multimodal")
-    header = checkpoint_module.SafetensorsReader(checkpoint_module.weight_files(tmp_path / "multimodal")).entries
+    header = checkpoint_module.SafetensorsReader(paths.weight_files(tmp_path / "multimodal")).entries
     assert any("vision_tower" in name for name in header)
     read = []
     original_get = checkpoint_module.SafetensorsReader.get
@@ -69,7 +70,7 @@ def test_gemma3_multimodal_checkpoint_loads_its_text_tower_without_reading_visio
 ])
 def test_published_tensor_layouts_load_the_same_weights(checkpoint, case, prefixes, tmp_path):
     directory, _ = checkpoint(case)
-    reader = checkpoint_module.SafetensorsReader(checkpoint_module.weight_files(directory))
+    reader = checkpoint_module.SafetensorsReader(paths.weight_files(directory))
 
     def renamed(name: str) -> str:
         old = next((prefix for prefix in prefixes if name.startswith(prefix)), None)
@@ -226,7 +227,7 @@ def test_hub_download_fetches_only_the_weight_files_the_loader_reads(tmp_path, m
 
 
 def test_models_entrypoint_lists_every_architecture_and_the_papers_checkpoints(capsys):
-    from experiments import models
+    from alignscope.experiments import models
 
     models.main(["models"])
     lines = capsys.readouterr().out.splitlines()

@@ -7,9 +7,9 @@ import json
 import pytest
 import transformers
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine.models.families import parse_config
+from alignscope.models.families import parse_config
 from tests.models.hf_reference import save_tiny_model
 
 LLAMA = {"architectures": ["LlamaForCausalLM"], "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,

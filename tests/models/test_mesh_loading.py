@@ -15,14 +15,14 @@ import textwrap
 import numpy as np
 import transformers
 
-import engine
+from alignscope import engine
 from tests.models.hf_reference import padded_batch, save_tiny_model
 
 ON_MESH = textwrap.dedent("""
     import json, sys
     import numpy as np
     import jax
-    import engine
+    from alignscope import engine
     directory, ids_file, out_file = sys.argv[1:]
     batch = np.load(ids_file)
     results = {}

@@ -15,9 +15,9 @@ import pytest
 import torch
 import transformers
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine.models.families import config_json, parse_config
+from alignscope.models.families import config_json, parse_config
 from tests.models.hf_reference import padded_batch, real_positions, save_tiny_model, save_tiny_tokenizer
 from tests.models.test_decoder_parity import CASES, SMALL, case_config_json
 

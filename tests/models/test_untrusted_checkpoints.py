@@ -9,7 +9,7 @@ import shutil
 import pytest
 import transformers
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
 from tests.models.hf_reference import save_tiny_model, save_tiny_tokenizer
 

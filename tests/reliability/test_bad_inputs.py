@@ -20,10 +20,10 @@ import sys
 import numpy as np
 import pytest
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from experiments.bpe_tokenizer import train_bpe_tokenizer
-from kernels import analysis
+from alignscope.experiments.bpe_tokenizer import train_bpe_tokenizer
+from alignscope.kernels import analysis
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 LINES = ["How do I bake bread at home?", "Wie backe ich Brot zu Hause?", "我怎样在家烤面包？",
@@ -155,7 +155,7 @@ def test_unsupported_architecture_lists_the_supported(checkpoint, tmp_path):
 
 
 def _rewrite_tensors(directory: pathlib.Path, edit) -> None:
-    from engine import checkpoint as ckpt
+    from alignscope.checkpoints import safetensors as ckpt
 
     reader = ckpt.SafetensorsReader([directory / "model.safetensors"])
     tensors = {name: np.array(reader.get(name)) for name in reader.entries}
@@ -295,16 +295,16 @@ def test_a_later_failure_keeps_stored_activations(checkpoint, tmp_path, caplog):
 
     activations = pathlib.Path(first.store_dir) / "activations.npy"
     activations.write_bytes(activations.read_bytes()[:200])  # a damaged disk or partial copy
-    with caplog.at_level(logging.WARNING, logger="engine.store"):
+    with caplog.at_level(logging.WARNING, logger="alignscope.runtime.store"):
         rebuilt = engine.run_extraction(engine.load_model(checkpoint), tokenizer, TEXTS, store=store, max_length=16)
-    warnings = [record.getMessage() for record in caplog.records if record.name == "engine.store"]
+    warnings = [record.getMessage() for record in caplog.records if record.name == "alignscope.runtime.store"]
     assert len(warnings) == 1 and "is damaged" in warnings[0] and "\n" not in warnings[0]
     assert rebuilt.stats.computed_texts == len(TEXTS)
     np.testing.assert_allclose(np.asarray(rebuilt.activations), values, rtol=1e-6, atol=1e-6)
 
 
 def test_models_of_different_depth_where_a_per_layer_change_is_asked(checkpoint, tmp_path):
-    from experiments import separation
+    from alignscope.experiments import separation
 
     tokenizer = engine.load_tokenizer(checkpoint)
     models = {"base": engine.init_model(tiny_config(len(tokenizer), layers=2)),

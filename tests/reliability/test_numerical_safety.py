@@ -15,12 +15,12 @@ import pytest
 from flax import nnx
 from sklearn.metrics import silhouette_score as sk_silhouette
 
-import engine
-from engine import pooling
-from engine.models.decoder import Norm
-from engine.models.families import parse_config
-from experiments.bpe_tokenizer import train_bpe_tokenizer
-from kernels import analysis, cka, pca, probe, separation
+from alignscope import engine
+from alignscope.models import forward
+from alignscope.models.decoder import Norm
+from alignscope.models.families import parse_config
+from alignscope.experiments.bpe_tokenizer import train_bpe_tokenizer
+from alignscope.kernels import analysis, cka, pca, probe, separation
 from tests.kernels.test_separation import between_ref, bhattacharyya_ref, fisher_ref
 
 LOW = {"bfloat16": jnp.bfloat16, "float16": jnp.float16}
@@ -37,7 +37,7 @@ def test_pooled_sum_accumulates_in_float32(dtype):
     seq = 4096
     hidden = jnp.asarray(1.0 + 0.01 * np.random.default_rng(0).normal(size=(2, seq, 3)), LOW[dtype])
     weights = jnp.full((2, 1, seq), 1.0 / seq, jnp.float32)  # one text per row
-    pooled = pooling.weighted_sum(hidden, weights)[:, 0]
+    pooled = forward.weighted_sum(hidden, weights)[:, 0]
     reference = np.asarray(hidden, np.float64).mean(axis=1)
     assert pooled.dtype == jnp.float32
     np.testing.assert_allclose(np.asarray(pooled), reference, rtol=1e-6)

@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
-import engine
-from experiments import separation
-from kernels import analysis
+from alignscope import engine
+from alignscope.experiments import separation
+from alignscope.kernels import analysis
 from tests.experiments.tiny_models import save_tiny_models
 
 SPEC = engine.ExtractionSpec(max_length=24, batch_size=16)

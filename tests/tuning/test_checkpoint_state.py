@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from engine.tuning.state import TrainingCheckpoints
+from alignscope.train.state import TrainingCheckpoints
 
 
 def test_history_appended_after_save_is_not_in_that_checkpoint(tmp_path):

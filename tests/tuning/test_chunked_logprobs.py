@@ -11,9 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-import engine
-from engine.logprobs import masked_sums, token_logprobs
-from engine.model import merged
+from alignscope import engine
+from alignscope.runtime.logprobs import masked_sums, token_logprobs
+from alignscope.models.model import merged
 from tests.models.hf_reference import padded_batch
 
 BATCH, CHUNK = 3, 5

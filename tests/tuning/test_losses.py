@@ -18,12 +18,12 @@ import pytest
 import safetensors.numpy
 import torch
 
-import engine
-from engine import logprobs as logprobs_module
-from engine.tuning.config import TuneConfig
-from engine.tuning.objective import Objective, loss_and_grads
-from engine.tuning.trainer import _micro_batches, reference_logprobs
-from engine.tuning.data import training_set
+from alignscope import engine
+from alignscope.runtime import logprobs as logprobs_module
+from alignscope.train.config import TuneConfig
+from alignscope.train.objective import Objective, loss_and_grads
+from alignscope.train.trainer import _micro_batches, reference_logprobs
+from alignscope.train.data import training_set
 from tests.models.hf_reference import save_tiny_model
 from tests.tuning.conftest import PROMPTS, RESPONSES
 

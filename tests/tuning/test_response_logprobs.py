@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine.sequences import encode_sequences
+from alignscope.runtime.sequences import encode_sequences
 from tests.tuning.conftest import PROMPTS, RESPONSES
 
 ATOL, RTOL = 1e-4, 1e-6

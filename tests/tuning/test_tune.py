@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import engine
+from alignscope import engine
 from alignscope.errors import AlignscopeError
-from engine.tuning.data import example_order
-from engine.tuning.objective import learning_rate_schedule
+from alignscope.train.data import example_order
+from alignscope.train.objective import learning_rate_schedule
 from tests.tuning.conftest import PROMPTS, RESPONSES
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-import engine
+from alignscope import engine
 from tests.tuning.conftest import PROMPTS, RESPONSES
 from tests.tuning.test_losses import REJECTED
 

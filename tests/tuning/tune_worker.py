@@ -19,8 +19,8 @@ import signal
 import jax
 import numpy as np
 
-import engine
-from engine.tuning import trainer
+from alignscope import engine
+from alignscope.train import trainer
 from tests.tuning.conftest import PROMPTS, RESPONSES
 from tests.tuning.test_losses import REJECTED
 

@@ -1,0 +1,123 @@
+"""What an experiment runs on: named models, their tokenizer, a corpus of chosen languages (English
+added where the dataset has it), and the resampling groups that keep parallel texts, pairs and
+duplicate texts together."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Sequence
+
+import numpy as np
+
+from alignscope import engine
+from alignscope.errors import AlignscopeError
+from alignscope.data import Corpus
+from alignscope.data.demo import demo_model_path
+
+REFERENCE_LANG = "en"
+DEMO_BASE = "base"
+DEMO_ALIGNED = ("aligned-en", "aligned-multi")
+
+
+def model_sources(base: str | None, aligned: Sequence[str] | None) -> dict[str, str]:
+    """`{name: path or hub id}`, base first; the demo models where neither is given.
+
+    Names are the last path component (a hub id's name), made unique with a suffix.
+    """
+    if not base and not aligned:
+        return {name: str(demo_model_path(name)) for name in (DEMO_BASE, *DEMO_ALIGNED)}
+    if not base or not aligned:
+        raise AlignscopeError("give both --base and --aligned (hub ids or paths; --aligned may be a comma list), "
+                              "or neither for the demo models")
+    sources: dict[str, str] = {}
+    for source in (base, *aligned):
+        name = pathlib.PurePath(str(source).rstrip("/").split("@")[0]).name or str(source)
+        unique, count = name, 2
+        while unique in sources:
+            unique, count = f"{name}-{count}", count + 1
+        sources[unique] = str(source)
+    return sources
+
+
+def load_models(sources: dict[str, str], dtype: str = "float32", mesh=None) -> dict[str, engine.Model]:
+    """`{name: Model}` read lazily (weights are read on the first forward pass, so models whose
+    activations are all stored are never read)."""
+    models = {name: engine.load_model(source, dtype=dtype, mesh=mesh) for name, source in sources.items()}
+    check_same_shape(models)
+    return models
+
+
+def check_same_shape(models: dict[str, engine.Model]) -> None:
+    """Every model must have the base's hidden-state count and width (same texts, same layers)."""
+    shapes = {name: (model.config.num_layers, model.config.hidden_size) for name, model in models.items()}
+    if len(set(shapes.values())) != 1:
+        described = ", ".join(f"{name}: {layers} layers x {width}" for name, (layers, width) in shapes.items())
+        raise AlignscopeError(f"the models differ in depth or width ({described}); compare checkpoints of one "
+                              "architecture and size")
+
+
+def hidden_states(model: engine.Model, layers) -> tuple[int, ...]:
+    """The hidden-state indices (0..L) an extraction of `layers` returns; None means all of them."""
+    return model.layer_indices(layers) or tuple(range(model.config.num_layers + 1))
+
+
+def load_tokenizer(sources: dict[str, str]):
+    """The tokenizer saved with the first aligned model (the one whose chat template applies)."""
+    return engine.load_tokenizer(list(sources.values())[-1 if len(sources) > 1 else 0])
+
+
+def load_languages(dataset: str, langs: Sequence[str] | None, per_class: int | None, seed: int,
+                   split: str | None = None, reference: str | None = REFERENCE_LANG,
+                   **column_choices) -> tuple[Corpus, list[str]]:
+    """The corpus restricted to `langs` (None: all), with `reference` added first where the dataset
+    has it, and notes about what was added or is missing."""
+    corpus = engine.load_corpus(dataset, per_class=per_class, seed=seed, split=split, **column_choices)
+    notes = []
+    available = corpus.languages
+    wanted = list(available) if langs is None else list(corpus.select(langs).languages)
+    if reference is not None:
+        if reference in available and reference not in wanted:
+            wanted = [reference, *wanted]
+            notes.append(f"English ({reference}) was added as the reference language of the paired test")
+        elif reference not in available:
+            notes.append(f"the dataset has no English ({reference}) rows, so the paired test against English is "
+                         "left out")
+    if reference in wanted:
+        wanted = [reference] + [lang for lang in wanted if lang != reference]
+    return corpus.select(wanted), notes
+
+
+def resampling_groups(corpus: Corpus) -> np.ndarray:
+    """`[n]` group ids: rows sharing a parallel id, a pair id, or the same text in one language
+    are one group (connected components), so they are drawn together and share a probe fold."""
+    n = len(corpus)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    keys = [list(zip(corpus.langs, corpus.texts))]
+    keys += [ids for ids in (corpus.parallel_ids, corpus.pair_ids) if ids is not None]
+    for values in keys:
+        first: dict = {}
+        for i, value in enumerate(values):
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+                continue
+            if value in first:
+                a, b = find(first[value]), find(i)
+                parent[max(a, b)] = min(a, b)
+            else:
+                first[value] = i
+    return np.array([find(i) for i in range(n)])
+
+
+def resolve_dataset(dataset: str, shared_data: str) -> str:
+    """`dataset` as given, or its copy under `--shared_data` where a hub id has one there."""
+    if dataset == "demo" or os.path.exists(dataset):
+        return dataset
+    local = pathlib.Path(shared_data) / dataset.split("@")[0]
+    return str(local) if local.is_dir() else dataset

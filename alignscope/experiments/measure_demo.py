@@ -1,0 +1,140 @@
+"""`python -m experiments.measure_demo`: what the demo lineage shows, on the demo corpus's test split.
+
+Per language:
+  - each model's preference rate: how often the summed log-probability of the chosen answer
+    exceeds the rejected one's (`engine.response_logprobs`, chat format with EOS, as DPO saw
+    them), over the test pairs, with a 95% bootstrap interval over pairs;
+  - per layer, the between-class variance ratio on the top 2 principal components and the
+    Fisher ratio (Ledoit-Wolf shrinkage) of harmful vs harmless test prompts (mean-pooled hidden
+    states of each prompt's own tokens, in the chat template), for `base`, their change from
+    `base` to `aligned-en` and to `aligned-multi`, and that change minus English's (the gap), with
+    95% bootstrap intervals from `kernels.analysis.analyze`: one set of draws of parallel ids,
+    stratified by class, serves every model and language, so changes and gaps are paired.
+
+Writes `<output_dir>/measure_demo/measurements.json` and `table.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import numpy as np
+from absl import flags
+
+from alignscope import engine
+from alignscope.data.demo import DEMO_LANGS, DEMO_MODELS, demo_table, load_preferences
+from alignscope.experiments import flags as shared_flags
+from alignscope.kernels import analysis
+
+BOOTSTRAP = flags.DEFINE_integer("bootstrap", 1000, "Bootstrap replicas for every interval.")
+BOOTSTRAP_SEED = flags.DEFINE_integer("bootstrap_seed", 0, "Seed of the bootstrap draws.")
+
+LEVEL = 0.95
+METRICS = {"between2": "Between-class variance ratio on the top 2 PCs", "fisher": "Fisher ratio (Ledoit-Wolf)"}
+
+
+def interval(replicas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bounds at `LEVEL` over axis 0."""
+    tail = (1 - LEVEL) / 2
+    return np.quantile(replicas, tail, axis=0), np.quantile(replicas, 1 - tail, axis=0)
+
+
+def preference_rates(models: dict[str, Any], tokenizer, num_replicas: int, seed: int) -> list[dict[str, Any]]:
+    """Rows (model, lang, prompts: all / harmful / harmless, pairs, rate, low, high)."""
+    rows = []
+    for lang in DEMO_LANGS:
+        pairs = load_preferences("demo", split="test", langs=lang)
+        harmful = np.asarray(pairs.label) == 1
+        draws = np.random.default_rng([seed, DEMO_LANGS.index(lang)]).integers(0, len(pairs), (num_replicas, len(pairs)))
+        for name, model in models.items():
+            score = lambda answers: engine.response_logprobs(model, tokenizer, pairs.prompt, answers,
+                                                             chat_template=True, append_eos=True)
+            prefers = score(pairs.chosen) > score(pairs.rejected)
+            for subset, keep in (("all", np.ones_like(harmful)), ("harmful", harmful), ("harmless", ~harmful)):
+                # The same pair draws for every subset and model; a subset's rate is over its own pairs.
+                hits = (prefers & keep)[draws].sum(1) / np.maximum(keep[draws].sum(1), 1)
+                low, high = interval(hits)
+                rows.append({"model": name, "lang": lang, "prompts": subset, "pairs": int(keep.sum()),
+                             "rate": float(prefers[keep].mean()), "low": float(low), "high": float(high)})
+    return rows
+
+
+def separation_changes(models: dict[str, Any], tokenizer, num_replicas: int, seed: int) -> list[dict[str, Any]]:
+    """Rows (lang, layer, metric, base [low, high], change to each aligned model [low, high] and
+    its gap to the English change [low, high]), from `kernels.analysis.analyze`."""
+    table = demo_table(split="test")
+    texts = list(table["text"])
+    # [models, layers, n, d]
+    X = np.stack([np.moveaxis(engine.extract(model, tokenizer, texts, pooling="mean", chat_template=True,
+                                             max_length=256), 0, 1) for model in models.values()])
+    options = analysis.AnalysisOptions(metrics=tuple(METRICS), bootstrap=num_replicas, permutations=0, level=LEVEL,
+                                       seed=seed, reference_lang="en")
+    result = analysis.analyze(X, table["label"].to_numpy(), list(table["lang"]),
+                              groups=table["parallel_id"].to_numpy(), options=options)
+    names = list(models)
+    rows = []
+    for g, lang in enumerate(result.langs):
+        for layer in range(result.layers):
+            for k, metric in enumerate(result.metrics):
+                row = {"lang": lang, "layer": layer, "metric": metric, "base": result.estimate[0, g, layer, k],
+                       "base_low": result.low[0, g, layer, k], "base_high": result.high[0, g, layer, k]}
+                for m, name in enumerate(names[1:], start=1):
+                    row.update({name: result.estimate[m, g, layer, k],
+                                **{f"{field}_{name}{end}": getattr(result, field + end)[m, g, layer, k]
+                                   for field in ("change", "gap") for end in ("", "_low", "_high")}})
+                rows.append({key: value if isinstance(value, (str, int)) else _number(value)
+                             for key, value in row.items()})
+    return rows
+
+
+def _number(value: float) -> float | None:
+    """JSON-ready: None where NaN (the gap of English to itself)."""
+    return None if np.isnan(value) else float(value)
+
+
+def markdown(rates: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str:
+    """The two tables as Markdown."""
+    names = list(dict.fromkeys(row["model"] for row in rates))
+    lines = ["Preference rate on test pairs (chosen log-prob > rejected), 95% bootstrap interval:", "",
+             "| lang | prompts | pairs | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+    for lang in DEMO_LANGS:
+        for subset in ("all", "harmful", "harmless"):
+            cells = {r["model"]: r for r in rates if r["lang"] == lang and r["prompts"] == subset}
+            pairs = cells[names[0]]["pairs"]
+            lines.append(f"| {lang} | {subset} | {pairs} | " + " | ".join(
+                f"{c['rate']:.2f} [{c['low']:.2f}, {c['high']:.2f}]" for c in (cells[n] for n in names)) + " |")
+    fmt = lambda row, key: "—" if row[key] is None else (
+        f"{row[key]:+.3f} [{row[key + '_low']:+.3f}, {row[key + '_high']:+.3f}]")
+    for metric, title in METRICS.items():
+        lines += ["", f"{title} of harmful vs harmless test prompts (mean-pooled, chat format): base, the change "
+                      f"to each aligned model, and that change minus English's (gap), 95% paired bootstrap intervals:",
+                  "", "| lang | layer | base | " + " | ".join(f"Δ {n} | gap {n}" for n in names[1:]) + " |",
+                  "|---|---|---|" + "---|---|" * (len(names) - 1)]
+        for row in (r for r in changes if r["metric"] == metric):
+            cells = [fmt(row, f"{field}_{n}") for n in names[1:] for field in ("change", "gap")]
+            lines.append(f"| {row['lang']} | {row['layer']} | {row['base']:.3f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    directory = pathlib.Path(shared_flags.DEMO_MODELS_DIR.value).expanduser()
+    models = {name: engine.load_model(directory / name) for name in DEMO_MODELS}
+    tokenizer = engine.load_tokenizer(directory / DEMO_MODELS[0])
+    rates = preference_rates(models, tokenizer, BOOTSTRAP.value, BOOTSTRAP_SEED.value)
+    changes = separation_changes(models, tokenizer, BOOTSTRAP.value, BOOTSTRAP_SEED.value)
+    out = pathlib.Path(shared_flags.OUTPUT_DIR.value).expanduser() / "measure_demo"
+    out.mkdir(parents=True, exist_ok=True)
+    identities = {name: model.identity for name, model in models.items()}
+    (out / "measurements.json").write_text(json.dumps(
+        {"models": identities, "bootstrap": BOOTSTRAP.value, "bootstrap_seed": BOOTSTRAP_SEED.value, "level": LEVEL,
+         "preference_rates": rates, "separation": changes}, indent=1) + "\n")
+    text = markdown(rates, changes)
+    (out / "table.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    shared_flags.run(main)

@@ -1,0 +1,26 @@
+"""Lists the supported architectures and the published checkpoints each covers (the papers' first).
+
+    python -m experiments.models
+"""
+
+from __future__ import annotations
+
+from alignscope.experiments import flags
+from alignscope.models.families import FAMILIES, WRAPPERS
+
+
+def architecture_table() -> list[str]:
+    """Returns one line per supported architecture: its name and the checkpoints it covers."""
+    covers = {name: family.covers for name, family in FAMILIES.items()}
+    covers.update({name: ("its text tower, as Gemma3ForCausalLM",) for name in WRAPPERS})
+    width = max(len(name) for name in covers)
+    return [f"{name:<{width}}  {', '.join(checkpoints)}" for name, checkpoints in sorted(covers.items())]
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    print("\n".join(architecture_table()))
+
+
+if __name__ == "__main__":
+    flags.run(main)

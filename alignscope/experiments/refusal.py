@@ -1,0 +1,265 @@
+"""`python -m experiments.refusal`: refusal across languages, measured beside separation.
+
+Per language and model: the refusal direction (difference in means, selected by Arditi et al.'s
+rule on a validation split held out of train), refusal score and rate on test prompts before and
+after ablating it (harmful prompts) or adding it (harmless prompts), with bootstrap CIs; the
+transfer matrix (language A's direction ablated on language B's prompts) beside the cosine
+between the languages' directions; and the between-class ratio at the direction's layer against
+the refusal rate. Writes `metrics.json`, `metrics.csv`, `run.json`, PNG and PDF figures,
+`report.md` and `report.html` into the output directory (default `results/refusal/`), as the other
+experiments write them (`experiments.outputs`, `experiments.report`).
+
+    python -m experiments.refusal --lang=en,zh --max_new_tokens=24
+
+Flags: --base, --aligned (default: the demo lineage), --dataset (default the demo corpus: its train
+split gives the directions, test the measurements), --lang, --per_class (test prompts per class),
+--chat_template (default on here: the candidates sit at the template's post-instruction positions;
+off, at each prompt's last token), --dtype, --batch_size, --max_length, --mesh, --cache_dir (the
+activation store: the candidates' pooled states of a rerun are read from it), --bootstrap, --seed,
+--output_dir, --dry_run (what would run, with estimates; runs nothing), plus --direction_layer,
+--max_new_tokens and --val_per_class. One progress line per stage goes to stderr.
+`run(models, tokenizer, dataset, ...)` is the same experiment as a Python function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Sequence
+
+from absl import flags
+from absl import logging as absl_logging
+
+from alignscope import engine
+from alignscope.errors import AlignscopeError
+from alignscope.interp import refusal_direction as rd
+from alignscope.runtime.encoding import encode_texts
+from alignscope.experiments import corpus_flags, inputs, outputs, refusal_core, refusal_report, separation
+from alignscope.experiments import flags as shared
+from alignscope.experiments.progress import Stages
+
+EXPERIMENT = "refusal"
+# The shared flags recorded in run.json (the experiment's own are in its options).
+SETTINGS_FLAGS = ("dataset", "lang", "per_class", "dtype", "mesh", "cache_dir")
+VAL_FRACTION = 0.25
+# Datasets without train/test splits: this share of groups is the test set, seeded.
+TEST_FRACTION = 0.3
+
+
+def load_splits(dataset: str, langs: Sequence[str] | None, per_class: int | None, val_per_class: int,
+                seed: int) -> tuple[dict[str, refusal_core.Split], dict]:
+    """Returns (per language its prompts, a record of how they were split, for run.json).
+
+    A dataset with `train` and `test` splits keeps them; otherwise a seeded share of groups
+    (parallel ids, else pair ids, else rows) is the test set. Validation is a seeded share of
+    train's groups, so a prompt and its translations are always on one side.
+    """
+    try:
+        train = engine.load_corpus(dataset, langs, split="train")
+        test = engine.load_corpus(dataset, langs, split="test", per_class=per_class, seed=seed)
+        record = {"test": "the dataset's test split", "train": "the dataset's train split"}
+    except AlignscopeError as error:
+        if "split" not in str(error):
+            raise
+        corpus = engine.load_corpus(dataset, langs)
+        held = refusal_core.validation_groups(corpus, TEST_FRACTION, seed)
+        train, test = _by_groups(corpus, held, False), _by_groups(corpus, held, True)
+        record = {"test": f"a seeded {TEST_FRACTION:.0%} of groups (seed {seed})", "train": "the other groups",
+                  "test_groups": sorted(held)}
+    val_groups = refusal_core.validation_groups(train, VAL_FRACTION, seed)
+    record.update(validation=f"a seeded {VAL_FRACTION:.0%} of train's groups (seed {seed}), at most "
+                             f"{val_per_class} prompts per class and language", validation_groups=sorted(val_groups))
+    return refusal_core.make_splits(train, test, test.languages, val_groups, val_per_class), record
+
+
+def _by_groups(corpus, groups: set[str], inside: bool):
+    ids = corpus.parallel_ids or corpus.pair_ids or [str(i) for i in range(len(corpus))]
+    keep = [i for i, group in enumerate(ids) if (group in groups) == inside]
+    pick = lambda values: None if values is None else [values[i] for i in keep]
+    return dataclasses.replace(corpus, texts=pick(corpus.texts), labels=corpus.labels[keep], langs=pick(corpus.langs),
+                               pair_ids=pick(corpus.pair_ids), parallel_ids=pick(corpus.parallel_ids),
+                               harm_categories=pick(corpus.harm_categories),
+                               global_or_local=pick(corpus.global_or_local))
+
+
+def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs: Sequence[str] | None = None, *,
+        output_dir: str | pathlib.Path = "results/refusal", per_class: int | None = None,
+        options: refusal_core.Options = refusal_core.Options(), store: str | pathlib.Path | None = None, mesh=None,
+        stages: Stages | None = None, settings: dict | None = None) -> pathlib.Path:
+    """Runs the experiment on models in memory or loaded; returns the directory it wrote.
+
+    Args:
+      models: name -> model, the reference (base) first; all of one depth and width.
+      tokenizer: their tokenizer (with a chat template when `options.chat_template`).
+      dataset: a corpus `engine.load_corpus` reads (harmful and harmless prompts per language).
+      langs: languages; None: all of the dataset's.
+      output_dir: where the results are written (created if needed).
+      per_class: test prompts per class and language; None: all.
+      options: the experiment's settings.
+      store: activation store directory for the candidates' pooled states (None: in memory only);
+        a rerun with the same models, prompts and options reads them instead of extracting them
+        again (selection, scores and generation always run the models).
+      mesh: a device mesh for the extractions.
+      stages: progress lines and timings (default: a new `Stages("refusal")`).
+      settings: what produced this run, for run.json and the report (default: the arguments).
+    """
+    if not models:
+        raise AlignscopeError("the refusal experiment needs at least one model")
+    inputs.check_same_shape(models)
+    stages = stages or Stages(EXPERIMENT)
+    with stages.stage("prompts"):
+        splits, split_record = load_splits(dataset, langs, per_class, options.val_per_class, options.seed)
+    results = refusal_core.run(models, tokenizer, splits, options, store=store, mesh=mesh, stages=stages)
+    names, languages = list(models), list(splits)
+    settings = settings or {"models": {name: model.identity for name, model in models.items()}, "dataset": dataset,
+                            "langs": languages, "per_class": per_class, **dataclasses.asdict(options)}
+    final = pathlib.Path(output_dir).expanduser()
+    with outputs.staged(final) as directory:  # the previous results stay whole until every file is written
+        with stages.stage("figures"):
+            pngs = [paths[0] for paths in (
+                refusal_report.transfer_figure(results["transfer"], directory / "figures"),
+                refusal_report.separation_behaviour_figure(results["rows"], names, languages, directory / "figures"),
+                refusal_report.effects_figure(results["rows"], names, languages, directory / "figures"))]
+        with stages.stage("tables and report"):
+            notes = _notes(split_record, options, tokenizer)
+            outputs.write_tables(directory, EXPERIMENT, results["rows"], notes,
+                                 {"models": names, "langs": languages, "bootstrap": options.bootstrap})
+            refusal_report.build_report(results, names, languages, pngs, settings, notes).write(directory)
+        outputs.write_run_info(directory, EXPERIMENT, settings, dict(stages.seconds), {
+            "models": {name: {"identity": model.identity, "source": str(model.source) if model.source else "in memory"}
+                       for name, model in models.items()},
+            "splits": split_record, "selections": results["selections"], "transfer": results["transfer"],
+            "samples": results["samples"], "extraction": results["extraction"], "store": str(store) if store else None})
+    stages.note(f"results in {final}/ (report.html, metrics.csv, figures/)")
+    return final
+
+
+def _notes(split_record: dict, options: refusal_core.Options, tokenizer) -> list[str]:
+    """The report's and metrics.json's notes: how prompts were split and where the candidates sit."""
+    if options.chat_template:
+        count = rd.post_instruction_count(tokenizer)
+        where = (f"Prompts are user turns of the chat template; the candidates sit at its {count} post-instruction "
+                 f"position(s).")
+    else:
+        where = ("Prompts are given without the chat template (--chat_template=false); the candidates sit at each "
+                 "prompt's last token, and scores read the token after it.")
+    return [where, f"Test prompts: {split_record['test']}; train: {split_record['train']}; validation: "
+                   f"{split_record['validation']}.",
+            f"{options.bootstrap} bootstrap replicas (prompts resampled; before and after an intervention share "
+            f"draws)."]
+
+
+DIRECTION_LAYER = flags.DEFINE_string(
+    "direction_layer", "selected", "Block of the refusal direction: an index 0..L-1, or 'selected' (Arditi et al.'s "
+    "rule over blocks 1 <= l < 0.8 L and the post-instruction positions).", allow_override=True)
+MAX_NEW_TOKENS = flags.DEFINE_integer("max_new_tokens", 24, "Tokens generated per answer (refusal rate, samples).",
+                                      lower_bound=1, allow_override=True)
+VAL_PER_CLASS = flags.DEFINE_integer("val_per_class", 32, "Validation prompts per class and language that select "
+                                     "the direction (held out of train).", lower_bound=1, allow_override=True)
+
+
+def _direction_layer() -> int | None:
+    value = DIRECTION_LAYER.value.strip()
+    if value == "selected":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise AlignscopeError(f"--direction_layer={value!r} is not accepted; give a block index or 'selected'") from None
+
+
+# Shared flags this experiment has no use for, and why: giving one is an error, not ignored.
+UNUSED_FLAGS = {
+    "layers": "it chooses the direction's block itself among blocks 1 <= l < 0.8 L; --direction_layer fixes one",
+    "pooling": "its candidates are the hidden states at the post-instruction positions",
+    "permutations": "it gives bootstrap intervals, no permutation null",
+    "pca_layer": "it draws no PCA scatter",
+    "distributed": "generation runs in one process; use --mesh on one host",
+}
+
+
+def options_from_flags() -> refusal_core.Options:
+    """The experiment's settings from the flags. The chat template is on unless --chat_template=false
+    is given: the direction lives at the template's post-instruction positions.
+
+    Raises:
+      AlignscopeError: a shared flag this experiment does not use was given (`UNUSED_FLAGS`).
+    """
+    for name, why in UNUSED_FLAGS.items():
+        if flags.FLAGS[name].present:
+            raise AlignscopeError(f"--{name} is not used by experiments.refusal ({why}); drop it")
+    chat_template = corpus_flags.CHAT_TEMPLATE.value if corpus_flags.CHAT_TEMPLATE.present else True
+    return refusal_core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
+                                val_per_class=VAL_PER_CLASS.value, bootstrap=corpus_flags.BOOTSTRAP.value,
+                                seed=corpus_flags.SEED.value, batch_size=corpus_flags.BATCH_SIZE.value,
+                                max_length=corpus_flags.MAX_LENGTH.value, chat_template=chat_template)
+
+
+def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], tokenizer,
+                  splits: dict[str, refusal_core.Split], options: refusal_core.Options, store) -> list[str]:
+    """What a run would do, with rough store and time estimates (no model runs, nothing is written)."""
+    config = next(iter(models.values())).config
+    params = separation.parameter_count(config)
+    layers = refusal_core.direction_layers(config.num_layers, options)
+    positions = rd.post_instruction_count(tokenizer, options.chat_template)
+    candidates = len(layers) * positions
+    tokens = lambda texts: sum(len(item.ids) for item in encode_texts(tokenizer, texts, options.max_length,
+                                                                         options.chat_template))
+    texts, _ = refusal_core.extraction_rows(splits)
+    work = {"extraction": positions * tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
+    lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
+                           f"~{params / 1e6:,.1f}M parameters)" for name, source in sources.items()]
+    lines.append("languages (prompts harmful/harmless: train, validation, test):")
+    for lang, split in splits.items():
+        lines.append(f"  {lang}: train {len(split.train_harmful)}/{len(split.train_harmless)}, validation "
+                     f"{len(split.val_harmful)}/{len(split.val_harmless)}, test {len(split.test_harmful)}/"
+                     f"{len(split.test_harmless)}")
+        work["selection"] += (1 + candidates) * tokens(split.val_harmful) + (1 + 2 * candidates) * tokens(
+            split.val_harmless)
+        test = tokens(split.test_harmful) + tokens(split.test_harmless)
+        answers = len(split.test_harmful) + len(split.test_harmless)
+        work["scores and generation"] += 2 * test + 2 * answers * options.max_new_tokens
+        work["transfer"] += (len(splits) - 1) * tokens(split.test_harmful)
+    flop = {stage: 2 * params * count * len(models) for stage, count in work.items()}
+    stored = len(models) * positions * len(texts) * len(layers) * config.hidden_size * 4
+    template = f"on, {positions} post-instruction position(s)" if options.chat_template else "off, the last token"
+    lines += [f"chat template: {template}",
+              f"candidates: blocks {list(layers)} x {positions} position(s) = {candidates} per model and language, "
+              f"selected on validation prompts",
+              f"store: {store or 'none (in memory)'}; {positions} extraction(s) of {len(texts)} prompts x "
+              f"{len(layers)} layers, up to {stored / 2**20:,.1f} MiB; none for models already in the store",
+              f"forward passes: ~{sum(flop.values()) / 1e12:,.3f} TFLOP (~{sum(flop.values()) / 2e10:,.0f} s on a "
+              f"2-core CPU at ~20 GFLOP/s): "
+              + ", ".join(f"{stage} {value / 1e12:,.3f}" for stage, value in flop.items()),
+              f"generation: {options.max_new_tokens} new tokens per answer, 4 cases per model and language; "
+              f"{options.bootstrap} bootstrap replicas"]
+    return lines
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise AlignscopeError(f"unexpected arguments {argv[1:]}; every setting is a --flag")
+    if not flags.FLAGS["verbosity"].present:  # progress lines are ours; keep library INFO logs quiet
+        absl_logging.set_verbosity(absl_logging.WARNING)
+    stages = Stages(EXPERIMENT)
+    with stages.stage("load"):
+        options = options_from_flags()
+        mesh = engine.make_mesh(shared.MESH.value) if shared.MESH.value else None
+        sources = inputs.model_sources(corpus_flags.BASE.value, corpus_flags.ALIGNED.value)
+        models = inputs.load_models(sources, corpus_flags.DTYPE.value, mesh)
+        tokenizer = inputs.load_tokenizer(sources)
+        dataset = inputs.resolve_dataset(corpus_flags.DATASET.value or "demo", shared.SHARED_DATA.value)
+    settings = {"models": sources, **{name: flags.FLAGS[name].value for name in SETTINGS_FLAGS},
+                **dataclasses.asdict(options)}
+    if shared.DRY_RUN.value:
+        splits, _ = load_splits(dataset, corpus_flags.langs(), corpus_flags.PER_CLASS.value, options.val_per_class,
+                                options.seed)
+        print("\n".join(dry_run_lines(sources, models, tokenizer, splits, options, shared.cache_dir())))
+        return
+    output_dir = shared.writable_directory(shared.output_dir(EXPERIMENT))
+    run(models, tokenizer, dataset, corpus_flags.langs(), output_dir=output_dir, per_class=corpus_flags.PER_CLASS.value,
+        options=options, store=shared.cache_dir(), mesh=mesh, stages=stages, settings=settings)
+
+
+if __name__ == "__main__":
+    shared.run(main)

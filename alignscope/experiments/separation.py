@@ -1,0 +1,318 @@
+"""How alignment separates harmful from harmless prompts, language by language and layer by layer.
+
+    python -m experiments.separation --lang=zh
+
+runs the demo base model and its two aligned siblings on the demo corpus's test split (Chinese,
+plus English as the reference), and writes into results/separation/: metrics.json / metrics.csv
+(one row per model x language x layer x metric, with bootstrap CIs, the permutation null, the
+change from base and the paired gap to English), run.json, figures (PNG + PDF) and
+report.md / report.html. `run(models, tokenizer, corpus, ...)` is the same pipeline for models in
+memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pathlib
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from absl import flags
+from absl import logging as absl_logging
+
+from alignscope import engine
+from alignscope.errors import AlignscopeError
+from alignscope.data import Corpus
+from alignscope.experiments import corpus_flags, figures, inputs
+from alignscope.experiments import flags as shared
+from alignscope.experiments.activations import extract_models
+from alignscope.experiments.outputs import staged, write_run_info, write_tables
+from alignscope.experiments.progress import Stages
+from alignscope.experiments.report import Report, Table
+from alignscope.kernels import analysis
+from alignscope.kernels import pca as pca_kernels
+
+EXPERIMENT = "separation"
+MAIN_METRIC = "between2"
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What `run` produced.
+
+    Attributes:
+      analysis: every metric with intervals (`kernels.analysis.Analysis`).
+      model_names, layer_names: the model and hidden-state axes of the analysis.
+      files: every file written.
+      seconds: stage timings.
+      extraction: per model, what its extraction did (computed_texts 0: read from the store).
+    """
+
+    analysis: analysis.Analysis
+    model_names: tuple[str, ...]
+    layer_names: tuple[int, ...]
+    files: tuple[pathlib.Path, ...]
+    seconds: dict[str, float]
+    extraction: dict[str, dict]
+
+
+def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: str | pathlib.Path, *,
+        spec: engine.ExtractionSpec | None = None, options: analysis.AnalysisOptions | None = None,
+        store: str | pathlib.Path | None = None, mesh=None, pca_layer: int = -1, notes: Sequence[str] = (),
+        settings: dict[str, Any] | None = None, stages: Stages | None = None, experiment: str = EXPERIMENT,
+        pairs: np.ndarray | None = None, extra_figures: Callable | None = None) -> Result:
+    """Extracts every model's activations on `corpus`, analyses them, and writes the results.
+
+    Args:
+      models: `{name: Model}`, the base first, then the aligned models.
+      tokenizer: their tokenizer.
+      corpus: the texts (English first where present: the reference of the paired test).
+      output_dir: where the files go.
+      spec: what to extract (`engine.ExtractionSpec`); default mean pooling of every layer.
+      options: what to compute (`kernels.analysis.AnalysisOptions`).
+      store: activation store directory (None: in memory only).
+      mesh: a device mesh for the forward passes.
+      pca_layer: the hidden state of the scatter grid and change figure, as an index into the
+        analysed layers (-1: the last).
+      notes: sentences for the report (what was added or left out).
+      settings: what produced this run, for run.json and the report.
+      experiment: the name in the files and progress lines.
+      pairs: `[p, 2]` rows (toxic, neutral) for the `paired_shift` metric.
+      extra_figures: `f(activations, corpus, analysis, names, layer_index, layer, figures_dir)`
+        returning `[(caption, [png, pdf])]`, figures added to the report.
+    """
+    spec = spec or engine.ExtractionSpec()
+    options = options or analysis.AnalysisOptions()
+    stages = stages or Stages(experiment)
+    inputs.check_same_shape(models)
+    output_dir = pathlib.Path(output_dir)
+    names = tuple(models)
+    first = next(iter(models.values()))
+    layer_names = inputs.hidden_states(first, spec.layers)
+    layer_index = layer_position(pca_layer, layer_names)
+
+    activations, extraction = extract_models(models, tokenizer, corpus.texts, spec, store, mesh, stages)
+    with stages.stage("metrics"):
+        groups = inputs.resampling_groups(corpus)
+        result = analysis.analyze(activations, corpus.labels, corpus.langs, groups, pairs, options=options)
+    notes = [*notes, *result.notes]
+    final_dir = output_dir
+    with staged(final_dir) as output_dir:  # the previous results stay whole until every file is written
+        files: list[pathlib.Path] = []
+        with stages.stage("figures"):
+            figure_files = _figures(activations, corpus, result, names, layer_names, layer_index, output_dir)
+            files += figure_files
+            extra = [] if extra_figures is None else extra_figures(
+                activations, corpus, result, names, layer_index, layer_names[layer_index], output_dir / "figures")
+            files += [path for _, paths in extra for path in paths]
+        with stages.stage("tables and report"):
+            files += write_tables(output_dir, experiment, result.records(names, layer_names), notes,
+                                  {"models": list(names), "langs": list(result.langs), "layers": list(layer_names),
+                                   "bootstrap": options.bootstrap, "permutations": options.permutations})
+            report = _report(result, corpus, names, layer_names, layer_index, options, figure_files, notes,
+                             settings or {})
+            report.figures += [(caption, paths[0]) for caption, paths in extra]
+            files += report.write(output_dir)
+        files.append(write_run_info(output_dir, experiment, settings or {}, dict(stages.seconds), {
+            "models": {name: {"identity": model.identity,
+                              "source": str(model.source) if model.source else "in memory"}
+                       for name, model in models.items()},
+            "corpus": {"source": corpus.source, "rows": len(corpus), "class_counts": corpus.class_counts()},
+            "extraction": extraction, "store": str(store) if store else None}))
+    files = [final_dir / path.relative_to(output_dir) for path in files]
+    output_dir = final_dir
+    stages.note(f"results in {output_dir}/ (report.html, metrics.csv, figures/)")
+    return Result(result, names, tuple(layer_names), tuple(files), dict(stages.seconds), extraction)
+
+
+def layer_position(pca_layer: int, layer_names: Sequence[int]) -> int:
+    """Position in `layer_names` of hidden state `pca_layer` (-1: the last analysed)."""
+    if pca_layer == -1:
+        return len(layer_names) - 1
+    if pca_layer not in layer_names:
+        raise AlignscopeError(
+            f"--pca_layer={pca_layer} is not among the analysed hidden states {list(layer_names)}; pick one of them")
+    return list(layer_names).index(pca_layer)
+
+
+def _figures(activations, corpus, result, names, layer_names, layer_index, output_dir) -> list[pathlib.Path]:
+    """The scatter grid, the layer curves and the change figure; PNG paths first of each pair."""
+    langs = np.asarray(corpus.langs, dtype=object)
+    points = np.empty((len(names), len(result.langs)), dtype=object)
+    explained = np.zeros((len(names), len(result.langs), 2))
+    labels = []
+    for g, lang in enumerate(result.langs):
+        rows = np.flatnonzero(langs == lang)
+        labels.append(corpus.labels[rows])
+        for m in range(len(names)):
+            X = activations[m, layer_index, rows]
+            fit = pca_kernels.fit(X, 2, method="exact")
+            points[m, g] = np.asarray(pca_kernels.project(X, fit))
+            explained[m, g] = np.asarray(fit.explained_variance_ratio)
+    directory = output_dir / "figures"
+    layer = layer_names[layer_index]
+    return [*figures.pca_grid(points, explained, labels, names, result.langs, layer, directory / "pca_grid"),
+            *figures.layer_curves(result, names, layer_names, directory / "layer_curves"),
+            *figures.change_by_language(result, names, layer_index, layer, directory / "change_by_language")]
+
+
+def _interval(estimate: float, low: float, high: float) -> str:
+    if math.isnan(estimate):
+        return "n/a"
+    return f"{estimate:.3g} [{low:.3g}, {high:.3g}]"
+
+
+def _report(result, corpus, names, layer_names, layer_index, options, figure_files, notes, settings) -> Report:
+    layer = layer_names[layer_index]
+    report = Report(title=f"Separation of harmful and harmless prompts: {', '.join(names)}")
+    reference = result.reference_lang
+    k = result.metrics.index(MAIN_METRIC) if MAIN_METRIC in result.metrics else 0
+    metric = figures.metric_name(result.metrics[k])
+    for m in range(1, len(names)):
+        sentences = []
+        for g, lang in enumerate(result.langs):
+            change = _interval(result.change[m, g, layer_index, k], result.change_low[m, g, layer_index, k],
+                               result.change_high[m, g, layer_index, k])
+            sentence = f"{figures.language_name(lang)} {change}"
+            if reference is not None and lang != reference:
+                gap = _interval(result.gap[m, g, layer_index, k], result.gap_low[m, g, layer_index, k],
+                                result.gap_high[m, g, layer_index, k])
+                p = result.gap_p_value[m, g, layer_index, k]
+                sentence += (f", which differs from English's change by {gap} (paired bootstrap over the same "
+                             f"resampled {'translation sets' if corpus.parallel_ids else 'rows'}, p = {p:.2g})")
+            sentences.append(sentence)
+        report.findings.append(
+            f"At hidden state {layer}, {names[m]} changed the {metric} relative to {names[0]} by: "
+            + "; ".join(sentences) + ". Intervals are basic bootstrap 95% CIs (corrected for resampling bias).")
+    if reference is None:
+        report.findings.append("The data have no English rows, so no language is tested against English.")
+    report.figures = [
+        ("Each prompt's hidden state in the 2-D PCA of its own model and language; filled circles harmful, "
+         "open squares harmless.", figure_files[0]),
+        ("Each metric by layer: lines are estimates, coloured bands bootstrap 95% CIs, the hatched grey band the "
+         "95% range of the metric on permuted labels (its level without any class structure).", figure_files[2]),
+        ("Change from the base model per language at the chosen layer, with 95% CIs; p: paired test of each "
+         "language's change against English's.", figure_files[4]),
+    ]
+    header = ["model", "language", *[figures.metric_name(metric) for metric in result.metrics]]
+    rows = []
+    for m, name in enumerate(names):
+        for g, lang in enumerate(result.langs):
+            rows.append([name, lang, *[_interval(result.estimate[m, g, layer_index, j], result.low[m, g, layer_index, j],
+                                                 result.high[m, g, layer_index, j]) for j in range(len(result.metrics))]])
+    report.tables.append(Table(f"Estimates at hidden state {layer} with bootstrap 95% CIs", header, rows))
+    rows = []
+    for m in range(1, len(names)):
+        for g, lang in enumerate(result.langs):
+            for j, metric_id in enumerate(result.metrics):
+                at = (m, g, layer_index, j)
+                rows.append([names[m], lang, figures.metric_name(metric_id),
+                             _interval(result.change[at], result.change_low[at], result.change_high[at]),
+                             _interval(result.gap[at], result.gap_low[at], result.gap_high[at]),
+                             "" if math.isnan(result.gap_p_value[at]) else f"{result.gap_p_value[at]:.2g}"])
+    report.tables.append(Table(f"Change from {names[0]} at hidden state {layer}, and its difference from English's "
+                               "change (paired bootstrap)", ["model", "language", "metric", "change [95% CI]",
+                                                             "minus English [95% CI]", "p"], rows))
+    report.notes = [*notes, f"{options.bootstrap} bootstrap replicas (whole resampling groups: translations, "
+                    f"pairs and duplicate texts drawn together) and {options.permutations} label permutations."]
+    report.settings = {key: str(value) for key, value in settings.items()}
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def settings_from_flags(sources: dict[str, str]) -> dict[str, Any]:
+    """The flags that shaped this run, for run.json and the report."""
+    names = ["dataset", "lang", "per_class", "pooling", "layers", "chat_template", "dtype", "batch_size",
+             "max_length", "bootstrap", "permutations", "seed", "pca_layer", "mesh", "cache_dir"]
+    values = {name: flags.FLAGS[name].value for name in names}
+    return {"models": sources, **values}
+
+
+def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], tokenizer, corpus: Corpus,
+                  spec: engine.ExtractionSpec, options: analysis.AnalysisOptions, store) -> list[str]:
+    """What a run would do, with rough memory, store and time estimates (nothing is computed)."""
+    first = next(iter(models.values()))
+    config = first.config
+    layers = inputs.hidden_states(first, spec.layers)
+    tokens = sum(min(len(ids), spec.max_length) for ids in tokenizer(corpus.texts)["input_ids"])
+    params = parameter_count(config)
+    activation_bytes = len(models) * len(corpus) * len(layers) * config.hidden_size * 4
+    flop = 2 * params * tokens * len(models)
+    lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
+                           f"~{params / 1e6:,.1f}M parameters)" for name, source in sources.items()]
+    lines.append("languages (rows harmful/harmless):")
+    for lang, counts in corpus.class_counts().items():
+        lines.append(f"  {lang}: {counts.get(1, 0)}/{counts.get(0, 0)}")
+    lines += [f"layers: {len(layers)} hidden states {list(layers)}",
+              f"rows: {len(corpus)} texts, {tokens:,} tokens",
+              f"activations: {activation_bytes / 2**20:,.1f} MiB in memory; store {store or 'none (in memory)'} "
+              f"grows by up to {activation_bytes / 2**20:,.1f} MiB",
+              f"forward passes: ~{flop / 1e12:,.3f} TFLOP (~{flop / 2e10:,.0f} s on a 2-core CPU at ~20 GFLOP/s; "
+              "none for models already in the store)",
+              f"analysis: {len(models)} models x {len(corpus.languages)} languages x {len(layers)} layers x "
+              f"{len(options.metrics)} metrics, {options.bootstrap} bootstrap replicas, "
+              f"{options.permutations} permutations"]
+    return lines
+
+
+def parameter_count(config) -> int:
+    """Approximate weights of a decoder: embeddings, output head (unless tied) and the blocks."""
+    d, heads, kv, head_dim = config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim
+    attention = d * head_dim * (heads + 2 * kv) + heads * head_dim * d
+    mlp = d * config.intermediate_size * (3 if config.gated_mlp else 2)
+    tables = 1 if config.tie_word_embeddings else 2
+    return config.vocab_size * d * tables + config.num_layers * (attention + mlp)
+
+
+def setup(experiment: str, default_dataset: str, argv: list[str], split_for_demo: str = "test"):
+    """The common start of an entrypoint: multi-host start-up, models, tokenizer, corpus, spec,
+    options and store from the flags. Returns `(stages, sources, models, tokenizer, corpus, notes,
+    spec, options, store, mesh)`."""
+    if len(argv) > 1:
+        raise AlignscopeError(f"unexpected arguments {argv[1:]}; every option is a --flag (see --help)")
+    if not flags.FLAGS["verbosity"].present:  # progress lines are ours; keep library INFO logs quiet
+        absl_logging.set_verbosity(absl_logging.WARNING)
+    if shared.DISTRIBUTED.value:
+        from alignscope.runtime import distributed
+
+        distributed.initialize(auto=True)
+    stages = Stages(experiment)
+    with stages.stage("load"):
+        mesh = engine.make_mesh(shared.MESH.value) if shared.MESH.value else None
+        sources = inputs.model_sources(corpus_flags.BASE.value, corpus_flags.ALIGNED.value)
+        models = inputs.load_models(sources, corpus_flags.DTYPE.value, mesh)
+        tokenizer = inputs.load_tokenizer(sources)
+        dataset = inputs.resolve_dataset(corpus_flags.DATASET.value or default_dataset, shared.SHARED_DATA.value)
+        corpus, notes = inputs.load_languages(dataset, corpus_flags.langs(), corpus_flags.PER_CLASS.value,
+                                              corpus_flags.SEED.value,
+                                              split=split_for_demo if dataset == "demo" else None)
+    spec = engine.ExtractionSpec(pooling=corpus_flags.POOLING.value, layers=corpus_flags.layers(),
+                                 max_length=corpus_flags.MAX_LENGTH.value,
+                                 chat_template=corpus_flags.CHAT_TEMPLATE.value,
+                                 batch_size=corpus_flags.BATCH_SIZE.value)
+    options = analysis.AnalysisOptions(bootstrap=corpus_flags.BOOTSTRAP.value,
+                                       permutations=corpus_flags.PERMUTATIONS.value, seed=corpus_flags.SEED.value)
+    return stages, sources, models, tokenizer, corpus, notes, spec, options, shared.cache_dir(), mesh
+
+
+def main_for(experiment: str, default_dataset: str, run_fn: Callable, argv: list[str]) -> None:
+    """The command line of a `run_fn(models, tokenizer, corpus, output_dir, **kwargs)` experiment."""
+    stages, sources, models, tokenizer, corpus, notes, spec, options, store, mesh = setup(
+        experiment, default_dataset, argv)
+    if shared.DRY_RUN.value:
+        print("\n".join(dry_run_lines(sources, models, tokenizer, corpus, spec, options, store)))
+        return
+    run_fn(models, tokenizer, corpus, shared.output_dir(experiment), spec=spec, options=options, store=store,
+           mesh=mesh, pca_layer=corpus_flags.PCA_LAYER.value, notes=notes, settings=settings_from_flags(sources),
+           stages=stages)
+
+
+def main(argv: list[str]) -> None:
+    main_for(EXPERIMENT, "demo", run, argv)
+
+
+if __name__ == "__main__":
+    shared.run(main)

@@ -1,0 +1,22 @@
+"""Pure jitted math on activation arrays: PCA, separation metrics, CKA, probes, resampling.
+
+`kernels.analysis.analyze` is the one entry point the experiments call (every metric of several
+models per language and layer, with shared bootstrap and permutation draws).
+
+Inputs are `[..., n, d]` with labels `[..., n]` (1 harmful, 0 harmless), batched over leading
+axes (layers, languages, replicas). Call through the submodules, e.g.
+`kernels.separation.fisher_ratio(X, y, shrinkage="auto")`. Bad input raises
+`alignscope.errors.AlignscopeError`.
+
+Gram-first: with n < d, or few rows (`gram_separation.GRAM_PATH_MAX_ROWS`), every separation
+metric, permutation and bootstrap replica of a layer comes from its centred n × n Gram and top
+eigenpairs (`gram`, `eigen`, `gram_metrics`, `gram_separation`), the analysis's ridge probe from
+the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too.
+`kernels.probe` is the logistic probe for fitting and applying one probe.
+"""
+
+from alignscope.kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, ridge_probe, separation
+from alignscope.kernels import analysis
+
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "pca", "probe", "resample",
+           "ridge_probe", "separation"]

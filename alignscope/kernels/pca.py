@@ -1,0 +1,158 @@
+"""Principal components of `X: [..., n, d]`, batched over leading axes; numbers match scikit-learn.
+
+Two paths, chosen by shape: an exact one (eigh of the d x d scatter, or of the n x n Gram matrix
+when n < d, which is the SVD of the centred data) and a top-k one (randomized subspace iteration,
+Halko et al. 2011, as scikit-learn's `randomized_svd`) when only a few of many components are read.
+"""
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from alignscope.errors import AlignscopeError
+from alignscope.kernels import checks
+from alignscope.kernels.leading_axes import over_leading
+from alignscope.kernels.precision import full_precision
+
+METHODS = ("auto", "exact", "randomized")
+OVERSAMPLE = 10
+POWER_ITERATIONS = 7
+# Centred X has rank at most min(n - 1, d): components past that are arbitrary, so k stops there.
+RANK_LIMIT = "centred X with n={n}, d={d} has at most min(n - 1, d) nonzero components"
+
+
+class PCAFit(NamedTuple):
+    """A fitted PCA; leaves carry the caller's leading axes.
+
+    Attributes:
+      components: `[..., k, d]` unit principal directions, rows ordered by variance; each row's
+        largest-magnitude entry is positive (scikit-learn's sign convention).
+      explained_variance: `[..., k]` variance along each direction (ddof 1), in X's units squared.
+      explained_variance_ratio: `[..., k]` fraction of the total variance, in [0, 1].
+      mean: `[..., d]` the per-feature mean that was subtracted.
+    """
+
+    components: jax.Array | None
+    explained_variance: jax.Array
+    explained_variance_ratio: jax.Array
+    mean: jax.Array
+
+
+@full_precision
+def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
+    """Top-`k` principal components of `X: [..., n, d]` (scikit-learn `PCA(n_components=k)`).
+
+    k is at most min(n − 1, d), the largest rank centred X can have.
+    `method`: "exact", "randomized", or "auto" (randomized when k is small next to min(n, d)).
+    """
+    X, k = _checked(X, k, method)
+    return _fit(X, k=k, method=method, with_components=True)
+
+
+@full_precision
+def explained_variance_ratio(X: jax.Array, k: int, method: str = "auto") -> jax.Array:
+    """`[..., k]` fractions of total variance on the top-`k` components of `X: [..., n, d]`."""
+    X, k = _checked(X, k, method)
+    return _fit(X, k=k, method=method, with_components=False).explained_variance_ratio
+
+
+@full_precision
+def project(X: jax.Array, pca: PCAFit) -> jax.Array:
+    """`[..., n, k]` coordinates of `X: [..., n, d]` on the fitted components (for 2-D plots)."""
+    X = checks.features(X)
+    if pca.components is None or X.shape[-1] != pca.components.shape[-1]:
+        raise AlignscopeError(
+            f"X has {X.shape[-1]} features but the PCA fit expects"
+            f" {None if pca.components is None else pca.components.shape[-1]}; pass a fit from"
+            " kernels.pca.fit on data with the same features"
+        )
+    return _project(X, pca.components, pca.mean)
+
+
+def fit_core(X: jax.Array, k: int, method: str = "auto", with_components: bool = True) -> PCAFit:
+    """Unchecked, unbatched `fit` on one `X: [n, d]`, for use inside other jitted kernels."""
+    n, d = X.shape
+    if method == "auto":
+        method = "randomized" if 32 * (k + OVERSAMPLE) <= min(n, d) else "exact"
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    s2, V = (_randomized if method == "randomized" else _exact)(Xc, k, with_components)
+    total = jnp.sum(Xc * Xc)
+    return PCAFit(
+        components=None if V is None else _flip_signs(V.T),
+        explained_variance=s2 / (n - 1),
+        explained_variance_ratio=s2 / total,
+        mean=mean,
+    )
+
+
+def _checked(X, k, method) -> tuple[jax.Array, int]:
+    if method not in METHODS:
+        raise AlignscopeError(f"PCA method {method!r} is not accepted; use one of {METHODS}")
+    X = checks.features(X)
+    n, d = X.shape[-2:]
+    if n < 2:
+        raise AlignscopeError(f"PCA needs at least 2 examples; X has shape {X.shape}")
+    return X, checks.count(k, "k", 1, min(n - 1, d), why=RANK_LIMIT.format(n=n, d=d))
+
+
+@functools.partial(jax.jit, static_argnames=("k", "method", "with_components"))
+def _fit(X, k, method, with_components):
+    core = functools.partial(fit_core, k=k, method=method, with_components=with_components)
+    return over_leading(core, (X,), (2,))
+
+
+@jax.jit
+def _project(X, components, mean):
+    return jnp.einsum("...nd,...kd->...nk", X - mean[..., None, :], components)
+
+
+def _top(values, vectors, k):
+    """The k largest eigenpairs of an ascending `eigh`, largest first."""
+    values = jnp.maximum(values[::-1][:k], 0.0)
+    return values, None if vectors is None else vectors[:, ::-1][:, :k]
+
+
+def _from_left(A, U):
+    """Right singular vectors `[d, k]` of A from its left ones `U: [n, k]`: normalised Aᵀ U."""
+    V = A.T @ U
+    norms = jnp.linalg.norm(V, axis=0)
+    return V / jnp.maximum(norms, jnp.finfo(V.dtype).tiny)
+
+
+def _exact(Xc, k, with_components):
+    """Top-k squared singular values `[k]` and right singular vectors `[d, k]` of Xc."""
+    n, d = Xc.shape
+    small = Xc @ Xc.T if n < d else Xc.T @ Xc
+    if not with_components:
+        return _top(jnp.linalg.eigvalsh(small), None, k)
+    s2, W = _top(*jnp.linalg.eigh(small), k)
+    return s2, (_from_left(Xc, W) if n < d else W)
+
+
+def _randomized(Xc, k, with_components):
+    """As `_exact`, from a randomized range finder with power iterations."""
+    n, d = Xc.shape
+    width = min(k + OVERSAMPLE, n, d)
+    omega = jax.random.normal(jax.random.key(0), (d, width), Xc.dtype)
+    Q, _ = jnp.linalg.qr(Xc @ omega)
+
+    def power(Q, _):
+        Z, _ = jnp.linalg.qr(Xc.T @ Q)
+        Q, _ = jnp.linalg.qr(Xc @ Z)
+        return Q, None
+
+    Q, _ = jax.lax.scan(power, Q, None, length=POWER_ITERATIONS)
+    B = Q.T @ Xc
+    s2, W = _top(*jnp.linalg.eigh(B @ B.T), k)
+    return s2, (_from_left(B, W) if with_components else None)
+
+
+def _flip_signs(components):
+    """Make each row's largest-magnitude entry positive."""
+    biggest = jnp.take_along_axis(
+        components, jnp.argmax(jnp.abs(components), axis=-1, keepdims=True), axis=-1
+    )
+    return components * jnp.where(biggest < 0, -1.0, 1.0).astype(components.dtype)

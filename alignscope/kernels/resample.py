@@ -1,0 +1,200 @@
+"""Bootstrap confidence intervals and permutation p-values for any kernel metric.
+
+A metric is any function of feature arrays `[..., n, d]` (and, last, labels `[..., n]`) that
+returns an array and broadcasts over leading axes, as every kernel does. Replicas are gathered
+into a new leading axis just before the example axis, so the metric's own batching runs them
+together on the device, `batch_size` replicas at a time. The draws are plain index arrays
+`[replicas, n]`: pass `indices=` to evaluate two implementations on the same draws.
+"""
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from alignscope.errors import AlignscopeError
+from alignscope.kernels import checks
+from alignscope.kernels.precision import full_precision
+
+# Elements of resampled features held at once when batch_size is not given.
+REPLICA_BLOCK_ELEMENTS = 2**26
+
+
+class BootstrapResult(NamedTuple):
+    """Attributes: `estimate` (the metric on the data), `low` and `high` (percentile interval
+    bounds), all shaped like the metric's output; `replicas` `[R, ...]` the bootstrap values."""
+
+    estimate: jax.Array
+    low: jax.Array
+    high: jax.Array
+    replicas: jax.Array
+
+
+class PermutationResult(NamedTuple):
+    """Attributes: `statistic` (the metric on the data) and `p_value` (one-sided: the chance of a
+    value at least as large under the null), shaped like the metric's output; `null` `[R, ...]`."""
+
+    statistic: jax.Array
+    p_value: jax.Array
+    null: jax.Array
+
+
+def bootstrap_indices(
+    n: int, num_replicas: int, labels: jax.Array | None = None, seed: int = 0
+) -> jax.Array:
+    """`[num_replicas, n]` draws with replacement; with `labels: [n]`, within each class.
+
+    Stratified draws keep every class at its size (and index i keeps label y_i), so each replica
+    satisfies the same two-class checks as the data.
+    """
+    n = checks.count(n, "n", 1, 2**31 - 1)
+    num_replicas = checks.count(num_replicas, "num_replicas", 1, 2**31 - 1)
+    key = jax.random.key(seed)
+    if labels is None:
+        return jax.random.randint(key, (num_replicas, n), 0, n)
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise AlignscopeError(
+            f"stratifying labels have shape {y.shape}; pass one labelling of shape ({n},), or"
+            " pass indices= explicitly"
+        )
+    order = np.argsort(y, kind="stable")
+    sorted_y = y[order]
+    starts = np.searchsorted(sorted_y, sorted_y, side="left")
+    stops = np.searchsorted(sorted_y, sorted_y, side="right")
+    draws = jax.random.randint(key, (num_replicas, n), starts, stops)
+    return jnp.zeros((num_replicas, n), draws.dtype).at[:, order].set(jnp.asarray(order)[draws])
+
+
+def permutation_indices(n: int, num_replicas: int, seed: int = 0) -> jax.Array:
+    """`[num_replicas, n]` independent random permutations of range(n)."""
+    n = checks.count(n, "n", 1, 2**31 - 1)
+    num_replicas = checks.count(num_replicas, "num_replicas", 1, 2**31 - 1)
+    keys = jax.random.split(jax.random.key(seed), num_replicas)
+    return jax.vmap(lambda k: jax.random.permutation(k, n))(keys)
+
+
+@full_precision
+def bootstrap(
+    metric: Callable[..., jax.Array],
+    *features: jax.Array,
+    labels: jax.Array | None = None,
+    num_replicas: int = 1000,
+    indices: jax.Array | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+    batch_size: int | None = None,
+) -> BootstrapResult:
+    """Percentile bootstrap interval of `metric(*features[, labels])`.
+
+    Args:
+      metric: e.g. `kernels.separation.fisher_ratio` or `kernels.cka.linear_cka` (bind options
+        with functools.partial).
+      features: arrays `[..., n, d]`, rows resampled together.
+      labels: `[..., n]`, passed last; draws are stratified by them when `indices` is None.
+      indices: `[R, n]` draws to use instead of `bootstrap_indices(n, num_replicas, labels, seed)`.
+      level: coverage of the interval, in (0, 1).
+      batch_size: replicas per metric call; by default as many as fit REPLICA_BLOCK_ELEMENTS.
+    """
+    if not 0.0 < level < 1.0:
+        raise AlignscopeError(f"level={level!r} is not accepted; use a coverage in (0, 1)")
+    n = _num_examples(features, labels)
+    if indices is None:
+        indices = bootstrap_indices(n, num_replicas, labels, seed)
+    indices = _checked_indices(indices, n)
+
+    def replica(idx):
+        resampled = [jnp.take(X, idx, axis=-2) for X in features]
+        if labels is not None:
+            resampled.append(jnp.take(labels, idx, axis=-1))
+        return resampled
+
+    estimate = metric(*features, *(() if labels is None else (labels,)))
+    replicas = _over_replicas(metric, replica, indices, features, labels, batch_size)
+    tail = (1.0 - level) / 2
+    low, high = jnp.quantile(replicas, jnp.asarray([tail, 1.0 - tail]), axis=0)
+    return BootstrapResult(estimate=estimate, low=low, high=high, replicas=replicas)
+
+
+@full_precision
+def permutation_test(
+    metric: Callable[..., jax.Array],
+    *features: jax.Array,
+    labels: jax.Array | None = None,
+    num_permutations: int = 1000,
+    indices: jax.Array | None = None,
+    seed: int = 0,
+    batch_size: int | None = None,
+) -> PermutationResult:
+    """One-sided permutation p-value of `metric(*features[, labels])`, large values extreme.
+
+    The null permutes `labels` when given (separation metrics), else the rows of the last feature
+    array against the others (CKA). p = (1 + #{null ≥ statistic}) / (1 + R).
+    `indices`: `[R, n]` permutations to use instead of `permutation_indices(n, R, seed)`.
+    """
+    n = _num_examples(features, labels)
+    if indices is None:
+        indices = permutation_indices(n, num_permutations, seed)
+    indices = _checked_indices(indices, n)
+
+    def replica(idx):
+        if labels is not None:
+            return [X[..., None, :, :] for X in features] + [jnp.take(labels, idx, axis=-1)]
+        *fixed, last = features
+        return [X[..., None, :, :] for X in fixed] + [jnp.take(last, idx, axis=-2)]
+
+    statistic = metric(*features, *(() if labels is None else (labels,)))
+    null = _over_replicas(metric, replica, indices, features, labels, batch_size)
+    p_value = (1.0 + jnp.sum(null >= statistic, axis=0)) / (1.0 + null.shape[0])
+    return PermutationResult(statistic=statistic, p_value=p_value, null=null)
+
+
+def _num_examples(features, labels) -> int:
+    sizes = {np.shape(X)[-2] for X in features if np.ndim(X) >= 2}
+    if labels is not None and np.ndim(labels) >= 1:
+        sizes.add(np.shape(labels)[-1])
+    if not features or any(np.ndim(X) < 2 for X in features) or len(sizes) != 1:
+        raise AlignscopeError(
+            f"features of shapes {[np.shape(X) for X in features]} and labels of shape"
+            f" {np.shape(labels)} are not accepted; use features [..., n, d] and labels [..., n]"
+            " with one n"
+        )
+    return sizes.pop()
+
+
+def _checked_indices(indices, n: int) -> jax.Array:
+    indices = jnp.asarray(indices)
+    if (
+        indices.ndim != 2
+        or indices.shape[1] != n
+        or not jnp.issubdtype(indices.dtype, jnp.integer)
+        or not bool(((indices >= 0) & (indices < n)).all())
+    ):
+        raise AlignscopeError(
+            f"indices of shape {indices.shape} and dtype {indices.dtype} are not accepted; use"
+            f" integers in [0, {n}) of shape [replicas, {n}]"
+        )
+    return indices
+
+
+def _over_replicas(metric, replica, indices, features, labels, batch_size):
+    """`[R, ...]` metric values, evaluated `batch_size` replicas per call."""
+    R = indices.shape[0]
+    if batch_size is None:
+        per_replica = sum(int(np.prod(np.shape(X))) for X in features)
+        batch_size = max(1, REPLICA_BLOCK_ELEMENTS // per_replica)
+    batch_size = min(checks.count(batch_size, "batch_size", 1, 2**31 - 1), R)
+    # The replica axis sits just before the example axis, after the broadcast leading axes.
+    leads = [np.shape(X)[:-2] for X in features]
+    if labels is not None:
+        leads.append(np.shape(labels)[:-1])
+    axis = len(np.broadcast_shapes(*leads))
+    chunks = []
+    for start in range(0, R, batch_size):
+        idx = indices[start : start + batch_size]
+        # Pad the last chunk to the full size so the metric compiles once.
+        padded = jnp.concatenate([idx, indices[: batch_size - idx.shape[0]]])
+        values = jnp.moveaxis(metric(*replica(padded)), axis, 0)
+        chunks.append(values[: idx.shape[0]])
+    return jnp.concatenate(chunks)

@@ -1,0 +1,150 @@
+"""Log-probabilities of token sequences: the jittable core that training's losses share, and
+`response_logprobs`, the summed log-probability of each response given its prompt.
+
+The `[batch, seq, vocab]` logits are never materialised whole: the LM head runs on chunks of
+positions (rematerialised in the backward pass when training with remat), and only each
+position's target log-probability is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+from jax.sharding import Mesh
+
+from alignscope.errors import AlignscopeError
+from alignscope.runtime import batching
+from alignscope.models.intervention import Interventions, to_edits
+from alignscope.models.forward import merged
+from alignscope.models.model import Model
+from alignscope.models.decoder import Decoder
+from alignscope.models.edits import Edits
+from alignscope.runtime.sequences import encode_sequences, pad_id, padded_sequences
+
+# Positions whose logits are computed at once: [batch, SEQ_CHUNK, vocab] float32 is the most of
+# the logits that exists at any time.
+SEQ_CHUNK = 128
+
+
+def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, *, remat: bool = False,
+                   seq_chunk: int = SEQ_CHUNK, edits: Edits | None = None) -> jax.Array:
+    """Returns `[batch, seq]` float32: entry t is log p(input_ids[t] | input_ids[:t]); entry 0 is 0.
+
+    Entries at padded positions (or whose predecessor is padding) are finite garbage that the
+    caller masks out. Call inside jit.
+
+    Args:
+      module: the decoder (already cast to the compute dtype).
+      input_ids, attention_mask: `[batch, seq]`, padded on either side.
+      remat: rematerialise each block and each chunk's logits in the backward pass (training), so
+        gradient memory holds one residual stream per layer and one chunk of logits.
+      seq_chunk: positions per LM-head chunk.
+      edits: residual-stream edits (`engine.intervention.to_edits`); None for none.
+    """
+    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
+    batch, seq = input_ids.shape
+    hidden, targets = final[:, :-1], input_ids[:, 1:]
+    chunk = max(1, min(seq_chunk, seq - 1))
+    chunks = -(-(seq - 1) // chunk)
+    extra = chunks * chunk - (seq - 1)
+    hidden = jnp.pad(hidden, ((0, 0), (0, extra), (0, 0)))
+    targets = jnp.pad(targets, ((0, 0), (0, extra)))
+
+    def chunk_logprobs(hidden_chunk: jax.Array, target_chunk: jax.Array) -> jax.Array:
+        logits = module.logits(hidden_chunk)  # [batch, chunk, vocab] float32
+        picked = jnp.take_along_axis(logits, target_chunk[..., None], axis=-1)[..., 0]
+        return picked - jax.nn.logsumexp(logits, axis=-1)
+
+    if remat:  # the backward pass recomputes a chunk's logits instead of keeping every chunk's
+        chunk_logprobs = jax.checkpoint(chunk_logprobs)
+
+    if chunks == 1:
+        scores = chunk_logprobs(hidden, targets)
+    else:
+        split = lambda x: jnp.moveaxis(x.reshape(batch, chunks, chunk, *x.shape[2:]), 1, 0)
+        scores = jax.lax.map(lambda pair: chunk_logprobs(*pair), (split(hidden), split(targets)))
+        scores = jnp.moveaxis(scores, 0, 1).reshape(batch, chunks * chunk)
+    return jnp.concatenate([jnp.zeros((batch, 1), jnp.float32), scores[:, :seq - 1]], axis=1)
+
+
+def masked_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, scored: jax.Array, *,
+                remat: bool = False, edits: Edits | None = None) -> jax.Array:
+    """Returns `[batch]` float32: each row's summed log-probability over its `scored` tokens.
+
+    Unscored positions are excluded with `where`, so nothing computed there (padding) can leak.
+    """
+    logprobs = token_logprobs(module, input_ids, attention_mask, remat=remat, edits=edits)
+    return jnp.sum(jnp.where(scored, logprobs, 0.0), axis=-1)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _scored_sums(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, params: nnx.State, input_ids: jax.Array,
+                 attention_mask: jax.Array, scored: jax.Array, edits: Edits | None) -> jax.Array:
+    return masked_sums(merged(graphdef, params, compute_dtype), input_ids, attention_mask, scored, edits=edits)
+
+
+def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: int = 32,
+                    max_length: int | None = None, padding_side: str = "right",
+                    intervention: Interventions = None) -> np.ndarray:
+    """Returns `[len(sequences)]` float32 summed log-probabilities of encoded sequences
+    (`engine.sequences.EncodedSequence`), run in length buckets like extraction.
+
+    Args:
+      model: on one device or a mesh (rows are split over its `data` axis).
+      pad: the padding token id.
+      batch_size: rows per batch at the longest bucket; shorter buckets get more.
+      max_length: the largest bucket; default the longest sequence.
+      padding_side: `right` or `left` (no value changes).
+      intervention: residual-stream edits (`engine.Intervention`, or a list applied in order).
+    """
+    lengths = np.array([len(sequence.ids) for sequence in sequences], dtype=np.int64)
+    result = np.zeros(len(sequences), dtype=np.float32)
+    if not len(sequences):
+        return result
+    max_length = int(max_length or lengths.max())
+    multiple = model.mesh.shape["data"] if model.mesh is not None else 1
+    edits = to_edits(intervention, model.config.num_layers, model.config.hidden_size)
+    for batch in batching.plan_batches(lengths, batch_size, max_length, multiple=multiple):
+        items = batch.all_items()
+        ids, mask, scored = padded_sequences([sequences[i] for i in items], batch.rows, batch.length, pad,
+                                             padding_side)
+        sums = _scored_sums(model.graphdef, model.compute_dtype, model.params, model._feed(ids), model._feed(mask),
+                            model._feed(scored), edits)
+        result[items] = np.asarray(sums)[:len(items)]
+    return result
+
+
+def response_logprobs(model: Model, tokenizer, prompts: Sequence[str], responses: Sequence[str],
+                      chat_template: bool = False, append_eos: bool = False, *, batch_size: int = 32,
+                      max_length: int | None = None, mesh: Mesh | None = None,
+                      padding_side: str = "right", intervention: Interventions = None) -> np.ndarray:
+    """Returns `[N]` float32: the summed log-probability of each response's tokens given its prompt.
+
+    Tokenized by `engine.sequences.encode_sequences` (the prompt with its special tokens, or the
+    rendered user turn with `chat_template`; the response without special tokens, plus EOS with
+    `append_eos`); only response tokens are scored.
+
+    Args:
+      model, tokenizer: the model and its tokenizer.
+      prompts, responses: aligned sequences of N strings.
+      chat_template, append_eos: as in `encode_sequences`.
+      batch_size: rows per batch at the longest length; shorter buckets get more rows.
+      max_length: responses are cut so a sequence has at most this many tokens; None: no cut.
+      mesh: a `(data, model)` mesh to run on; default the model's own, or one device.
+      padding_side: `right` or `left`; no value changes.
+      intervention: residual-stream edits during scoring (`engine.Intervention`, or a list).
+    """
+    if jax.process_count() > 1:
+        raise AlignscopeError("response_logprobs runs in one process; run it on one host")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise AlignscopeError(f"batch_size must be a positive integer, not {batch_size!r}")
+    if mesh is not None and mesh is not model.mesh:
+        model = model.to_mesh(mesh)
+    sequences = encode_sequences(tokenizer, prompts, responses, chat_template, append_eos, max_length)
+    return scored_logprobs(model, sequences, pad_id(tokenizer), batch_size=batch_size, padding_side=padding_side,
+                           intervention=intervention)

@@ -1,0 +1,33 @@
+"""The checkpoint's tokenizer (transformers `AutoTokenizer`), from a local directory or a hub id."""
+
+from __future__ import annotations
+
+import os
+
+from alignscope.errors import AlignscopeError
+from alignscope.checkpoints.paths import resolve_checkpoint_dir
+
+
+def load_tokenizer(path_or_id: str | os.PathLike):
+    """Returns the transformers tokenizer saved with a checkpoint (fast when available).
+
+    Code shipped with a checkpoint is never run (`trust_remote_code=False`, without the
+    interactive prompt transformers would otherwise show on a terminal).
+    """
+    # transformers advises installing PyTorch when it is absent; alignscope needs only its
+    # tokenizers, so that line would mislead a user of the plain install.
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    import transformers  # Heavy import, needed only here.
+
+    directory = resolve_checkpoint_dir(path_or_id, weights=False)
+    try:
+        return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
+    except (OSError, ValueError, KeyError) as error:
+        if "custom code" in str(error) or "trust_remote_code" in str(error):
+            raise AlignscopeError(f"the tokenizer in {directory} needs code shipped with the checkpoint "
+                                  f"(auto_map), which alignscope never runs; use a tokenizer that loads from "
+                                  f"tokenizer.json alone") from error
+        reason = " ".join(str(error).split())[:200]
+        raise AlignscopeError(f"{directory} has no usable tokenizer ({reason}); a checkpoint needs tokenizer.json "
+                              f"(or tokenizer_config.json with its vocabulary files): copy them from the model it "
+                              f"was trained from") from error
