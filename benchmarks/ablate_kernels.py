@@ -1,8 +1,8 @@
 """One layer (n=2000, d=4096, float32) of the kernels benchmark: what each Gram-first choice gives
 against the alternative it replaced, min of 3 after warm-up. Run: PYTHONPATH=. python benchmarks/ablate_kernels.py"""
 import time, numpy as np, jax, jax.numpy as jnp
-from experiments.benchmark_kernels import FULL, activations
-from kernels import eigen, gram, gram_metrics, gram_separation
+from alignscope.experiments.benchmark_kernels import FULL, activations
+from alignscope.kernels import eigen, gram, gram_metrics, gram_separation
 X, y = activations(FULL, 0, 32)
 Xj = jnp.asarray(X)
 def t(f, r=3):
