@@ -13,7 +13,7 @@ from flax import nnx
 
 from alignscope import engine
 from alignscope.runtime.logprobs import masked_sums, token_logprobs
-from alignscope.models.model import merged
+from alignscope.models.forward import merged
 from tests.models.hf_reference import padded_batch
 
 BATCH, CHUNK = 3, 5
