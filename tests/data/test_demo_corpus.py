@@ -9,7 +9,9 @@ import pytest
 from alignscope.errors import AlignscopeError
 from alignscope import engine
 from alignscope.data import demo
-from alignscope.data.demo import _text_harmful, _text_harmless, build_demo_corpus
+from alignscope.data.demo.build import corpus as build_demo_corpus
+from alignscope.data.demo.build import harmful as _text_harmful
+from alignscope.data.demo.build import harmless as _text_harmless
 
 FIELDS = ("prompt", "chosen", "rejected")
 SCRIPTS = {"zh": re.compile(r"[\u4e00-\u9fff]"), "hi": re.compile(r"[\u0900-\u097f]")}

@@ -11,7 +11,7 @@ import pandas as pd
 
 from alignscope.errors import AlignscopeError
 from alignscope.data import languages
-from alignscope.data.demo._text_common import LANGS as DEMO_LANGS
+from alignscope.data.demo.build.common import LANGS as DEMO_LANGS
 
 CORPUS_PATH = pathlib.Path(__file__).with_name("demo_corpus.jsonl")
 DEMO_SPLITS: tuple[str, ...] = ("train", "test")

@@ -14,7 +14,7 @@ it, contains operational detail: compliant answers are placeholders ("[details o
 
 import dataclasses
 
-from alignscope.data.demo._text_common import ML
+from alignscope.data.demo.build.common import ML
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
-"""Build the frozen demo corpus: `python -m engine.data.demo.build_demo_corpus [--out PATH]`.
+"""Build the frozen demo corpus: `python -m alignscope.data.demo.build.corpus [--out PATH]`.
 
-Fills the hand-translated templates of `_text_harmful` and `_text_harmless` with their slots,
+Fills the hand-translated templates of `harmful` and `harmless` with their slots,
 frames some prompts with a context sentence or a closing request, writes a preference pair (chosen,
 rejected) for every prompt, and assigns whole slots (a harmful request, a question, a dish, a kind
 of arithmetic problem) to `train` or `test`, so that no test prompt shares its request or its answer
@@ -17,9 +17,9 @@ import pathlib
 import random
 from collections.abc import Sequence
 
-from alignscope.data.demo import _text_harmful as harmful
-from alignscope.data.demo import _text_harmless as harmless
-from alignscope.data.demo._text_common import GENERIC_CONTEXTS, LANGS, ML, SENTENCE_JOIN, SUFFIXES
+from alignscope.data.demo.build import harmful
+from alignscope.data.demo.build import harmless
+from alignscope.data.demo.build.common import GENERIC_CONTEXTS, LANGS, ML, SENTENCE_JOIN, SUFFIXES
 from alignscope.data.demo.loaders import CORPUS_PATH
 
 SEED = 6

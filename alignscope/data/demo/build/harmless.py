@@ -12,7 +12,7 @@ import dataclasses
 import random
 from collections.abc import Callable
 
-from alignscope.data.demo._text_common import ML
+from alignscope.data.demo.build.common import ML
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
