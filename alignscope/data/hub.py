@@ -1,7 +1,7 @@
 """Hugging Face hub datasets: a repository id becomes a local snapshot directory.
 
 The snapshot is then read like any local directory laid out like a hub repository
-(`engine/data/tables.py`), so the hub and local copies share one code path. A source may pin a
+(`data/tables.py`), so the hub and local copies share one code path. A source may pin a
 revision (`owner/name@<commit, tag or branch>`); the corpus records the commit it really read
 (`owner/name@<sha>`), so a run can be repeated on the same data. With `HF_HUB_OFFLINE=1` only
 repositories already in the local cache can be loaded.

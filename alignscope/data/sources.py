@@ -147,13 +147,13 @@ def _map_languages(frame: pd.DataFrame, name: str, family: Family) -> pd.DataFra
 
 
 def _demo_frame(split: str | None) -> pd.DataFrame:
-    """The demo corpus (`engine/data/demo`) as a canonical frame."""
+    """The demo corpus (`alignscope/data/demo`) as a canonical frame."""
     try:
         from alignscope.data.demo import demo_table
     except ModuleNotFoundError as e:
         if e.name != "alignscope.data.demo":
             raise
-        raise AlignscopeError("the demo corpus is not installed (engine/data/demo is missing)") from e
+        raise AlignscopeError("the demo corpus is not installed (alignscope/data/demo is missing)") from e
     return tables.canonical_frame(demo_table(split), "the demo corpus", tables.ColumnChoices())
 
 

@@ -1,6 +1,6 @@
 """Local tables: reading CSV/TSV/JSONL/JSON/parquet files, finding the per-split files of a
 directory laid out like a Hugging Face dataset repository, and turning any table into a
-canonical corpus frame (see `engine/data/schema.py`) by column choices.
+canonical corpus frame (see `data/schema.py`) by column choices.
 
 Directory layouts understood (a split is usually a language):
   `<split>.parquet`, `data/<split>-00000-of-00001.parquet`, `data/<split>-*.parquet`,

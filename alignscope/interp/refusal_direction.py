@@ -50,7 +50,7 @@ def post_instruction_count(tokenizer, chat_template: bool = True) -> int:
 
 
 def position_poolings(positions: int) -> list[str]:
-    """Returns the extraction poolings (`engine.pooling`) of the last `positions` tokens, the last one
+    """Returns the extraction poolings (`runtime.pooling`) of the last `positions` tokens, the last one
     last: `[..., "last-1", "last"]`, the position order of `difference_in_means`."""
     return [pooling.from_end(back) for back in reversed(range(positions))]
 

@@ -2,7 +2,7 @@
 
 `DecoderConfig` is hashable (tuples, not lists), so it can sit in a jitted function's static
 arguments: two checkpoints of one architecture (a base model and its aligned sibling) share
-compiled code. Parsing from a checkpoint's `config.json` lives in `engine/models/families.py`.
+compiled code. Parsing from a checkpoint's `config.json` lives in `alignscope/models/families/`.
 """
 
 from __future__ import annotations

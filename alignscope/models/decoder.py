@@ -6,14 +6,14 @@ sequential or parallel residual, as the config says. The blocks are stacked on a
 axis and run with `jax.lax.scan`, so compile time does not grow with depth.
 
 Weights are held as `[out, in]` with projections split per head; a family's weight map
-(`engine/models/weights.py`) says how each Hugging Face tensor becomes one or more of them. Every parameter carries logical axis names
+(`models/weights.py`) says how each Hugging Face tensor becomes one or more of them. Every parameter carries logical axis names
 (`vocab`, `embed`, `heads`, `kv_heads`, `head_dim`, `mlp`, `layers`) that
-`engine/sharding.py` maps onto a device mesh.
+`alignscope/sharding.py` maps onto a device mesh.
 
 Positions count from each sequence's first real token (cumsum of the mask minus one), so a
 left- or right-padded row gives the hidden states of the same text run alone. Generation runs
 the same stack with a key/value cache of fixed slots (`init_cache`, `extend`); residual-stream
-edits (`engine/models/edits.py`) act inside the scanned stack.
+edits (`models/edits.py`) act inside the scanned stack.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ class Decoder(nnx.Module):
     """The decoder stack: embeddings, `num_layers` blocks on a scanned axis, final norm, LM head.
 
     Build with `Decoder(config, dtype=jnp.float32, rngs=nnx.Rngs(0))` for random weights, or
-    under `nnx.eval_shape` for an abstract model that a loader fills (`engine/model.py`).
+    under `nnx.eval_shape` for an abstract model that a loader fills (`checkpoints/load.py`).
     """
 
     def __init__(self, config: DecoderConfig, dtype=jnp.float32, *, rngs: nnx.Rngs):
@@ -374,7 +374,7 @@ class Decoder(nnx.Module):
           remat: recompute each block's internals in the backward pass (`jax.checkpoint` on the
             scanned step), so gradient memory holds one residual stream per layer, not every
             activation of every layer. No effect on values.
-          edits: residual-stream edits per block (`engine/models/edits.py`); None for none.
+          edits: residual-stream edits per block (`models/edits.py`); None for none.
         """
         num_layers = self.config.num_layers
         num_blocks = num_layers if num_blocks is None else num_blocks

@@ -213,7 +213,7 @@ class Model:
           input_ids: `[batch, seq]`.
           attention_mask: `[batch, seq]`, 0 for padding; packed rows number their texts 1, 2, ...
             (`batching.batch_inputs`), each attending only to itself with positions from 0.
-          pooling_weights: `[batch, seq]` float32 per-token weights (`engine/pooling.py`): 1/n on
+          pooling_weights: `[batch, seq]` float32 per-token weights (`runtime/pooling.py`): 1/n on
             a text's n tokens for mean pooling, one-hot for first/last; 0 elsewhere; or
             `[batch, segments, seq]`, one row of weights per text of a packed row. Tokens with
             weight 0 are excluded with `where`, so non-finite values there cannot leak.

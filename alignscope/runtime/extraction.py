@@ -3,7 +3,7 @@
 `extract` tokenizes (each process only its own texts), plans one global schedule of
 length-bucketed batches, runs the model's pooled forward batch by batch (the next batch is
 dispatched before the previous result is read), and writes results to an in-memory array or,
-with a store, to `engine/store.py` chunks that a later run resumes from.
+with a store, to `runtime/store.py` chunks that a later run resumes from.
 """
 
 from __future__ import annotations

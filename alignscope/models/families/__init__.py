@@ -2,7 +2,7 @@
 parameter lives in its safetensors.
 
 A family is a config parser, its inverse (the config.json written back) and a weight map; never a
-copied model file: every family runs the one decoder in `engine/models/decoder.py`.
+copied model file: every family runs the one decoder in `models/decoder.py`.
 """
 
 from __future__ import annotations
