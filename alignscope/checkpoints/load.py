@@ -16,6 +16,7 @@ from jax.sharding import Mesh, SingleDeviceSharding
 from alignscope import sharding
 from alignscope.checkpoints import fingerprint, paths
 from alignscope.checkpoints.safetensors import SafetensorsReader
+from alignscope.errors import AlignscopeError
 from alignscope.models.config import DecoderConfig
 from alignscope.models.decoder import Decoder
 from alignscope.models.dtypes import resolve_dtype
