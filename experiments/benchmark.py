@@ -1,4 +1,4 @@
-"""`python -m experiments.benchmark`: runs `alignscope.experiments.benchmark` (see its --help)."""
+"""`python -m experiments.benchmark`: runs `alignscope.experiments.benchmarks` (see its --help)."""
 
 from alignscope.experiments import cli
 

@@ -1,6 +1,7 @@
 """The `alignscope` console script: `alignscope NAME [--flag=value ...]` runs the experiment
-`alignscope.experiments.NAME` from any directory (`alignscope separation --lang=zh`), exactly as
-`python -m experiments.NAME` does from the repository root."""
+`alignscope.experiments.NAME` (the benchmarks: `alignscope.experiments.benchmarks`) from any
+directory (`alignscope separation --lang=zh`), exactly as `python -m experiments.NAME` does from
+the repository root."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ ENTRYPOINTS = {
     "measure_demo": "measure the demo models' behaviour and separation",
     "benchmark": "benchmarks against the peers (transformers, scikit-learn, numpy)",
 }
+# Where an experiment's module is not alignscope.experiments.NAME.
+MODULES = {"benchmark": "alignscope.experiments.benchmarks"}
 
 
 def usage() -> str:
@@ -32,7 +35,7 @@ def usage() -> str:
 
 def run_entrypoint(name: str) -> None:
     """Runs experiment `name` with the flags in `sys.argv[1:]` (bad flags and user errors exit 2)."""
-    module = importlib.import_module(f"alignscope.experiments.{name}")
+    module = importlib.import_module(MODULES.get(name, f"alignscope.experiments.{name}"))
     flags.run(module.main)
 
 

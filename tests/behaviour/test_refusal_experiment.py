@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from alignscope.experiments import refusal, refusal_core
+from alignscope.experiments import refusal
+from alignscope.experiments.refusal import core as refusal_core
 from alignscope.experiments.progress import Stages
 
 OPTIONS = refusal_core.Options(max_new_tokens=4, val_per_class=2, bootstrap=20, batch_size=4, max_length=32)

@@ -15,10 +15,10 @@ Suites:
   length, each batch padded to its longest text); the pooled outputs are compared too.
 - `analysis`: the experiments' one kernels entry point on the default run's shape (3 models x 7
   layers x 2 languages x 179 rows x d=128, 50 bootstrap / 20 permutations), whole, against
-  scikit-learn and numpy on the same draws (see experiments/benchmark_analysis.py).
+  scikit-learn and numpy on the same draws (see experiments/analysis.py).
 - `kernels`: the Gram-first analysis kernels against scikit-learn and numpy on one analysis'
   shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
-  and for the whole workload, against the machine's GEMM floor (see experiments/benchmark_kernels.py).
+  and for the whole workload, against the machine's GEMM floor (see experiments/kernels.py).
 
 Results go to `<output_dir>/benchmark/<suite>.json` with library versions and the device.
 """
@@ -36,7 +36,7 @@ from absl import flags, logging
 
 from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
-from alignscope.experiments import benchmark_analysis, benchmark_kernels
+from alignscope.experiments.benchmarks import analysis, kernels
 from alignscope.experiments import flags as shared
 from alignscope.experiments.bpe_tokenizer import train_bpe_tokenizer
 
@@ -197,9 +197,9 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     }
 
 
-def _kernels_shape() -> benchmark_kernels.Shape:
+def _kernels_shape() -> kernels.Shape:
     if _KERNELS_SHAPE.value is None:
-        return benchmark_kernels.QUICK if _QUICK.value else benchmark_kernels.FULL
+        return kernels.QUICK if _QUICK.value else kernels.FULL
     try:
         layers, n, d, replicas = (int(v) for v in _KERNELS_SHAPE.value)
     except ValueError:
@@ -207,25 +207,25 @@ def _kernels_shape() -> benchmark_kernels.Shape:
     if layers < 1 or not 12 <= n < d or replicas < 1:
         raise AlignscopeError(f"--kernels_shape={','.join(_KERNELS_SHAPE.value)} is not accepted; use four integers"
                               " layers,n,d,replicas with layers >= 1, 12 <= n < d, replicas >= 1")
-    return dataclasses.replace(benchmark_kernels.QUICK, layers=layers, n=n, d=d, replicas=replicas,
+    return dataclasses.replace(kernels.QUICK, layers=layers, n=n, d=d, replicas=replicas,
                                peer_layers=min(2, layers), peer_replicas=min(10, replicas))
 
 
 def kernels_suite() -> dict:
     shape = _kernels_shape()
     log = lambda line: logging.info("%s", line)
-    result = benchmark_kernels.run(shape, log=log)
-    print(benchmark_kernels.table(result))
+    result = kernels.run(shape, log=log)
+    print(kernels.table(result))
     if _SWEEP.value:
-        result["sweep"] = benchmark_kernels.sweep(log=log)
-        benchmark_kernels.plot_sweep(result["sweep"], _SWEEP.value)
+        result["sweep"] = kernels.sweep(log=log)
+        kernels.plot_sweep(result["sweep"], _SWEEP.value)
         print(f"wrote {_SWEEP.value}")
     return result
 
 
 def analysis_suite() -> dict:
-    result = benchmark_analysis.run(log=lambda line: logging.info("%s", line))
-    print(benchmark_analysis.table(result))
+    result = analysis.run(log=lambda line: logging.info("%s", line))
+    print(analysis.table(result))
     return result
 
 
@@ -261,7 +261,7 @@ def main(argv: list[str]) -> None:
                 "texts_per_lang": _TEXTS_PER_LANG.value, "langs": _LANGS.value, "quick": _QUICK.value,
                 "kernels_shape": _KERNELS_SHAPE.value}, "results": suites[suite]()}
             if suite in SYNTHETIC:
-                result["versions"].update(benchmark_kernels.peer_versions())
+                result["versions"].update(kernels.peer_versions())
             path = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else output / f"{suite}.json"
             path.write_text(json.dumps(result, indent=1))
             if suite not in SYNTHETIC:

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from alignscope.experiments.benchmark_kernels import peer_pca_metrics, peer_silhouette, timed
+from alignscope.experiments.benchmarks.kernels import peer_pca_metrics, peer_silhouette, timed
 from alignscope.kernels import analysis, gram_separation, probe, ridge_probe
 
 MODELS, LAYERS, ROWS, D = 3, 7, 179, 128

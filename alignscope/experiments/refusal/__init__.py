@@ -34,7 +34,8 @@ from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.interp import refusal_direction as rd
 from alignscope.runtime.encoding import encode_texts
-from alignscope.experiments import corpus_flags, inputs, outputs, refusal_core, refusal_report, separation
+from alignscope.experiments import corpus_flags, inputs, outputs, separation
+from alignscope.experiments.refusal import core, report
 from alignscope.experiments import flags as shared
 from alignscope.experiments.progress import Stages
 
@@ -47,7 +48,7 @@ TEST_FRACTION = 0.3
 
 
 def load_splits(dataset: str, langs: Sequence[str] | None, per_class: int | None, val_per_class: int,
-                seed: int) -> tuple[dict[str, refusal_core.Split], dict]:
+                seed: int) -> tuple[dict[str, core.Split], dict]:
     """Returns (per language its prompts, a record of how they were split, for run.json).
 
     A dataset with `train` and `test` splits keeps them; otherwise a seeded share of groups
@@ -62,14 +63,14 @@ def load_splits(dataset: str, langs: Sequence[str] | None, per_class: int | None
         if "split" not in str(error):
             raise
         corpus = engine.load_corpus(dataset, langs)
-        held = refusal_core.validation_groups(corpus, TEST_FRACTION, seed)
+        held = core.validation_groups(corpus, TEST_FRACTION, seed)
         train, test = _by_groups(corpus, held, False), _by_groups(corpus, held, True)
         record = {"test": f"a seeded {TEST_FRACTION:.0%} of groups (seed {seed})", "train": "the other groups",
                   "test_groups": sorted(held)}
-    val_groups = refusal_core.validation_groups(train, VAL_FRACTION, seed)
+    val_groups = core.validation_groups(train, VAL_FRACTION, seed)
     record.update(validation=f"a seeded {VAL_FRACTION:.0%} of train's groups (seed {seed}), at most "
                              f"{val_per_class} prompts per class and language", validation_groups=sorted(val_groups))
-    return refusal_core.make_splits(train, test, test.languages, val_groups, val_per_class), record
+    return core.make_splits(train, test, test.languages, val_groups, val_per_class), record
 
 
 def _by_groups(corpus, groups: set[str], inside: bool):
@@ -84,7 +85,7 @@ def _by_groups(corpus, groups: set[str], inside: bool):
 
 def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs: Sequence[str] | None = None, *,
         output_dir: str | pathlib.Path = "results/refusal", per_class: int | None = None,
-        options: refusal_core.Options = refusal_core.Options(), store: str | pathlib.Path | None = None, mesh=None,
+        options: core.Options = core.Options(), store: str | pathlib.Path | None = None, mesh=None,
         stages: Stages | None = None, settings: dict | None = None) -> pathlib.Path:
     """Runs the experiment on models in memory or loaded; returns the directory it wrote.
 
@@ -109,7 +110,7 @@ def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs
     stages = stages or Stages(EXPERIMENT)
     with stages.stage("prompts"):
         splits, split_record = load_splits(dataset, langs, per_class, options.val_per_class, options.seed)
-    results = refusal_core.run(models, tokenizer, splits, options, store=store, mesh=mesh, stages=stages)
+    results = core.run(models, tokenizer, splits, options, store=store, mesh=mesh, stages=stages)
     names, languages = list(models), list(splits)
     settings = settings or {"models": {name: model.identity for name, model in models.items()}, "dataset": dataset,
                             "langs": languages, "per_class": per_class, **dataclasses.asdict(options)}
@@ -117,14 +118,14 @@ def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs
     with outputs.staged(final) as directory:  # the previous results stay whole until every file is written
         with stages.stage("figures"):
             pngs = [paths[0] for paths in (
-                refusal_report.transfer_figure(results["transfer"], directory / "figures"),
-                refusal_report.separation_behaviour_figure(results["rows"], names, languages, directory / "figures"),
-                refusal_report.effects_figure(results["rows"], names, languages, directory / "figures"))]
+                report.transfer_figure(results["transfer"], directory / "figures"),
+                report.separation_behaviour_figure(results["rows"], names, languages, directory / "figures"),
+                report.effects_figure(results["rows"], names, languages, directory / "figures"))]
         with stages.stage("tables and report"):
             notes = _notes(split_record, options, tokenizer)
             outputs.write_tables(directory, EXPERIMENT, results["rows"], notes,
                                  {"models": names, "langs": languages, "bootstrap": options.bootstrap})
-            refusal_report.build_report(results, names, languages, pngs, settings, notes).write(directory)
+            report.build_report(results, names, languages, pngs, settings, notes).write(directory)
         outputs.write_run_info(directory, EXPERIMENT, settings, dict(stages.seconds), {
             "models": {name: {"identity": model.identity, "source": str(model.source) if model.source else "in memory"}
                        for name, model in models.items()},
@@ -134,7 +135,7 @@ def run(models: dict[str, engine.Model], tokenizer, dataset: str = "demo", langs
     return final
 
 
-def _notes(split_record: dict, options: refusal_core.Options, tokenizer) -> list[str]:
+def _notes(split_record: dict, options: core.Options, tokenizer) -> list[str]:
     """The report's and metrics.json's notes: how prompts were split and where the candidates sit."""
     if options.chat_template:
         count = rd.post_instruction_count(tokenizer)
@@ -178,7 +179,7 @@ UNUSED_FLAGS = {
 }
 
 
-def options_from_flags() -> refusal_core.Options:
+def options_from_flags() -> core.Options:
     """The experiment's settings from the flags. The chat template is on unless --chat_template=false
     is given: the direction lives at the template's post-instruction positions.
 
@@ -189,23 +190,23 @@ def options_from_flags() -> refusal_core.Options:
         if flags.FLAGS[name].present:
             raise AlignscopeError(f"--{name} is not used by experiments.refusal ({why}); drop it")
     chat_template = corpus_flags.CHAT_TEMPLATE.value if corpus_flags.CHAT_TEMPLATE.present else True
-    return refusal_core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
+    return core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
                                 val_per_class=VAL_PER_CLASS.value, bootstrap=corpus_flags.BOOTSTRAP.value,
                                 seed=corpus_flags.SEED.value, batch_size=corpus_flags.BATCH_SIZE.value,
                                 max_length=corpus_flags.MAX_LENGTH.value, chat_template=chat_template)
 
 
 def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], tokenizer,
-                  splits: dict[str, refusal_core.Split], options: refusal_core.Options, store) -> list[str]:
+                  splits: dict[str, core.Split], options: core.Options, store) -> list[str]:
     """What a run would do, with rough store and time estimates (no model runs, nothing is written)."""
     config = next(iter(models.values())).config
     params = separation.parameter_count(config)
-    layers = refusal_core.direction_layers(config.num_layers, options)
+    layers = core.direction_layers(config.num_layers, options)
     positions = rd.post_instruction_count(tokenizer, options.chat_template)
     candidates = len(layers) * positions
     tokens = lambda texts: sum(len(item.ids) for item in encode_texts(tokenizer, texts, options.max_length,
                                                                          options.chat_template))
-    texts, _ = refusal_core.extraction_rows(splits)
+    texts, _ = core.extraction_rows(splits)
     work = {"extraction": positions * tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
     lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
                            f"~{params / 1e6:,.1f}M parameters)" for name, source in sources.items()]

@@ -5,7 +5,7 @@ separation of harmful from harmless prompts at the direction's layer.
 
 The difference-in-means candidates and the states of the separation measure are pooled
 extractions through the activation store (`experiments.activations`), so a rerun reads them.
-`experiments/refusal.py` wraps `run` as an entrypoint and writes the tables, figures and report.
+`experiments.refusal` (its `__init__`) wraps `run` as an entrypoint and writes the tables, figures and report.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Figures and report of the refusal experiment (`experiments/refusal.py`).
+"""Figures and report of the refusal experiment (`experiments.refusal`).
 
 Figures (PNG and PDF, `experiments.figures.save`): the transfer matrix (refusal drop when language
 A's direction is ablated on language B's harmful prompts) beside the cosine between the languages'
