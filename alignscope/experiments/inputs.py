@@ -1,6 +1,6 @@
 """What an experiment runs on: named models, their tokenizer, a corpus of chosen languages (English
-added where the dataset has it), and the resampling groups that keep parallel texts, pairs and
-duplicate texts together."""
+added where the dataset has it), the split groups (`group_ids`) and the resampling groups
+(`resampling_groups`) that keep parallel texts, pairs and duplicate texts together."""
 
 from __future__ import annotations
 
@@ -86,6 +86,13 @@ def load_languages(dataset: str, langs: Sequence[str] | None, per_class: int | N
     if reference in wanted:
         wanted = [reference] + [lang for lang in wanted if lang != reference]
     return corpus.select(wanted), notes
+
+
+def group_ids(corpus: Corpus) -> list:
+    """`[n]` each row's group: its parallel id, else (a corpus without parallel ids) its pair id,
+    else (neither) its row index as a string. Splits keep a group on one side, so a prompt and
+    its translations (or its paired sentence) never land in two splits."""
+    return corpus.parallel_ids or corpus.pair_ids or [str(i) for i in range(len(corpus))]
 
 
 def resampling_groups(corpus: Corpus) -> np.ndarray:

@@ -74,8 +74,8 @@ def load_splits(dataset: str, langs: Sequence[str] | None, per_class: int | None
 
 
 def _by_groups(corpus, groups: set[str], inside: bool):
-    ids = corpus.parallel_ids or corpus.pair_ids or [str(i) for i in range(len(corpus))]
-    keep = [i for i, group in enumerate(ids) if (group in groups) == inside]
+    """The rows of `corpus` whose group (`inputs.group_ids`) is in `groups` (`inside`) or not."""
+    keep = [i for i, group in enumerate(inputs.group_ids(corpus)) if (group in groups) == inside]
     pick = lambda values: None if values is None else [values[i] for i in keep]
     return dataclasses.replace(corpus, texts=pick(corpus.texts), labels=corpus.labels[keep], langs=pick(corpus.langs),
                                pair_ids=pick(corpus.pair_ids), parallel_ids=pick(corpus.parallel_ids),

@@ -24,6 +24,7 @@ from alignscope.runtime.extraction_spec import ExtractionSpec
 from alignscope.models.intervention import Intervention
 from alignscope.models.model import Model
 from alignscope.experiments.activations import extract_models
+from alignscope.experiments.inputs import group_ids
 from alignscope.experiments.progress import Stages
 
 SAMPLES_PER_CASE = 2
@@ -70,17 +71,17 @@ class Split:
 
 
 def _subset(corpus: Corpus, lang: str, label: int, groups: set[str] | None = None, keep: bool = True) -> list[str]:
-    ids = corpus.parallel_ids or corpus.pair_ids
+    """The texts of `lang` and `label`; with `groups`, those whose group is in it (`keep`) or not."""
+    ids = group_ids(corpus)
     return [text for i, text in enumerate(corpus.texts)
             if corpus.langs[i] == lang and corpus.labels[i] == label
-            and (groups is None or ((ids[i] if ids else str(i)) in groups) == keep)]
+            and (groups is None or (ids[i] in groups) == keep)]
 
 
 def validation_groups(corpus: Corpus, fraction: float, seed: int) -> set[str]:
-    """Returns the groups (parallel ids, else pair ids, else row indices) held out of `corpus` for
-    validation: a seeded `fraction` of them, so every translation of a prompt lands on one side."""
-    ids = corpus.parallel_ids or corpus.pair_ids or [str(i) for i in range(len(corpus))]
-    groups = sorted(set(ids))
+    """Returns the groups (`inputs.group_ids`) held out of `corpus` for validation: a seeded
+    `fraction` of them, so every translation of a prompt lands on one side."""
+    groups = sorted(set(group_ids(corpus)))
     rng = np.random.default_rng(seed)
     count = max(1, int(round(fraction * len(groups))))
     return set(np.asarray(groups)[rng.permutation(len(groups))[:count]].tolist())
