@@ -1,7 +1,8 @@
 """Pure jitted math on activation arrays: PCA, separation metrics, CKA, probes, resampling.
 
 `kernels.analysis.analyze` is the one entry point the experiments call (every metric of several
-models per language and layer, with shared bootstrap and permutation draws).
+models per language and layer, with shared bootstrap and permutation draws); the metrics it
+reports are the records of `kernels.metrics.REGISTRY`, its draws and intervals `kernels.resample`.
 
 Inputs are `[..., n, d]` with labels `[..., n]` (1 harmful, 0 harmless), batched over leading
 axes (layers, languages, replicas). Call through the submodules, e.g.
@@ -15,8 +16,8 @@ the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too
 `kernels.probe` is the logistic probe for fitting and applying one probe.
 """
 
-from alignscope.kernels import cka, eigen, gram, gram_metrics, gram_separation, pca, probe, resample, ridge_probe, separation
-from alignscope.kernels import analysis
+from alignscope.kernels import cka, eigen, gram, gram_metrics, pca, probe, resample, ridge_probe, separation
+from alignscope.kernels import samples, metrics, gram_separation, analysis
 
-__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "pca", "probe", "resample",
-           "ridge_probe", "separation"]
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "metrics", "pca", "probe",
+           "resample", "ridge_probe", "samples", "separation"]

@@ -1,17 +1,18 @@
 """Every separation metric of a layer from one pass over its activations (the Gram-first path).
 
 Per layer: K = centred Gram `[n, n]` (one pass over `X: [n, d]`), its top `TOP` eigenpairs (one
-solve), then for any number of labellings `Y: [R, n]` every metric from those two (see
-`kernels.gram_metrics`). A permutation replica is a labelling: K and the eigenpairs are shared. A
-bootstrap replica with drawn rows `idx: [m]` is `K[idx][:, idx]` re-centred and a warm-started
-eigen solve: no pass over the features.
+solve), then for any number of labellings `Y: [R, n]` every metric with a Gram form from those
+two (the forms are the records of `kernels.metrics.REGISTRY`, their algebra `kernels.gram_metrics`).
+A permutation replica is a labelling: K and the eigenpairs are shared. A bootstrap replica with
+drawn rows `idx: [m]` is `K[idx][:, idx]` re-centred and a warm-started eigen solve: no pass over
+the features.
 
 This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
 also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then an n × n gather
-and a warm-started top-10 eigen solve, where the feature-space kernels of `kernels.separation`
-re-gather `[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis`
-takes it wherever `gram_path_applies`; the numbers are the same either way (tested). A Fisher ratio whose conjugate-
-gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
+and a warm-started top-10 eigen solve, where the feature forms (`kernels.separation`) re-gather
+`[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis` takes it
+wherever `gram_path_applies`; the numbers are the same either way (tested). A Fisher ratio whose
+conjugate-gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
 """
 
 import functools
@@ -21,16 +22,13 @@ import jax
 import jax.numpy as jnp
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import checks, eigen, gram, gram_metrics, separation
+from alignscope.kernels import checks, eigen, gram, gram_metrics, metrics as registry
 from alignscope.kernels.leading_axes import over_leading
 from alignscope.kernels.precision import full_precision
+from alignscope.kernels.samples import TOP, GramInputs
 
-METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette")
-TOP = 10  # eigenpairs solved for: the most any metric reads (between10, bhattacharyya)
 # Rows up to which the Gram path is taken even with n ≥ d; see BENCHMARKS.md for the timings.
 GRAM_PATH_MAX_ROWS = 1024
-# Elements of one [rows, n] distance block in silhouette (as kernels.separation).
-SILHOUETTE_BLOCK_ELEMENTS = separation.SILHOUETTE_BLOCK_ELEMENTS
 
 
 class LayerStatistics(NamedTuple):
@@ -54,13 +52,18 @@ def layer_statistics(X: jax.Array, k: int = TOP) -> LayerStatistics:
     return _statistics(X, k=_top_k(k, n, d), tol=eigen.default_tolerance(X.dtype))
 
 
+def gram_metric_names() -> tuple[str, ...]:
+    """The metrics of `kernels.metrics.REGISTRY` that have a Gram form, in registry order."""
+    return tuple(name for name, metric in registry.REGISTRY.items() if metric.gram is not None)
+
+
 @full_precision
 def metric_values(
-    stats: LayerStatistics, Y: jax.Array, d: int, metrics: Sequence[str] = METRICS
+    stats: LayerStatistics, Y: jax.Array, d: int, metrics: Sequence[str] | None = None
 ) -> jax.Array:
     """`[..., R, len(metrics)]` metrics of each layer of `stats` under labellings `Y: [R, n]` (0/1),
     for `d` features; NaN where a metric is undefined (a singular class covariance, Fisher without
-    shrinkage or an unconverged solve)."""
+    shrinkage or an unconverged solve). `metrics`: names with a Gram form (default: all)."""
     metrics = _checked_metrics(metrics)
     Y = jnp.asarray(Y, stats.gram.dtype)
     return _values(stats, Y, d=d, metrics=metrics, tol=eigen.default_tolerance(Y.dtype))
@@ -68,7 +71,7 @@ def metric_values(
 
 @full_precision
 def bootstrap_values(
-    stats: LayerStatistics, idx: jax.Array, Y: jax.Array, d: int, metrics: Sequence[str] = METRICS
+    stats: LayerStatistics, idx: jax.Array, Y: jax.Array, d: int, metrics: Sequence[str] | None = None
 ) -> jax.Array:
     """`[..., B, len(metrics)]` metrics of bootstrap replicas: rows `idx: [B, m]` of the layer
     whose statistics are `stats`, labelled `Y: [B, m]` (the drawn rows' labels). In the
@@ -76,37 +79,18 @@ def bootstrap_values(
     distance leaves them out), so duplicates do not pull replicas above the estimate."""
     metrics = _checked_metrics(metrics)
     Y = jnp.asarray(Y, stats.gram.dtype)
-    return _replicas(stats, jnp.asarray(idx), Y, d=d, metrics=metrics,
-                     tol=eigen.default_tolerance(Y.dtype))
+    return replica_values(stats, jnp.asarray(idx), Y, d=d, metrics=metrics,
+                          tol=eigen.default_tolerance(Y.dtype))
 
 
 def values_core(K, eig, Y, d, metrics, tol, copies=None):
-    """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`; `copies: [n]` for
-    the silhouette of a bootstrap draw (see `gram_metrics.silhouette_blocks`)."""
-    n = K.shape[0]
-    k = eig.values.shape[0]
-    c = gram_metrics.contrast(Y)
-    R = Y.shape[0]
-    columns = []
-    for metric in metrics:
-        if metric == "evr2":
-            value = jnp.broadcast_to(
-                gram_metrics.explained_variance_ratio(eig, K, min(2, k)), (R,))
-        elif metric in ("between2", "between10"):
-            value = gram_metrics.between_class(eig, c, min(2 if metric == "between2" else 10, k))
-        elif metric == "bhattacharyya":
-            Z = gram_metrics.scores(eig, k)
-            distance, ok = jax.vmap(
-                lambda y: separation._bhattacharyya_one(Z, y, k=None, method="exact"))(Y)
-            value = jnp.where(ok, distance, jnp.nan)
-        elif metric == "fisher":
-            ratio, _, ok = gram_metrics.fisher_ledoit_wolf(K, eig, c, d, tol / 10)
-            value = jnp.where(ok, ratio, jnp.nan)
-        else:
-            block = max(1, min(n, SILHOUETTE_BLOCK_ELEMENTS // n))
-            value = gram_metrics.silhouette(K, Y, block, copies)
-        columns.append(value)
-    return jnp.stack(columns, axis=-1)
+    """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`, each metric's Gram
+    form (`kernels.metrics`) on the same statistics; `copies: [n]` for the silhouette of a
+    bootstrap draw (see `gram_metrics.silhouette_blocks`)."""
+    inputs = GramInputs(gram=K, eig=eig, labels=Y, contrast=gram_metrics.contrast(Y), features=d, tol=tol,
+                        copies=copies)
+    shape = (Y.shape[0],)
+    return jnp.stack([jnp.broadcast_to(registry.REGISTRY[name].gram(inputs), shape) for name in metrics], axis=-1)
 
 
 def replica_core(K, eig, idx, y, d, metrics, tol):
@@ -123,11 +107,12 @@ def _top_k(k, n, d) -> int:
 
 
 def _checked_metrics(metrics) -> tuple[str, ...]:
-    metrics = tuple(metrics)
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown or not metrics:
-        raise AlignscopeError(f"metrics={metrics!r} is not accepted; use names from {METRICS}")
-    return metrics
+    if metrics is None:
+        return gram_metric_names()
+    names = tuple(metric.name for metric in registry.checked(metrics))
+    if any(registry.REGISTRY[name].gram is None for name in names):
+        raise AlignscopeError(f"metrics={names!r} is not accepted; use names from {gram_metric_names()}")
+    return names
 
 
 @functools.partial(jax.jit, static_argnames=("k", "tol"))
@@ -158,7 +143,11 @@ def _values(stats, Y, d, metrics, tol):
 
 
 @functools.partial(jax.jit, static_argnames=("d", "metrics", "tol"))
-def _replicas(stats, idx, Y, d, metrics, tol):
+def replica_values(stats: LayerStatistics, idx: jax.Array, Y: jax.Array, d: int, metrics: tuple[str, ...],
+                   tol: float) -> jax.Array:
+    """Unchecked `bootstrap_values` (metrics a tuple of names with a Gram form, `tol` the eigen
+    residual), jitted, for callers that checked their inputs once."""
+
     def per_layer(K, eig, idx, Y):
         return jax.lax.map(lambda a: replica_core(K, eig, a[0], a[1], d, metrics, tol), (idx, Y))
 

@@ -48,14 +48,14 @@ def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     `method`: "exact", "randomized", or "auto" (randomized when k is small next to min(n, d)).
     """
     X, k = _checked(X, k, method)
-    return _fit(X, k=k, method=method, with_components=True)
+    return fit_batched(X, k=k, method=method, with_components=True)
 
 
 @full_precision
 def explained_variance_ratio(X: jax.Array, k: int, method: str = "auto") -> jax.Array:
     """`[..., k]` fractions of total variance on the top-`k` components of `X: [..., n, d]`."""
     X, k = _checked(X, k, method)
-    return _fit(X, k=k, method=method, with_components=False).explained_variance_ratio
+    return fit_batched(X, k=k, method=method, with_components=False).explained_variance_ratio
 
 
 @full_precision
@@ -99,7 +99,9 @@ def _checked(X, k, method) -> tuple[jax.Array, int]:
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method", "with_components"))
-def _fit(X, k, method, with_components):
+def fit_batched(X: jax.Array, k: int, method: str, with_components: bool) -> PCAFit:
+    """Unchecked `fit_core` over the leading axes of `X: [..., n, d]`, jitted, for kernels that
+    checked their inputs once (`kernels.samples`)."""
     core = functools.partial(fit_core, k=k, method=method, with_components=with_components)
     return over_leading(core, (X,), (2,))
 

@@ -1,4 +1,10 @@
-"""Bootstrap confidence intervals and permutation p-values for any kernel metric.
+"""Resampling in one place: the draws, bootstrap intervals and permutation p-values.
+
+- `shared_draws`: the analysis's draws (see `kernels.analysis`): per language, bootstrap rows of
+  whole resampling groups within strata and permuted labels, from one set of random tables, so
+  languages holding the same groups are paired.
+- `basic_interval`, `zero_p_value`, `permutation_p_value`: intervals and p-values from replicas.
+- `bootstrap`, `permutation_test`: any kernel metric on its own draws.
 
 A metric is any function of feature arrays `[..., n, d]` (and, last, labels `[..., n]`) that
 returns an array and broadcasts over leading axes, as every kernel does. Replicas are gathered
@@ -7,7 +13,9 @@ together on the device, `batch_size` replicas at a time. The draws are plain ind
 `[replicas, n]`: pass `indices=` to evaluate two implementations on the same draws.
 """
 
-from typing import Callable, NamedTuple
+import dataclasses
+import warnings
+from typing import Callable, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +27,7 @@ from alignscope.kernels.precision import full_precision
 
 # Elements of resampled features held at once when batch_size is not given.
 REPLICA_BLOCK_ELEMENTS = 2**26
+STRATA = 3  # of resampling groups: harmless-only, harmful-only, mixed
 
 
 class BootstrapResult(NamedTuple):
@@ -38,6 +47,21 @@ class PermutationResult(NamedTuple):
     statistic: jax.Array
     p_value: jax.Array
     null: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class Draws:
+    """The shared resampling draws of one language.
+
+    Attributes:
+      rows: `[n_l]` the language's rows (indices into the `n` inputs), ascending.
+      bootstrap: `[bootstrap, n_l]` drawn rows (indices into the `n` inputs).
+      permuted_labels: `[permutations, n_l]` the labels of `rows` under each permutation.
+    """
+
+    rows: np.ndarray
+    bootstrap: np.ndarray
+    permuted_labels: np.ndarray
 
 
 def bootstrap_indices(
@@ -146,8 +170,135 @@ def permutation_test(
 
     statistic = metric(*features, *(() if labels is None else (labels,)))
     null = _over_replicas(metric, replica, indices, features, labels, batch_size)
-    p_value = (1.0 + jnp.sum(null >= statistic, axis=0)) / (1.0 + null.shape[0])
-    return PermutationResult(statistic=statistic, p_value=p_value, null=null)
+    return PermutationResult(statistic=statistic, p_value=permutation_p_value(statistic, null), null=null)
+
+
+# ---------------------------------------------------------------------------------------------
+# The analysis's shared draws
+
+
+def shared_draws(langs: Sequence[str], lang_of: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                 bootstrap: int, permutations: int, seed: int) -> dict[str, Draws]:
+    """Each language's rows, bootstrap rows and permuted labels from shared random tables.
+
+    Args:
+      langs: the languages, in output order; lang_of: `[n]` language of each row.
+      y: `[n]` 0/1 labels; groups: `[n]` resampling group ids 0.. (rows drawn together).
+      bootstrap, permutations: replicas of each; seed: seeds the tables.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = [int((lang_of == lang).sum()) for lang in langs]
+    most = max(sizes)
+    uniforms = rng.random((bootstrap, STRATA, most))
+    group_keys = rng.random((permutations, most))
+    row_keys = rng.random((permutations, most))
+    draws = {}
+    for lang in langs:
+        rows = np.flatnonzero(lang_of == lang)
+        draws[lang] = Draws(
+            rows=rows,
+            bootstrap=_bootstrap_rows(rows, y[rows], groups[rows], uniforms),
+            permuted_labels=_permuted_labels(y[rows], groups[rows], group_keys, row_keys))
+    return draws
+
+
+def _group_table(y, groups):
+    """Per group (sorted by id): its rows (positions, CSR `order`/`starts`/`sizes`) and stratum
+    (0 harmless only, 1 harmful only, 2 mixed)."""
+    ids, position = np.unique(groups, return_inverse=True)
+    order = np.argsort(position, kind="stable")
+    sizes = np.bincount(position, minlength=len(ids))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    low = np.full(len(ids), 2)
+    high = np.full(len(ids), -1)
+    np.minimum.at(low, position, y)
+    np.maximum.at(high, position, y)
+    stratum = np.where(low == high, low, 2)
+    return position, order, starts, sizes, stratum
+
+
+def _bootstrap_rows(rows, y, groups, uniforms) -> np.ndarray:
+    """`[R, n_l]` rows: whole groups drawn within strata until each stratum's size is reached."""
+    _, order, starts, sizes, stratum = _group_table(y, groups)
+    replicas = uniforms.shape[0]
+    parts = []
+    for s in range(STRATA):
+        members = np.flatnonzero(stratum == s)
+        if not len(members):
+            continue
+        need = int(sizes[members].sum())
+        picks = members[np.floor(uniforms[:, s, :need] * len(members)).astype(np.int64)]
+        if (sizes[members] == 1).all():
+            parts.append(order[starts[picks]])
+            continue
+        drawn = np.empty((replicas, need), np.int64)
+        for r in range(replicas):
+            taken = np.concatenate([order[starts[g]:starts[g] + sizes[g]] for g in picks[r]])
+            drawn[r] = taken[:need]
+        parts.append(drawn)
+    return rows[np.concatenate(parts, axis=1)]
+
+
+def _permuted_labels(y, groups, group_keys, row_keys) -> np.ndarray:
+    """`[P, n_l]` labels: permuted among label-pure groups, shuffled inside mixed groups."""
+    position, _, _, _, stratum = _group_table(y, groups)
+    n = len(y)
+    pure = np.flatnonzero(stratum < 2)
+    pure_label = stratum[pure]
+    rank_of = np.full(len(stratum), -1)
+    rank_of[pure] = np.arange(len(pure))
+    in_pure = stratum[position] < 2
+    by_group = np.lexsort((np.arange(n), position))
+    out = np.empty((group_keys.shape[0], n), np.int64)
+    for p in range(group_keys.shape[0]):
+        shuffled = np.lexsort((row_keys[p, :n], position))
+        labels = np.empty(n, np.int64)
+        labels[shuffled] = y[by_group]
+        new_pure = pure_label[np.argsort(group_keys[p, :len(pure)], kind="stable")]
+        labels[in_pure] = new_pure[rank_of[position[in_pure]]]
+        out[p] = labels
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervals and p-values
+
+
+def basic_interval(estimate: np.ndarray, replicas: np.ndarray,
+                   quantile: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The basic (Hall) bootstrap interval [2θ̂ − q_high, 2θ̂ − q_low]: θ* − θ̂ stands for θ̂ − θ,
+    so the interval corrects the upward bias that resampled (duplicated) rows give in-sample
+    separation in high dimensions, where a percentile interval can miss its own estimate."""
+    low, high = quiet(quantile, replicas)
+    return 2.0 * estimate - high, 2.0 * estimate - low
+
+
+def zero_p_value(estimate: np.ndarray, replicas: np.ndarray) -> np.ndarray:
+    """Two-sided bootstrap p-value of "the true value is 0": (1 + #{|θ* − θ̂| ≥ |θ̂|}) / (1 + R)
+    over the replicas that are not NaN (Hall & Wilson 1991: θ* − θ̂ as the null distribution)."""
+    valid = ~np.isnan(replicas)
+    count = valid.sum(axis=0)
+    extreme = np.sum(valid & (np.abs(replicas - estimate) >= np.abs(estimate)), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (1.0 + extreme) / (1.0 + count)
+    return np.where((count > 0) & ~np.isnan(estimate), p, np.nan)
+
+
+def quiet(function, values):
+    """`function(values)` without numpy's all-NaN-slice warnings (the result is NaN there)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return function(values)
+
+
+def permutation_p_value(statistic: jax.Array, null: jax.Array) -> jax.Array:
+    """One-sided permutation p-value, large values extreme: (1 + #{null ≥ statistic}) / (1 + R)
+    over the R replicas of `null: [R, ...]`."""
+    return (1.0 + (null >= statistic).sum(axis=0)) / (1.0 + null.shape[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
 
 
 def _num_examples(features, labels) -> int:

@@ -3,6 +3,10 @@
 Notation: Δ = μ1 − μ0 (class means); R = X − μ_{y_i} (within-class-centred rows); the pooled
 within-class covariance Σ = RᵀR / (n − 2). Every metric is batched over leading axes and
 invariant to translating X.
+
+The public metric functions check their inputs; `*_batched` (jitted, over leading axes) and
+`*_core` (one problem) are the same math unchecked, for the feature forms of `kernels.metrics`,
+which check the inputs once for every metric and replica.
 """
 
 import functools
@@ -64,7 +68,7 @@ def between_class_variance_ratio(
     k = _components(n_components, X)
     method = _method(method)
     components, mean = (None, None) if pca is None else _given_pcs(pca, X, k)
-    return _between_class(X, y, k=k, method=method, components=components, mean=mean)
+    return between_class_batched(X, y, k=k, method=method, components=components, mean=mean)
 
 
 @full_precision
@@ -79,7 +83,7 @@ def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA
     X, y = _checked(X, y)
     n, d = X.shape[-2:]
     if shrinkage == "auto":
-        return _solved(_lda(X, y, jnp.zeros((), X.dtype), auto=True))
+        return _solved(lda_batched(X, y, jnp.zeros((), X.dtype), auto=True))
     if shrinkage is None:
         shrinkage = 0.0
     if isinstance(shrinkage, str) or not 0.0 <= float(shrinkage) <= 1.0:
@@ -91,7 +95,7 @@ def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA
             f"unshrunk Fisher ratio needs n - 2 >= d but n={n}, d={d} (the within-class covariance"
             " is singular); use shrinkage='auto' or a shrinkage in (0, 1]"
         )
-    return _solved(_lda(X, y, jnp.asarray(shrinkage, X.dtype), auto=False))
+    return _solved(lda_batched(X, y, jnp.asarray(shrinkage, X.dtype), auto=False))
 
 
 @full_precision
@@ -126,7 +130,7 @@ def bhattacharyya_distance(
             f"a class has {fewest} examples but its covariance in {dims} dimensions needs more than"
             f" {dims}; lower n_components or add examples"
         )
-    distance, ok = _bhattacharyya(X, y, k=k, method=method, components=components, mean=mean)
+    distance, ok = bhattacharyya_batched(X, y, k=k, method=method, components=components, mean=mean)
     if not bool(ok.all()):
         raise AlignscopeError(
             f"a class covariance in the top-{dims} PC space is singular (duplicate or collinear"
@@ -143,9 +147,12 @@ def silhouette_score(X: jax.Array, y: jax.Array) -> jax.Array:
     most `SILHOUETTE_BLOCK_ELEMENTS`, so n = 20,000 fits in memory.
     """
     X, y = _checked(X, y)
-    n = X.shape[-2]
-    block = max(1, min(n, SILHOUETTE_BLOCK_ELEMENTS // n))
-    return _silhouette(X, y, block=block)
+    return silhouette_batched(X, y, block=silhouette_block(X.shape[-2]))
+
+
+def silhouette_block(n: int) -> int:
+    """Rows per distance block for n points: `SILHOUETTE_BLOCK_ELEMENTS` // n, in [1, n]."""
+    return max(1, min(n, SILHOUETTE_BLOCK_ELEMENTS // n))
 
 
 @full_precision
@@ -231,7 +238,7 @@ def _given_pcs(fit, X, k) -> tuple[jax.Array, jax.Array]:
 
 
 def _solved(result):
-    """The LDA of `_lda`, once its per-problem factorisation flags are all good."""
+    """The LDA of `lda_batched`, once its per-problem factorisation flags are all good."""
     fitted, ok = result
     if not bool(ok.all()):
         raise AlignscopeError(
@@ -289,7 +296,11 @@ def _between_class_one(X, y, components=None, mean=None, *, k, method):
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method"))
-def _between_class(X, y, k, method, components=None, mean=None):
+def between_class_batched(X, y, k, method, components=None, mean=None):
+    """Unchecked `[...]` between-class share over the leading axes of `X: [..., n, d]` (labels
+    `y: [..., n]` of 0./1. broadcast with them), on the top-`k` PCs (`components: [..., K, d]`
+    and `mean: [..., d]` of a fit of X when given, else fitted by `method`); jitted, for callers
+    that checked their inputs once."""
     core = functools.partial(_between_class_one, k=k, method=method)
     return _over_layers(core, X, y, components, mean)
 
@@ -342,7 +353,10 @@ def _lda_one(X, y, shrinkage, auto):
 
 
 @functools.partial(jax.jit, static_argnames=("auto",))
-def _lda(X, y, shrinkage, auto):
+def lda_batched(X, y, shrinkage, auto):
+    """Unchecked `(LDA [...], ok [...])` over the leading axes of `X: [..., n, d]`: shrinkage λ
+    (or Ledoit–Wolf's where `auto`); ok is False where Σ is singular. Jitted, for callers that
+    checked their inputs once."""
     core = functools.partial(_lda_one, shrinkage=shrinkage, auto=auto)
     return over_leading(core, (X, y), (2, 1))
 
@@ -354,7 +368,9 @@ def _gaussian_logdet(C):
     return 2.0 * jnp.sum(jnp.log(jnp.diagonal(L))), L, ok
 
 
-def _bhattacharyya_one(X, y, components=None, mean=None, *, k, method):
+def bhattacharyya_core(X, y, components=None, mean=None, *, k, method):
+    """Unchecked, unbatched `(distance [], ok [])` of one `X: [n, d]`, `y: [n]` on its top-k PCs
+    (all of X when k is None); ok is False where a class covariance is singular."""
     Z = _top_pcs(X, k, method, components, mean)
     Z = Z - Z.mean(axis=0)
     n0, n1, mu0, mu1 = _class_stats(Z, y)
@@ -371,27 +387,33 @@ def _bhattacharyya_one(X, y, components=None, mean=None, *, k, method):
 
 
 @functools.partial(jax.jit, static_argnames=("k", "method"))
-def _bhattacharyya(X, y, k, method, components=None, mean=None):
-    core = functools.partial(_bhattacharyya_one, k=k, method=method)
+def bhattacharyya_batched(X, y, k, method, components=None, mean=None):
+    """Unchecked `bhattacharyya_core` over the leading axes of `X: [..., n, d]` (arguments as in
+    `between_class_batched`); jitted, for callers that checked their inputs once."""
+    core = functools.partial(bhattacharyya_core, k=k, method=method)
     return _over_layers(core, X, y, components, mean)
 
 
-def _silhouette_one(X, Y, block):
-    """`[R]` silhouette of one `X: [n, d]` under each labelling `Y: [R, n]`; distances are
-    formed once per row block and shared by every labelling."""
+def silhouette_core(X, Y, block, copies=None):
+    """Unchecked, unbatched `[R]` silhouette of one `X: [n, d]` under each labelling `Y: [R, n]`;
+    distances are formed once per row block of `block` rows and shared by every labelling.
+    `copies: [n]`: copies of each row in a bootstrap draw, one point (see
+    `gram_metrics.silhouette_blocks`)."""
     X = X - X.mean(axis=0)
 
     def cross(first, size):
         return jax.lax.dynamic_slice_in_dim(X, first, size) @ X.T
 
-    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), Y, block)
+    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), Y, block, copies)
 
 
 @functools.partial(jax.jit, static_argnames=("block",))
-def _silhouette(X, y, block):
-    """Leading axes along which only the labels vary (a permutation null, several labellings of
-    one layer) are folded into the labelling axis R of `_silhouette_one`, so X's distances are
-    computed once for all of them; the other leading axes are looped over."""
+def silhouette_batched(X, y, block):
+    """Unchecked `[...]` silhouette over the broadcast leading axes of `X: [..., n, d]` and
+    `y: [..., n]`; jitted, for callers that checked their inputs once. Leading axes along which
+    only the labels vary (a permutation null, several labellings of one layer) are folded into
+    the labelling axis R of `silhouette_core`, so X's distances are computed once for all of
+    them; the other leading axes are looped over."""
     n, d = X.shape[-2:]
     shape = np.broadcast_shapes(X.shape[:-2], y.shape[:-1])
     x_lead = (1,) * (len(shape) - X.ndim + 2) + X.shape[:-2]
@@ -402,10 +424,22 @@ def _silhouette(X, y, block):
     y = jnp.broadcast_to(y.reshape(y_lead + (n,)), shape + (n,))
     y = jnp.transpose(y, rest + labels_only + [len(shape)])
     y = y.reshape(tuple(shape[i] for i in rest) + (-1, n))
-    core = functools.partial(_silhouette_one, block=block)
+    core = functools.partial(silhouette_core, block=block)
     out = over_leading(core, (X, y), (2, 2), sequential=True)
     out = out.reshape(tuple(shape[i] for i in rest) + tuple(shape[i] for i in labels_only))
     return jnp.transpose(out, np.argsort(rest + labels_only))
+
+
+@functools.partial(jax.jit, static_argnames=("block",))
+def silhouette_with_copies_batched(X, y, copies, block):
+    """Unchecked `[...]` silhouette over the leading axes of `X: [..., n, d]`, `y: [..., n]`, where
+    row i has `copies[..., i]` identical rows (itself included: a bootstrap draw) that its
+    own-class mean distance leaves out, so duplicates do not pull a replica above the estimate."""
+
+    def core(X, y, copies):
+        return silhouette_core(X, y[None], block, copies)[0]
+
+    return over_leading(core, (X, y, copies), (2, 1, 1), sequential=True)
 
 
 def _mean_difference_one(X, y):

@@ -14,7 +14,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import analysis, cka, gram_separation, probe, ridge_probe
+from alignscope.kernels import analysis, cka, gram_separation, metrics, probe, ridge_probe
 
 MODELS, LAYERS, D = 2, 2, 14
 METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette", "probe")
@@ -146,7 +146,7 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
                                            standardise_on=X[m, 1, own])
                     np.testing.assert_allclose(result.replicas[r, m, g, 1], expected, rtol=RTOL)
     low, high = np.nanquantile(result.replicas, [0.025, 0.975], axis=0)
-    bounds = np.array([analysis.METRIC_RANGES[metric] for metric in METRICS])
+    bounds = np.array([metrics.REGISTRY[metric].bounds for metric in METRICS])
     basic_low = np.clip(2 * result.estimate - high, bounds[:, 0], bounds[:, 1])  # basic interval, clipped
     np.testing.assert_allclose(result.low, basic_low, rtol=1e-12)
     np.testing.assert_allclose(result.high, np.clip(2 * result.estimate - low, bounds[:, 0], bounds[:, 1]),

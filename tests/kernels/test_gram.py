@@ -39,7 +39,7 @@ def activations(n, d, seed=0, layers=None):
 
 
 def references(X, y):
-    """float64 numpy / scikit-learn values of `gram_separation.METRICS` on X itself."""
+    """float64 numpy / scikit-learn values of `gram_separation.gram_metric_names()` on X itself."""
     Xc = X - X.mean(0)
     s2 = np.linalg.svd(Xc, compute_uv=False) ** 2
     k = min(10, X.shape[0] - 1, X.shape[1])
@@ -96,7 +96,7 @@ def test_metrics_match_references(n, d, x64):
     with jax.enable_x64(x64):
         stats = gram_separation.layer_statistics(X)
         got = gram_separation.metric_values(stats, Y, d)
-    assert got.shape == (2, 2, len(gram_separation.METRICS))
+    assert got.shape == (2, 2, len(gram_separation.gram_metric_names()))
     for layer in range(2):
         for r, labels in enumerate(Y):
             relative(got[layer, r], references(X[layer], labels), x64)
@@ -110,7 +110,7 @@ def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows():
                     for _ in range(3)])
     with jax.enable_x64(True):
         got = gram_separation.bootstrap_values(gram_separation.layer_statistics(X), idx, y[idx], 120)
-    assert got.shape == (2, 3, len(gram_separation.METRICS))
+    assert got.shape == (2, 3, len(gram_separation.gram_metric_names()))
     for layer in range(2):
         for r, rows in enumerate(idx):
             expected = references(X[layer, rows], y[rows])

@@ -377,7 +377,7 @@ def test_precomputed_pca_batched_shape_mismatch_raises():
 def test_precomputed_pca_is_not_decomposed_again():
     X, y = data(30, 80)
     fit = _fit_of(X)
-    kernels = [separation._between_class, separation._bhattacharyya]
+    kernels = [separation.between_class_batched, separation.bhattacharyya_batched]
     for kernel in kernels:
         given = jax.make_jaxpr(
             lambda X, c, m: kernel(X, y, k=2, method="exact", components=c, mean=m)
