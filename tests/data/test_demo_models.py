@@ -56,7 +56,7 @@ def test_package_data_ships_every_model_file():
     setup.read(REPO / "setup.cfg")
     patterns = [p.strip() for key in ("*", "alignscope.data.demo")
                 for p in setup["options.package_data"].get(key, "").replace(",", "\n").split() if p.strip()]
-    package = REPO / "engine" / "data" / "demo"
+    package = REPO / "alignscope" / "data" / "demo"
     for name in demo.DEMO_MODELS:
         for path in _files(name):
             relative = path.relative_to(package).as_posix()

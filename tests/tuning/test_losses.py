@@ -20,6 +20,7 @@ import torch
 
 from alignscope import engine
 from alignscope.runtime import logprobs as logprobs_module
+from alignscope.runtime import sequences
 from alignscope.train.config import TuneConfig
 from alignscope.train.objective import Objective, loss_and_grads
 from alignscope.train.trainer import _micro_batches, reference_logprobs
@@ -68,7 +69,7 @@ def _torch_sums(torch_model, sequences) -> torch.Tensor:
 
 
 def _split(tokenizer, prompts, responses):
-    encoded = engine.sequences.encode_sequences(tokenizer, prompts, responses, chat_template=True, append_eos=True)
+    encoded = sequences.encode_sequences(tokenizer, prompts, responses, chat_template=True, append_eos=True)
     return [(s.ids[~s.scored].tolist(), s.ids[s.scored].tolist()) for s in encoded]
 
 
