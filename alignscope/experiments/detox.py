@@ -20,8 +20,7 @@ import numpy as np
 from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.data import Corpus
-from alignscope.experiments import corpus_flags, figures, separation
-from alignscope.experiments import flags as shared
+from alignscope.experiments import figures, flags, harness, separation
 from alignscope.kernels import analysis
 from alignscope.kernels import pca as pca_kernels
 
@@ -99,9 +98,23 @@ def pair_arrows(activations: np.ndarray, corpus: Corpus, result: analysis.Analys
     return [(caption, figures.save(figure, directory / "pair_arrows"))]
 
 
-def main(argv: list[str]) -> None:
-    separation.main_for(EXPERIMENT, DEFAULT_DATASET, run, argv)
+@dataclasses.dataclass(frozen=True)
+class DetoxConfig(separation.SeparationConfig):
+    """`python -m experiments.detox`: the flags of `experiments.separation`, on ParaDetox pairs."""
+
+    run: harness.RunConfig = harness.RunConfig(dataset=DEFAULT_DATASET, output_dir=f"results/{EXPERIMENT}")
+
+
+@flags.command(DetoxConfig)
+def main(config: DetoxConfig) -> None:
+    """`run` on the models and pairs of the flags; with --dry_run, what it would do."""
+    setup = harness.setup(EXPERIMENT, config.run, config.states)
+    if config.run.dry_run:
+        print("\n".join(separation.dry_run_lines(setup, config.options())))
+        return
+    run(setup.lineage.models, setup.lineage.tokenizer, setup.corpus, config.run.results(),
+        **separation.run_arguments(setup, config))
 
 
 if __name__ == "__main__":
-    shared.run(main)
+    flags.run(main)

@@ -1,63 +1,166 @@
-"""Flags shared by every entrypoint, and the one way entrypoints report user errors.
+"""Command lines built from config dataclasses, and the one way entrypoints report user errors.
 
-Each entrypoint is `experiments.flags.run(main)` (absl's `app.run`); its own flags live in its
-module, the shared ones here. A user error (a bad flag value, an unknown flag, an
-`AlignscopeError`) prints one line and exits with status 2, never a traceback.
+An entrypoint is a function of one frozen config dataclass, made a command by `command`:
+
+    @flags.command(SeparationConfig)
+    def main(config: SeparationConfig) -> None: ...
+
+and run by `run(main)` (absl's `app.run`). Every field of the config is a flag of the same name
+(nested config dataclasses are flattened: their fields are flags too), with the field's default
+and, as help, its entry in the `Attributes:` section of the class docstring. So a command
+declares exactly the flags its config has, and absl refuses any other ("Unknown command line
+flag"). Field types: bool, int, float, str (with `choices`: an enum flag), `tuple[str, ...]`
+(a comma list) and each of these or None. A user error (a bad flag value, an unknown flag, an
+`AlignscopeError`) prints one line `error: ...` and exits with status 2, never a traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import os
-import pathlib
+import inspect
+import re
 import sys
-import tempfile
-from typing import Callable
+import types
+import typing
+from typing import Any, Callable, Sequence
 
 from absl import app, flags
 
 from alignscope.errors import AlignscopeError
-from alignscope.data.demo.shipped import MODELS_DIR
-
-OUTPUT_DIR = flags.DEFINE_string(
-    "output_dir", "results",
-    "Directory for tables (JSON/CSV), figures and reports; when not given, results/<experiment>/.")
-SHARED_DATA = flags.DEFINE_string(
-    "shared_data", "../shared/data",
-    "Directory holding real corpora in the hub layout (textdetox/multilingual_toxicity_dataset/<lang>.parquet, ...).")
-DEMO_MODELS_DIR = flags.DEFINE_string(
-    "demo_models_dir", str(MODELS_DIR),
-    "Directory of the demo models, <demo_models_dir>/{base,aligned-en,aligned-multi}/ (make_demo writes them).")
-CACHE_DIR = flags.DEFINE_string(
-    "cache_dir", None,
-    "Activation store directory (resumable; a rerun reads stored activations and runs no model); default "
-    "$XDG_CACHE_HOME/alignscope or ~/.cache/alignscope; 'none' keeps activations in memory only.", allow_override=True)
-MESH = flags.DEFINE_string(
-    "mesh", None, "Device mesh for the models, e.g. 'data:4,model:2' (tensor parallel over 'model'); default one device.", allow_override=True)
-DISTRIBUTED = flags.DEFINE_boolean(
-    "distributed", False,
-    "Start JAX's multi-process runtime first (SLURM, Open MPI and TPU pods are detected; elsewhere set "
-    "ALIGNSCOPE_COORDINATOR, ALIGNSCOPE_NUM_PROCESSES, ALIGNSCOPE_PROCESS_ID). Run the same command on every host.", allow_override=True)
-DRY_RUN = flags.DEFINE_boolean(
-    "dry_run", False, "Print what would run (models, languages, rows, layers) with memory, store and time estimates; "
-    "run nothing.", allow_override=True)
-
-def output_dir(experiment: str) -> pathlib.Path:
-    """`--output_dir` when given, else results/<experiment>/."""
-    if flags.FLAGS["output_dir"].present:
-        return pathlib.Path(OUTPUT_DIR.value).expanduser()
-    return pathlib.Path(OUTPUT_DIR.value) / experiment
 
 
-def cache_dir() -> pathlib.Path | None:
-    """The activation store directory of `--cache_dir` (None for 'none')."""
-    value = CACHE_DIR.value
-    if value is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        return pathlib.Path(base) / "alignscope"
-    if value.lower() == "none":
-        return None
-    return pathlib.Path(value).expanduser()
+def flag(default: Any, *, lower_bound: int | None = None, choices: Sequence[str] | None = None) -> Any:
+    """A config field with absl's checks: `lower_bound` for an int flag, `choices` for an enum."""
+    metadata = {key: value for key, value in (("lower_bound", lower_bound), ("choices", choices)) if value is not None}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def attribute_help(cls: type) -> dict[str, str]:
+    """`{field: text}` from the `Attributes:` section of `cls`'s docstring (Google style: an entry
+    `name: text` or `a, b: text`, continued on more deeply indented lines)."""
+    lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
+    if "Attributes:" not in lines:
+        return {}
+    texts: dict[str, str] = {}
+    names: list[str] = []
+    for line in lines[lines.index("Attributes:") + 1:]:
+        if line and not line.startswith(" "):
+            break
+        entry = re.fullmatch(r" {2}(\w+(?:, \w+)*): (.*)", line)
+        if entry:
+            names = entry.group(1).split(", ")
+            texts.update({name: entry.group(2).strip() for name in names})
+        elif line.strip():
+            texts.update({name: f"{texts[name]} {line.strip()}" for name in names})
+    return texts
+
+
+def _help(cls: type, name: str) -> str:
+    """The help of field `name`: its docstring entry in `cls` or the nearest base class documenting it."""
+    for klass in cls.__mro__:
+        text = attribute_help(klass).get(name)
+        if text:
+            return text
+    raise TypeError(f"{cls.__name__}.{name} has no help: document it under Attributes: in the class docstring")
+
+
+def _fields(config_type: type, default: Any = None) -> list[tuple[type, dataclasses.Field, Any, Any]]:
+    """`(owning class, field, annotation, default value)` of every flag of `config_type`, nested
+    configs flattened; `default` is an instance holding the defaults (None: the class's own)."""
+    hints = typing.get_type_hints(config_type)
+    found = []
+    for field in dataclasses.fields(config_type):
+        value = getattr(default, field.name) if default is not None else (
+            field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default)
+        if dataclasses.is_dataclass(hints[field.name]):
+            found += _fields(hints[field.name], value)
+        else:
+            found.append((config_type, field, hints[field.name], value))
+    return found
+
+
+def _kind(annotation: Any) -> type:
+    """The flag's value type: the annotation without `| None`; `tuple[str, ...]` is `tuple`."""
+    options = [option for option in typing.get_args(annotation) if option is not type(None)] \
+        if isinstance(annotation, types.UnionType) else [annotation]
+    (kind,) = options
+    return typing.get_origin(kind) or kind
+
+
+def define(config_type: type, flag_values: flags.FlagValues = flags.FLAGS, module_name: str | None = None) -> None:
+    """Defines one absl flag per (flattened) field of `config_type` in `flag_values`, listed by
+    `--help` under `module_name`."""
+    for owner, field, annotation, default in _fields(config_type):
+        kind = _kind(annotation)
+        arguments = dict(name=field.name, default=default, help=_help(owner, field.name), flag_values=flag_values,
+                         module_name=module_name)
+        if "choices" in field.metadata:
+            flags.DEFINE_enum(enum_values=list(field.metadata["choices"]), **arguments)
+        elif kind is bool:
+            flags.DEFINE_boolean(**arguments)
+        elif kind is int:
+            flags.DEFINE_integer(lower_bound=field.metadata.get("lower_bound"), **arguments)
+        elif kind is float:
+            flags.DEFINE_float(**arguments)
+        elif kind is str:
+            flags.DEFINE_string(**arguments)
+        elif kind is tuple:
+            flags.DEFINE_list(**{**arguments, "default": None if default is None else list(default)})
+        else:
+            raise TypeError(f"{owner.__name__}.{field.name}: a {kind} field cannot be a flag")
+
+
+def config_from(config_type: type, flag_values: flags.FlagValues = flags.FLAGS) -> Any:
+    """The `config_type` instance whose fields are the parsed flags' values (lists as tuples)."""
+    hints = typing.get_type_hints(config_type)
+    values = {}
+    for field in dataclasses.fields(config_type):
+        if dataclasses.is_dataclass(hints[field.name]):
+            values[field.name] = config_from(hints[field.name], flag_values)
+        else:
+            value = flag_values[field.name].value
+            values[field.name] = tuple(value) if isinstance(value, list) else value
+    return config_type(**values)
+
+
+def flat(config: Any) -> dict[str, Any]:
+    """`{flag name: value}` of a config, nested configs flattened (what a run records)."""
+    values = {}
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        values.update(flat(value) if dataclasses.is_dataclass(value) else {field.name: value})
+    return values
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """An entrypoint: `body(config)` and the config dataclass whose fields are its flags."""
+
+    config_type: type
+    body: Callable[[Any], None]
+
+    def __call__(self, argv: list[str]) -> None:
+        """Runs the body with the config of the command line `argv` (`argv[0]`: the program).
+
+        Raises:
+          absl.flags.Error: a flag that is unknown or has a bad value.
+          AlignscopeError: a positional argument, or bad input found by the body.
+        """
+        flag_values = flags.FlagValues()
+        define(self.config_type, flag_values)
+        self.run_parsed(flag_values, flag_values(argv))
+
+    def run_parsed(self, flag_values: flags.FlagValues, argv: list[str]) -> None:
+        """Runs the body with the config of `flag_values`, already parsed; `argv`: what is left."""
+        if len(argv) > 1:
+            raise AlignscopeError(f"unexpected arguments {argv[1:]}; every option is a --flag (see --help)")
+        self.body(config_from(self.config_type, flag_values))
+
+
+def command(config_type: type) -> Callable[[Callable[[Any], None]], Command]:
+    """Decorator: `body(config)` becomes a `Command` whose flags are `config_type`'s fields."""
+    return functools.partial(Command, config_type)
 
 
 def one_line(message: object) -> str:
@@ -70,24 +173,6 @@ def _fail(message: object) -> None:
     sys.exit(2)
 
 
-def writable_directory(path: str | os.PathLike) -> pathlib.Path:
-    """Returns `path`, created if needed, once a file could be written in it; checked before any
-    work starts, so a run never computes results it cannot save.
-
-    Raises:
-      AlignscopeError: the directory cannot be created or written to.
-    """
-    directory = pathlib.Path(path).expanduser()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as error:
-        raise AlignscopeError(f"cannot write results to {directory} ({error.strerror or error}); pass a directory "
-                              f"you can write to with --output_dir") from error
-    return directory
-
-
 def _parse_flags_exit_2(argv: list[str]) -> list[str]:
     """absl's flag parsing, but a bad or unknown flag is one line and exit status 2 (absl uses 1)."""
     try:
@@ -96,13 +181,16 @@ def _parse_flags_exit_2(argv: list[str]) -> list[str]:
         _fail(error)
 
 
-def run(main: Callable[[list[str]], None]) -> None:
-    """`absl.app.run(main)` where bad flags and any `AlignscopeError` print one line and exit 2."""
+def run(main: Command) -> None:
+    """`absl.app.run` of command `main`: its flags are defined (and listed by --help), bad flags and
+    any `AlignscopeError` print one line and exit 2."""
+    define(main.config_type, flags.FLAGS, module_name=sys.argv[0])
+    # absl's --help starts with __main__'s docstring: the experiment's, not its launcher's.
+    sys.modules["__main__"].__doc__ = sys.modules[main.body.__module__].__doc__
 
-    @functools.wraps(main)
     def guarded(argv: list[str]) -> None:
         try:
-            main(argv)
+            main.run_parsed(flags.FLAGS, argv)
         except AlignscopeError as error:
             _fail(error)
 

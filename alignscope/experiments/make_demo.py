@@ -23,17 +23,32 @@ import time
 from typing import Any
 
 import numpy as np
-from absl import flags, logging
+from absl import logging
 
 from alignscope import engine
 from alignscope.data.demo import DEMO_LANGS, Preferences, demo_corpus_hash, load_preferences
-from alignscope.experiments import flags as shared_flags
+from alignscope.data.demo.shipped import MODELS_DIR
+from alignscope.experiments import flags
 from alignscope.experiments.bpe_tokenizer import CHAT_TEMPLATE, train_bpe_tokenizer
 
-QUICK = flags.DEFINE_bool("quick", False, "A reduced run (tiny model, few steps) of the same pipeline, for tests.")
-SEED = flags.DEFINE_integer("seed", 0, "Seed of the initial weights, the packing and the data order.")
-
 SAVED_DTYPE = "bfloat16"
+
+
+@dataclasses.dataclass(frozen=True)
+class MakeDemoConfig:
+    """`python -m experiments.make_demo`: its flags.
+
+    Attributes:
+      quick: A reduced run (tiny model, few steps) of the same pipeline, for tests.
+      seed: Seed of the initial weights, the packing and the data order.
+      demo_models_dir: Directory the demo models are written to, <demo_models_dir>/{base,aligned-en,aligned-multi}/.
+      output_dir: Directory of the loss histories, <output_dir>/make_demo/<model>/history.csv.
+    """
+
+    quick: bool = False
+    seed: int = 0
+    demo_models_dir: str = str(MODELS_DIR)
+    output_dir: str = "results"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -186,16 +201,17 @@ def make_demo(models_dir: pathlib.Path, log_dir: pathlib.Path, recipe: Recipe, s
     return seconds
 
 
-def main(argv: list[str]) -> None:
-    del argv
+@flags.command(MakeDemoConfig)
+def main(config: MakeDemoConfig) -> None:
+    """`make_demo` with the full recipe (or the quick one) into `config.demo_models_dir`."""
     logging.set_verbosity(logging.INFO)
-    recipe = QUICK_RECIPE if QUICK.value else FULL
+    recipe = QUICK_RECIPE if config.quick else FULL
     began = time.perf_counter()
-    seconds = make_demo(pathlib.Path(shared_flags.DEMO_MODELS_DIR.value).expanduser(),
-                        pathlib.Path(shared_flags.OUTPUT_DIR.value).expanduser() / "make_demo", recipe, SEED.value)
+    seconds = make_demo(pathlib.Path(config.demo_models_dir).expanduser(),
+                        pathlib.Path(config.output_dir).expanduser() / "make_demo", recipe, config.seed)
     stages = ", ".join(f"{name} {value:.0f} s" for name, value in seconds.items())
-    print(f"make_demo: {time.perf_counter() - began:.0f} s ({stages}) -> {shared_flags.DEMO_MODELS_DIR.value}")
+    print(f"make_demo: {time.perf_counter() - began:.0f} s ({stages}) -> {config.demo_models_dir}")
 
 
 if __name__ == "__main__":
-    shared_flags.run(main)
+    flags.run(main)

@@ -16,20 +16,36 @@ Writes `<output_dir>/measure_demo/measurements.json` and `table.md`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 from typing import Any
 
 import numpy as np
-from absl import flags
 
 from alignscope import engine
 from alignscope.data.demo import DEMO_LANGS, DEMO_MODELS, demo_table, load_preferences
-from alignscope.experiments import flags as shared_flags
+from alignscope.data.demo.shipped import MODELS_DIR
+from alignscope.experiments import flags
 from alignscope.kernels import analysis
 
-BOOTSTRAP = flags.DEFINE_integer("bootstrap", 1000, "Bootstrap replicas for every interval.")
-BOOTSTRAP_SEED = flags.DEFINE_integer("bootstrap_seed", 0, "Seed of the bootstrap draws.")
+
+@dataclasses.dataclass(frozen=True)
+class MeasureDemoConfig:
+    """`python -m experiments.measure_demo`: its flags.
+
+    Attributes:
+      bootstrap: Bootstrap replicas for every interval.
+      bootstrap_seed: Seed of the bootstrap draws.
+      demo_models_dir: Directory of the demo models, <demo_models_dir>/{base,aligned-en,aligned-multi}/ (make_demo
+        writes them).
+      output_dir: Directory of the results, <output_dir>/measure_demo/{measurements.json,table.md}.
+    """
+
+    bootstrap: int = 1000
+    bootstrap_seed: int = 0
+    demo_models_dir: str = str(MODELS_DIR)
+    output_dir: str = "results"
 
 LEVEL = 0.95
 METRICS = {"between2": "Between-class variance ratio on the top 2 PCs", "fisher": "Fisher ratio (Ledoit-Wolf)"}
@@ -118,23 +134,24 @@ def markdown(rates: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> None:
-    del argv
-    directory = pathlib.Path(shared_flags.DEMO_MODELS_DIR.value).expanduser()
+@flags.command(MeasureDemoConfig)
+def main(config: MeasureDemoConfig) -> None:
+    """Measures the demo models of `config.demo_models_dir`; writes and prints the tables."""
+    directory = pathlib.Path(config.demo_models_dir).expanduser()
     models = {name: engine.load_model(directory / name) for name in DEMO_MODELS}
     tokenizer = engine.load_tokenizer(directory / DEMO_MODELS[0])
-    rates = preference_rates(models, tokenizer, BOOTSTRAP.value, BOOTSTRAP_SEED.value)
-    changes = separation_changes(models, tokenizer, BOOTSTRAP.value, BOOTSTRAP_SEED.value)
-    out = pathlib.Path(shared_flags.OUTPUT_DIR.value).expanduser() / "measure_demo"
+    rates = preference_rates(models, tokenizer, config.bootstrap, config.bootstrap_seed)
+    changes = separation_changes(models, tokenizer, config.bootstrap, config.bootstrap_seed)
+    out = pathlib.Path(config.output_dir).expanduser() / "measure_demo"
     out.mkdir(parents=True, exist_ok=True)
     identities = {name: model.identity for name, model in models.items()}
     (out / "measurements.json").write_text(json.dumps(
-        {"models": identities, "bootstrap": BOOTSTRAP.value, "bootstrap_seed": BOOTSTRAP_SEED.value, "level": LEVEL,
-         "preference_rates": rates, "separation": changes}, indent=1) + "\n")
+        {"models": identities, "bootstrap": config.bootstrap, "bootstrap_seed": config.bootstrap_seed,
+         "level": LEVEL, "preference_rates": rates, "separation": changes}, indent=1) + "\n")
     text = markdown(rates, changes)
     (out / "table.md").write_text(text)
     print(text)
 
 
 if __name__ == "__main__":
-    shared_flags.run(main)
+    flags.run(main)

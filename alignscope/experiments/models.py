@@ -5,8 +5,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from alignscope.experiments import flags
 from alignscope.models.families import FAMILIES, WRAPPERS
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelsConfig:
+    """`python -m experiments.models`: no flags."""
 
 
 def architecture_table() -> list[str]:
@@ -17,8 +24,10 @@ def architecture_table() -> list[str]:
     return [f"{name:<{width}}  {', '.join(checkpoints)}" for name, checkpoints in sorted(covers.items())]
 
 
-def main(argv: list[str]) -> None:
-    del argv
+@flags.command(ModelsConfig)
+def main(config: ModelsConfig) -> None:
+    """Prints `architecture_table`."""
+    del config
     print("\n".join(architecture_table()))
 
 

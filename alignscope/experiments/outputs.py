@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from typing import Any, Iterable, Iterator, Sequence
 
+from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
 
 
@@ -49,6 +50,24 @@ def staged(directory: pathlib.Path) -> Iterator[pathlib.Path]:
             os.replace(path, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def writable_directory(path: str | os.PathLike) -> pathlib.Path:
+    """Returns `path`, created if needed, once a file could be written in it; checked before any
+    work starts, so a run never computes results it cannot save.
+
+    Raises:
+      AlignscopeError: the directory cannot be created or written to.
+    """
+    directory = pathlib.Path(path).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise AlignscopeError(f"cannot write results to {directory} ({error.strerror or error}); pass a directory "
+                              f"you can write to with --output_dir") from error
+    return directory
 
 
 def _alive(pid: str) -> bool:

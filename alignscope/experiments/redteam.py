@@ -12,24 +12,20 @@ Two analyses, each with the files of `experiments.separation` in its own folder:
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from typing import Any
 
 import numpy as np
-from absl import flags
 
 from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.data import Corpus
-from alignscope.experiments import separation
-from alignscope.experiments import flags as shared
+from alignscope.experiments import flags, harness, separation
 from alignscope.experiments.report import Report
 
 EXPERIMENT = "redteam"
 DEFAULT_DATASET = "CohereForAI/aya_redteaming"
-
-HARMLESS = flags.DEFINE_string("harmless", "demo", "Harmless prompts to compare red-team prompts with: 'demo' (the "
-                               "demo corpus's harmless prompts) or any corpus source (its label-0 rows).")
 
 
 def global_vs_local(corpus: Corpus) -> Corpus:
@@ -96,19 +92,32 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     return results
 
 
-def main(argv: list[str]) -> None:
-    stages, sources, models, tokenizer, corpus, notes, spec, options, store, mesh = separation.setup(
-        EXPERIMENT, DEFAULT_DATASET, argv)
-    harmless = engine.load_corpus(HARMLESS.value, split="test" if HARMLESS.value == "demo" else None)
-    if shared.DRY_RUN.value:
-        print("\n".join(separation.dry_run_lines(sources, models, tokenizer, corpus, spec, options, store)))
-        return
-    from alignscope.experiments import corpus_flags
+@dataclasses.dataclass(frozen=True)
+class RedteamConfig(separation.SeparationConfig):
+    """`python -m experiments.redteam`: the flags of `experiments.separation`, on Aya red-teaming
+    prompts, and the harmless set.
 
-    run(models, tokenizer, corpus, shared.output_dir(EXPERIMENT), harmless=harmless, notes=notes,
-        seed=corpus_flags.SEED.value, spec=spec, options=options, store=store, mesh=mesh,
-        pca_layer=corpus_flags.PCA_LAYER.value, settings=separation.settings_from_flags(sources), stages=stages)
+    Attributes:
+      harmless: Harmless prompts to compare red-team prompts with: 'demo' (the demo corpus's harmless prompts) or
+        any corpus source (its label-0 rows).
+    """
+
+    run: harness.RunConfig = harness.RunConfig(dataset=DEFAULT_DATASET, output_dir=f"results/{EXPERIMENT}")
+    harmless: str = "demo"
+
+
+@flags.command(RedteamConfig)
+def main(config: RedteamConfig) -> None:
+    """`run` on the models, red-team prompts and harmless set of the flags; with --dry_run, what it
+    would do."""
+    setup = harness.setup(EXPERIMENT, config.run, config.states)
+    harmless = engine.load_corpus(config.harmless, split="test" if config.harmless == "demo" else None)
+    if config.run.dry_run:
+        print("\n".join(separation.dry_run_lines(setup, config.options())))
+        return
+    run(setup.lineage.models, setup.lineage.tokenizer, setup.corpus, config.run.results(), harmless=harmless,
+        seed=config.run.seed, **separation.run_arguments(setup, config))
 
 
 if __name__ == "__main__":
-    shared.run(main)
+    flags.run(main)

@@ -18,15 +18,12 @@ import pathlib
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from absl import flags
-from absl import logging as absl_logging
 
 from alignscope import engine
-from alignscope.errors import AlignscopeError
 from alignscope.data import Corpus
-from alignscope.experiments import corpus_flags, figures, inputs
-from alignscope.experiments import flags as shared
+from alignscope.experiments import figures, flags, harness, inputs
 from alignscope.experiments.activations import extract_models
+from alignscope.experiments.flags import flag
 from alignscope.experiments.outputs import staged, write_run_info, write_tables
 from alignscope.experiments.progress import Stages
 from alignscope.experiments.report import Report, Table
@@ -89,7 +86,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     names = tuple(models)
     first = next(iter(models.values()))
     layer_names = inputs.hidden_states(first, spec.layers)
-    layer_index = layer_position(pca_layer, layer_names)
+    layer_index = harness.layer_position(pca_layer, layer_names)
 
     activations, extraction = extract_models(models, tokenizer, corpus.texts, spec, store, mesh, stages)
     with stages.stage("metrics"):
@@ -123,16 +120,6 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     output_dir = final_dir
     stages.note(f"results in {output_dir}/ (report.html, metrics.csv, figures/)")
     return Result(result, names, tuple(layer_names), tuple(files), dict(stages.seconds), extraction)
-
-
-def layer_position(pca_layer: int, layer_names: Sequence[int]) -> int:
-    """Position in `layer_names` of hidden state `pca_layer` (-1: the last analysed)."""
-    if pca_layer == -1:
-        return len(layer_names) - 1
-    if pca_layer not in layer_names:
-        raise AlignscopeError(
-            f"--pca_layer={pca_layer} is not among the analysed hidden states {list(layer_names)}; pick one of them")
-    return list(layer_names).index(pca_layer)
 
 
 def _figures(activations, corpus, result, names, layer_names, layer_index, output_dir) -> list[pathlib.Path]:
@@ -223,96 +210,54 @@ def _report(result, corpus, names, layer_names, layer_index, options, figure_fil
 # Command line
 
 
-def settings_from_flags(sources: dict[str, str]) -> dict[str, Any]:
-    """The flags that shaped this run, for run.json and the report."""
-    names = ["dataset", "lang", "per_class", "pooling", "layers", "chat_template", "dtype", "batch_size",
-             "max_length", "bootstrap", "permutations", "seed", "pca_layer", "mesh", "cache_dir"]
-    values = {name: flags.FLAGS[name].value for name in names}
-    return {"models": sources, **values}
+@dataclasses.dataclass(frozen=True)
+class SeparationConfig:
+    """`python -m experiments.separation`: its flags.
+
+    Attributes:
+      run: the models, corpus, store and results (`harness.RunConfig`).
+      states: the hidden states analysed (`harness.StatesConfig`).
+      bootstrap: Bootstrap replicas for the 95% intervals and paired tests.
+      permutations: Label permutations for the null band (0: none).
+    """
+
+    run: harness.RunConfig = harness.RunConfig(output_dir=f"results/{EXPERIMENT}")
+    states: harness.StatesConfig = harness.StatesConfig()
+    bootstrap: int = flag(50, lower_bound=2)
+    permutations: int = flag(20, lower_bound=0)
+
+    def options(self) -> analysis.AnalysisOptions:
+        """What the analysis computes: the default metrics with these replicas and seed."""
+        return analysis.AnalysisOptions(bootstrap=self.bootstrap, permutations=self.permutations, seed=self.run.seed)
 
 
-def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], tokenizer, corpus: Corpus,
-                  spec: engine.ExtractionSpec, options: analysis.AnalysisOptions, store) -> list[str]:
-    """What a run would do, with rough memory, store and time estimates (nothing is computed)."""
-    first = next(iter(models.values()))
-    config = first.config
-    layers = inputs.hidden_states(first, spec.layers)
-    tokens = sum(min(len(ids), spec.max_length) for ids in tokenizer(corpus.texts)["input_ids"])
-    params = parameter_count(config)
-    activation_bytes = len(models) * len(corpus) * len(layers) * config.hidden_size * 4
-    flop = 2 * params * tokens * len(models)
-    lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
-                           f"~{params / 1e6:,.1f}M parameters)" for name, source in sources.items()]
-    lines.append("languages (rows harmful/harmless):")
-    for lang, counts in corpus.class_counts().items():
-        lines.append(f"  {lang}: {counts.get(1, 0)}/{counts.get(0, 0)}")
-    lines += [f"layers: {len(layers)} hidden states {list(layers)}",
-              f"rows: {len(corpus)} texts, {tokens:,} tokens",
-              f"activations: {activation_bytes / 2**20:,.1f} MiB in memory; store {store or 'none (in memory)'} "
-              f"grows by up to {activation_bytes / 2**20:,.1f} MiB",
-              f"forward passes: ~{flop / 1e12:,.3f} TFLOP (~{flop / 2e10:,.0f} s on a 2-core CPU at ~20 GFLOP/s; "
-              "none for models already in the store)",
-              f"analysis: {len(models)} models x {len(corpus.languages)} languages x {len(layers)} layers x "
-              f"{len(options.metrics)} metrics, {options.bootstrap} bootstrap replicas, "
-              f"{options.permutations} permutations"]
-    return lines
+def dry_run_lines(setup: harness.Setup, options: analysis.AnalysisOptions) -> list[str]:
+    """What a run of `run` would do (`harness.dry_run_lines`), and the analysis it would compute."""
+    layers = inputs.hidden_states(next(iter(setup.lineage.models.values())), setup.spec.layers)
+    return [*harness.dry_run_lines(setup),
+            f"analysis: {len(setup.lineage.models)} models x {len(setup.corpus.languages)} languages x "
+            f"{len(layers)} layers x {len(options.metrics)} metrics, {options.bootstrap} bootstrap replicas, "
+            f"{options.permutations} permutations"]
 
 
-def parameter_count(config) -> int:
-    """Approximate weights of a decoder: embeddings, output head (unless tied) and the blocks."""
-    d, heads, kv, head_dim = config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim
-    attention = d * head_dim * (heads + 2 * kv) + heads * head_dim * d
-    mlp = d * config.intermediate_size * (3 if config.gated_mlp else 2)
-    tables = 1 if config.tie_word_embeddings else 2
-    return config.vocab_size * d * tables + config.num_layers * (attention + mlp)
+def run_arguments(setup: harness.Setup, config: SeparationConfig) -> dict[str, Any]:
+    """The keyword arguments of `run` (after models, tokenizer, corpus and output_dir) that a command
+    line's `setup` and `config` give."""
+    return dict(spec=setup.spec, options=config.options(), store=setup.store, mesh=setup.lineage.mesh,
+                pca_layer=config.states.pca_layer, notes=setup.notes,
+                settings=harness.settings(config, setup.lineage.sources), stages=setup.stages)
 
 
-def setup(experiment: str, default_dataset: str, argv: list[str], split_for_demo: str = "test"):
-    """The common start of an entrypoint: multi-host start-up, models, tokenizer, corpus, spec,
-    options and store from the flags. Returns `(stages, sources, models, tokenizer, corpus, notes,
-    spec, options, store, mesh)`."""
-    if len(argv) > 1:
-        raise AlignscopeError(f"unexpected arguments {argv[1:]}; every option is a --flag (see --help)")
-    if not flags.FLAGS["verbosity"].present:  # progress lines are ours; keep library INFO logs quiet
-        absl_logging.set_verbosity(absl_logging.WARNING)
-    if shared.DISTRIBUTED.value:
-        from alignscope.runtime import distributed
-
-        distributed.initialize(auto=True)
-    stages = Stages(experiment)
-    with stages.stage("load"):
-        mesh = engine.make_mesh(shared.MESH.value) if shared.MESH.value else None
-        sources = inputs.model_sources(corpus_flags.BASE.value, corpus_flags.ALIGNED.value)
-        models = inputs.load_models(sources, corpus_flags.DTYPE.value, mesh)
-        tokenizer = inputs.load_tokenizer(sources)
-        dataset = inputs.resolve_dataset(corpus_flags.DATASET.value or default_dataset, shared.SHARED_DATA.value)
-        corpus, notes = inputs.load_languages(dataset, corpus_flags.langs(), corpus_flags.PER_CLASS.value,
-                                              corpus_flags.SEED.value,
-                                              split=split_for_demo if dataset == "demo" else None)
-    spec = engine.ExtractionSpec(pooling=corpus_flags.POOLING.value, layers=corpus_flags.layers(),
-                                 max_length=corpus_flags.MAX_LENGTH.value,
-                                 chat_template=corpus_flags.CHAT_TEMPLATE.value,
-                                 batch_size=corpus_flags.BATCH_SIZE.value)
-    options = analysis.AnalysisOptions(bootstrap=corpus_flags.BOOTSTRAP.value,
-                                       permutations=corpus_flags.PERMUTATIONS.value, seed=corpus_flags.SEED.value)
-    return stages, sources, models, tokenizer, corpus, notes, spec, options, shared.cache_dir(), mesh
-
-
-def main_for(experiment: str, default_dataset: str, run_fn: Callable, argv: list[str]) -> None:
-    """The command line of a `run_fn(models, tokenizer, corpus, output_dir, **kwargs)` experiment."""
-    stages, sources, models, tokenizer, corpus, notes, spec, options, store, mesh = setup(
-        experiment, default_dataset, argv)
-    if shared.DRY_RUN.value:
-        print("\n".join(dry_run_lines(sources, models, tokenizer, corpus, spec, options, store)))
+@flags.command(SeparationConfig)
+def main(config: SeparationConfig) -> None:
+    """`run` on the models and corpus of the flags; with --dry_run, what it would do."""
+    setup = harness.setup(EXPERIMENT, config.run, config.states)
+    if config.run.dry_run:
+        print("\n".join(dry_run_lines(setup, config.options())))
         return
-    run_fn(models, tokenizer, corpus, shared.output_dir(experiment), spec=spec, options=options, store=store,
-           mesh=mesh, pca_layer=corpus_flags.PCA_LAYER.value, notes=notes, settings=settings_from_flags(sources),
-           stages=stages)
-
-
-def main(argv: list[str]) -> None:
-    main_for(EXPERIMENT, "demo", run, argv)
+    run(setup.lineage.models, setup.lineage.tokenizer, setup.corpus, config.run.results(),
+        **run_arguments(setup, config))
 
 
 if __name__ == "__main__":
-    shared.run(main)
+    flags.run(main)

@@ -11,6 +11,7 @@ interest). Files as in `experiments.separation`, in results/similarity/.
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from typing import Any, Sequence
 
@@ -18,8 +19,7 @@ import numpy as np
 
 from alignscope import engine
 from alignscope.data import Corpus
-from alignscope.experiments import figures, inputs, separation
-from alignscope.experiments import flags as shared
+from alignscope.experiments import figures, flags, harness, inputs
 from alignscope.experiments.activations import extract_models
 from alignscope.experiments.outputs import staged, write_run_info, write_tables
 from alignscope.experiments.progress import Stages
@@ -32,16 +32,14 @@ KINDS = ("linear", "rbf")
 
 def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: str | pathlib.Path, *,
         spec: engine.ExtractionSpec | None = None, store=None, mesh=None, pca_layer: int = -1,
-        notes: Sequence[str] = (), settings: dict[str, Any] | None = None, stages: Stages | None = None,
-        options: analysis.AnalysisOptions | None = None) -> dict[str, Any]:
+        notes: Sequence[str] = (), settings: dict[str, Any] | None = None, stages: Stages | None = None
+        ) -> dict[str, Any]:
     """Extracts every model on `corpus`, writes CKA and direction-cosine tables, figures and report.
 
     `pca_layer`: the hidden state whose direction cosines are drawn (besides the middle one).
-    `options` is accepted for a common signature and unused (no resampling here).
     Returns `{"cka": {kind: [aligned, langs, layers, layers]}, "cosines": [models, layers, langs, langs],
     "langs", "layers", "files"}`.
     """
-    del options
     spec = spec or engine.ExtractionSpec()
     stages = stages or Stages(EXPERIMENT)
     inputs.check_same_shape(models)
@@ -58,7 +56,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
                                          for lang in langs]) for m in range(1, len(names))])
                for kind in KINDS}
         _, cosines = analysis.direction_cosines(activations, corpus.labels, corpus.langs)
-    chosen = sorted({len(layer_names) // 2, separation.layer_position(pca_layer, layer_names)})
+    chosen = sorted({len(layer_names) // 2, harness.layer_position(pca_layer, layer_names)})
     rows = []
     for kind in KINDS:
         for m in range(1, len(names)):
@@ -134,9 +132,30 @@ def _report(names, langs, layer_names, cka, cosines, chosen, figure_files, notes
     return report
 
 
-def main(argv: list[str]) -> None:
-    separation.main_for(EXPERIMENT, "demo", run, argv)
+@dataclasses.dataclass(frozen=True)
+class SimilarityConfig:
+    """`python -m experiments.similarity`: its flags.
+
+    Attributes:
+      run: the models, corpus, store and results (`harness.RunConfig`).
+      states: the hidden states compared (`harness.StatesConfig`).
+    """
+
+    run: harness.RunConfig = harness.RunConfig(output_dir=f"results/{EXPERIMENT}")
+    states: harness.StatesConfig = harness.StatesConfig()
+
+
+@flags.command(SimilarityConfig)
+def main(config: SimilarityConfig) -> None:
+    """`run` on the models and corpus of the flags; with --dry_run, what it would do."""
+    setup = harness.setup(EXPERIMENT, config.run, config.states)
+    if config.run.dry_run:
+        print("\n".join(harness.dry_run_lines(setup)))
+        return
+    run(setup.lineage.models, setup.lineage.tokenizer, setup.corpus, config.run.results(), spec=setup.spec,
+        store=setup.store, mesh=setup.lineage.mesh, pca_layer=config.states.pca_layer, notes=setup.notes,
+        settings=harness.settings(config, setup.lineage.sources), stages=setup.stages)
 
 
 if __name__ == "__main__":
-    shared.run(main)
+    flags.run(main)

@@ -13,43 +13,77 @@ value is a table file (CSV, TSV, JSONL, JSON, parquet) with columns `text` (pret
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from typing import Any
 
 import pandas as pd
-from absl import flags as absl_flags
 
 from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.data import tables
 from alignscope.data.demo.shipped import demo_model_path
 from alignscope.train import METHODS
-from alignscope.experiments import flags
+from alignscope.experiments import flags, outputs
+from alignscope.experiments.flags import flag
 
-METHOD = absl_flags.DEFINE_enum("method", "dpo", list(METHODS), "Tuning method.")
-MODEL = absl_flags.DEFINE_string("model", "demo:base", "The starting model: a directory, hub id or demo:<name>.")
-REFERENCE = absl_flags.DEFINE_string("reference", "", "DPO's frozen reference (default: the starting model).")
-DATA = absl_flags.DEFINE_string("data", "demo", "`demo` (the demo corpus's train split) or a table file.")
-LANGS = absl_flags.DEFINE_list("langs", ["en"], "Demo corpus languages to train on (comma-separated).")
-STEPS = absl_flags.DEFINE_integer("steps", 100, "Optimiser updates.")
-BATCH_SIZE = absl_flags.DEFINE_integer("batch_size", 16, "Examples per update.")
-GRAD_ACCUM = absl_flags.DEFINE_integer("grad_accum", 1, "Micro-batches per update.")
-LEARNING_RATE = absl_flags.DEFINE_float("learning_rate", 1e-4, "Peak AdamW learning rate.")
-WARMUP_STEPS = absl_flags.DEFINE_integer("warmup_steps", 10, "Linear warmup updates before cosine decay.")
-WEIGHT_DECAY = absl_flags.DEFINE_float("weight_decay", 0.0, "AdamW decoupled weight decay.")
-MAX_GRAD_NORM = absl_flags.DEFINE_float("max_grad_norm", 1.0, "Global-norm gradient clipping (0: off).")
-BETA = absl_flags.DEFINE_float("beta", 0.1, "DPO inverse temperature.")
-LABEL_SMOOTHING = absl_flags.DEFINE_float("label_smoothing", 0.0, "DPO label smoothing (conservative DPO).")
-MAX_LENGTH = absl_flags.DEFINE_integer("max_length", 256, "Longest sequence in tokens.")
-CHAT_TEMPLATE = absl_flags.DEFINE_boolean("chat_template", True, "Render prompts with the tokenizer's chat template.")
-SEED = absl_flags.DEFINE_integer("seed", 0, "Seed of the data order.")
-PARAM_DTYPE = absl_flags.DEFINE_enum("param_dtype", "float32", ["float32", "bfloat16"], "Trained weights' dtype.")
-COMPUTE_DTYPE = absl_flags.DEFINE_enum("compute_dtype", "float32", ["float32", "bfloat16"], "Forward/backward dtype.")
-SAVE_DTYPE = absl_flags.DEFINE_enum("save_dtype", "float32", ["float32", "bfloat16"], "Dtype of the saved weights.")
-CHECKPOINT_EVERY = absl_flags.DEFINE_integer(
-    "checkpoint_every", 0, "Save the training state every N updates into <output_dir>/state (0: never); a rerun "
-    "with the same flags resumes from it.")
-MESH = absl_flags.DEFINE_string("mesh", "", "Device mesh, e.g. `data:8` or `data:4,model:2` (default: one device).")
+WEIGHT_DTYPES = ("float32", "bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class TuneCommandConfig:
+    """`python -m experiments.tune`: its flags (`engine.TuneConfig` is the tuning itself).
+
+    Attributes:
+      method: Tuning method.
+      model: The starting model: a directory, hub id or demo:<name>.
+      reference: DPO's frozen reference (default: the starting model).
+      data: `demo` (the demo corpus's train split) or a table file.
+      langs: Demo corpus languages to train on (comma-separated).
+      steps: Optimiser updates.
+      batch_size: Examples per update.
+      grad_accum: Micro-batches per update.
+      learning_rate: Peak AdamW learning rate.
+      warmup_steps: Linear warmup updates before cosine decay.
+      weight_decay: AdamW decoupled weight decay.
+      max_grad_norm: Global-norm gradient clipping (0: off).
+      beta: DPO inverse temperature.
+      label_smoothing: DPO label smoothing (conservative DPO).
+      max_length: Longest sequence in tokens.
+      chat_template: Render prompts with the tokenizer's chat template.
+      seed: Seed of the data order.
+      param_dtype: Trained weights' dtype.
+      compute_dtype: Forward/backward dtype.
+      save_dtype: Dtype of the saved weights.
+      checkpoint_every: Save the training state every N updates into <output_dir>/state (0: never); a rerun with
+        the same flags resumes from it.
+      mesh: Device mesh, e.g. `data:8` or `data:4,model:2` (default: one device).
+      output_dir: Directory of the tuned model (<output_dir>/model), history.csv and loss.png.
+    """
+
+    method: str = flag("dpo", choices=METHODS)
+    model: str = "demo:base"
+    reference: str = ""
+    data: str = "demo"
+    langs: tuple[str, ...] = ("en",)
+    steps: int = 100
+    batch_size: int = 16
+    grad_accum: int = 1
+    learning_rate: float = 1e-4
+    warmup_steps: int = 10
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    beta: float = 0.1
+    label_smoothing: float = 0.0
+    max_length: int = 256
+    chat_template: bool = True
+    seed: int = 0
+    param_dtype: str = flag("float32", choices=WEIGHT_DTYPES)
+    compute_dtype: str = flag("float32", choices=WEIGHT_DTYPES)
+    save_dtype: str = flag("float32", choices=WEIGHT_DTYPES)
+    checkpoint_every: int = 0
+    mesh: str = ""
+    output_dir: str = "results"
 
 
 def resolve_model_path(name: str) -> str | pathlib.Path:
@@ -99,31 +133,32 @@ def plot_history(history: pd.DataFrame, path: pathlib.Path, title: str) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str]) -> None:
-    del argv
-    output = flags.writable_directory(flags.OUTPUT_DIR.value)
-    config = engine.TuneConfig(
-        method=METHOD.value, steps=STEPS.value, batch_size=BATCH_SIZE.value, learning_rate=LEARNING_RATE.value,
-        warmup_steps=WARMUP_STEPS.value, weight_decay=WEIGHT_DECAY.value, max_grad_norm=MAX_GRAD_NORM.value,
-        grad_accum=GRAD_ACCUM.value, seed=SEED.value, beta=BETA.value, label_smoothing=LABEL_SMOOTHING.value,
-        max_length=MAX_LENGTH.value, chat_template=CHAT_TEMPLATE.value and METHOD.value != "pretrain",
-        param_dtype=PARAM_DTYPE.value, compute_dtype=COMPUTE_DTYPE.value, checkpoint_every=CHECKPOINT_EVERY.value)
-    if REFERENCE.value and METHOD.value != "dpo":
-        raise AlignscopeError(f"--reference is used by --method=dpo only, not {METHOD.value}")
-    data = training_data(METHOD.value, DATA.value, LANGS.value)
-    location = resolve_model_path(MODEL.value)
-    mesh = engine.make_mesh(MESH.value) if MESH.value else None
+@flags.command(TuneCommandConfig)
+def main(config: TuneCommandConfig) -> None:
+    """Tunes `config.model` and saves it, its history and its loss curve into `config.output_dir`."""
+    output = outputs.writable_directory(config.output_dir)
+    tune_config = engine.TuneConfig(
+        method=config.method, steps=config.steps, batch_size=config.batch_size, learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_steps, weight_decay=config.weight_decay, max_grad_norm=config.max_grad_norm,
+        grad_accum=config.grad_accum, seed=config.seed, beta=config.beta, label_smoothing=config.label_smoothing,
+        max_length=config.max_length, chat_template=config.chat_template and config.method != "pretrain",
+        param_dtype=config.param_dtype, compute_dtype=config.compute_dtype, checkpoint_every=config.checkpoint_every)
+    if config.reference and config.method != "dpo":
+        raise AlignscopeError(f"--reference is used by --method=dpo only, not {config.method}")
+    data = training_data(config.method, config.data, list(config.langs))
+    location = resolve_model_path(config.model)
+    mesh = engine.make_mesh(config.mesh) if config.mesh else None
     model = engine.load_model(location, mesh=mesh)
     tokenizer = engine.load_tokenizer(location)
-    reference = engine.load_model(resolve_model_path(REFERENCE.value), mesh=mesh) if REFERENCE.value else None
-    result = engine.tune(model, tokenizer, data, config, reference=reference, mesh=mesh,
-                         checkpoint_dir=output / "state" if CHECKPOINT_EVERY.value else None, log_dir=output)
-    engine.save_model(result.model, output / "model", tokenizer, dtype=SAVE_DTYPE.value,
-                      extra_config={"alignscope_tuning": {"method": METHOD.value, "data": DATA.value,
-                                                          "langs": LANGS.value, "steps": STEPS.value}})
-    plot_history(result.history, output / "loss.png", f"{METHOD.value} of {MODEL.value}")
+    reference = engine.load_model(resolve_model_path(config.reference), mesh=mesh) if config.reference else None
+    result = engine.tune(model, tokenizer, data, tune_config, reference=reference, mesh=mesh,
+                         checkpoint_dir=output / "state" if config.checkpoint_every else None, log_dir=output)
+    engine.save_model(result.model, output / "model", tokenizer, dtype=config.save_dtype,
+                      extra_config={"alignscope_tuning": {"method": config.method, "data": config.data,
+                                                          "langs": list(config.langs), "steps": config.steps}})
+    plot_history(result.history, output / "loss.png", f"{config.method} of {config.model}")
     last = result.history.iloc[-1]
-    print(f"{METHOD.value}: {len(result.history)} updates, final loss {last['loss']:.4f}; model in "
+    print(f"{config.method}: {len(result.history)} updates, final loss {last['loss']:.4f}; model in "
           f"{output / 'model'}, loss curve in {output / 'loss.png'}")
 
 

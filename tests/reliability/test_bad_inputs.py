@@ -108,7 +108,7 @@ def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]
         "refusal direction block out of range": (["experiments.refusal", "--direction_layer=9", "--dry_run", out],
                                                  ("--direction_layer=9: the model has blocks 0..5",)),
         "a flag the experiment does not use": (["experiments.refusal", "--layers=1,2", "--dry_run", out],
-                                               ("--layers is not used by experiments.refusal", "--direction_layer")),
+                                               ("Unknown command line flag 'layers'",)),
     }
 
 

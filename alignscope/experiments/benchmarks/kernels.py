@@ -25,9 +25,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from alignscope.errors import AlignscopeError
 from alignscope.kernels import cka, eigen, gram, gram_separation
 
-METRICS = gram_separation.gram_metric_names()
+METRICS = gram_separation.METRICS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +51,41 @@ FULL = Shape(models=2, layers=33, n=2000, d=4096, replicas=1000, peer_layers=3, 
              peer_replicas=10)
 QUICK = Shape(models=2, layers=4, n=500, d=1024, replicas=100, peer_layers=2, lda_layers=1,
               peer_replicas=10)
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelsSuiteConfig:
+    """The kernels suite's flags.
+
+    Attributes:
+      quick: kernels suite: a reduced shape (4 layers x n=500 x d=1024) of a few minutes.
+      kernels_shape: kernels suite: layers,n,d,replicas instead of the full or --quick shape.
+      sweep: kernels suite: also time the cost per layer over n and d and plot it to this PNG.
+    """
+
+    quick: bool = False
+    kernels_shape: tuple[str, ...] | None = None
+    sweep: str | None = None
+
+    def shape(self) -> Shape:
+        """`kernels_shape` as a `Shape` (the slow peers on at most 2 layers and 10 replicas), else
+        `QUICK` or `FULL`.
+
+        Raises:
+          AlignscopeError: `kernels_shape` is not four integers layers,n,d,replicas with layers >= 1,
+            12 <= n < d and replicas >= 1.
+        """
+        if self.kernels_shape is None:
+            return QUICK if self.quick else FULL
+        try:
+            layers, n, d, replicas = (int(v) for v in self.kernels_shape)
+        except ValueError:
+            layers = 0
+        if layers < 1 or not 12 <= n < d or replicas < 1:
+            raise AlignscopeError(f"--kernels_shape={','.join(self.kernels_shape)} is not accepted; use four integers"
+                                  " layers,n,d,replicas with layers >= 1, 12 <= n < d, replicas >= 1")
+        return dataclasses.replace(QUICK, layers=layers, n=n, d=d, replicas=replicas, peer_layers=min(2, layers),
+                                   peer_replicas=min(10, replicas))
 
 
 def activations(shape: Shape, model: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -283,7 +319,7 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
                     for _ in range(shape.replicas)])
     stats = gram_separation.LayerStatistics(gram=K, eig=e)
     boot_args = (stats, jnp.asarray(idx), jnp.asarray(y[idx], jnp.float32))
-    boot_fn = jax.jit(lambda s, i, yy: gram_separation.replica_values(s, i, yy, d=d, metrics=("between10",), tol=tol))
+    boot_fn = jax.jit(lambda s, i, yy: gram_separation._replicas(s, i, yy, d=d, metrics=("between10",), tol=tol))
     boot_fn = boot_fn.lower(*boot_args).compile()  # compiled ahead, not run twice
     boot_s, boot = timed(lambda: boot_fn(*boot_args))
     boot_peer = [timed(lambda: _peer_bootstrap_replica(X, y, idx[r], 10)) for r in range(shape.peer_replicas)]

@@ -11,13 +11,12 @@ experiments write them (`experiments.outputs`, `experiments.report`).
 
     python -m experiments.refusal --lang=en,zh --max_new_tokens=24
 
-Flags: --base, --aligned (default: the demo lineage), --dataset (default the demo corpus: its train
-split gives the directions, test the measurements), --lang, --per_class (test prompts per class),
---chat_template (default on here: the candidates sit at the template's post-instruction positions;
-off, at each prompt's last token), --dtype, --batch_size, --max_length, --mesh, --cache_dir (the
-activation store: the candidates' pooled states of a rerun are read from it), --bootstrap, --seed,
---output_dir, --dry_run (what would run, with estimates; runs nothing), plus --direction_layer,
---max_new_tokens and --val_per_class. One progress line per stage goes to stderr.
+Flags (`RefusalConfig`): those of `harness.RunConfig` (--base, --aligned, --dataset: its train split
+gives the directions, test the measurements; --per_class: test prompts per class; --chat_template,
+on here: the candidates sit at the template's post-instruction positions, off at each prompt's
+last token; --cache_dir: the candidates' pooled states of a rerun are read from it; --dry_run, ...),
+--bootstrap, --direction_layer, --max_new_tokens and --val_per_class. One progress line per stage
+goes to stderr.
 `run(models, tokenizer, dataset, ...)` is the same experiment as a Python function.
 """
 
@@ -27,21 +26,16 @@ import dataclasses
 import pathlib
 from typing import Sequence
 
-from absl import flags
-from absl import logging as absl_logging
-
 from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.interp import refusal_direction as rd
 from alignscope.runtime.encoding import encode_texts
-from alignscope.experiments import corpus_flags, inputs, outputs, separation
-from alignscope.experiments.refusal import core, report
-from alignscope.experiments import flags as shared
+from alignscope.experiments import flags, harness, inputs, outputs
+from alignscope.experiments.flags import flag
 from alignscope.experiments.progress import Stages
+from alignscope.experiments.refusal import core, report
 
 EXPERIMENT = "refusal"
-# The shared flags recorded in run.json (the experiment's own are in its options).
-SETTINGS_FLAGS = ("dataset", "lang", "per_class", "dtype", "mesh", "cache_dir")
 VAL_FRACTION = 0.25
 # Datasets without train/test splits: this share of groups is the test set, seeded.
 TEST_FRACTION = 0.3
@@ -150,57 +144,54 @@ def _notes(split_record: dict, options: core.Options, tokenizer) -> list[str]:
             f"draws)."]
 
 
-DIRECTION_LAYER = flags.DEFINE_string(
-    "direction_layer", "selected", "Block of the refusal direction: an index 0..L-1, or 'selected' (Arditi et al.'s "
-    "rule over blocks 1 <= l < 0.8 L and the post-instruction positions).", allow_override=True)
-MAX_NEW_TOKENS = flags.DEFINE_integer("max_new_tokens", 24, "Tokens generated per answer (refusal rate, samples).",
-                                      lower_bound=1, allow_override=True)
-VAL_PER_CLASS = flags.DEFINE_integer("val_per_class", 32, "Validation prompts per class and language that select "
-                                     "the direction (held out of train).", lower_bound=1, allow_override=True)
+@dataclasses.dataclass(frozen=True)
+class RefusalConfig:
+    """`python -m experiments.refusal`: its flags.
 
-
-def _direction_layer() -> int | None:
-    value = DIRECTION_LAYER.value.strip()
-    if value == "selected":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise AlignscopeError(f"--direction_layer={value!r} is not accepted; give a block index or 'selected'") from None
-
-
-# Shared flags this experiment has no use for, and why: giving one is an error, not ignored.
-UNUSED_FLAGS = {
-    "layers": "it chooses the direction's block itself among blocks 1 <= l < 0.8 L; --direction_layer fixes one",
-    "pooling": "its candidates are the hidden states at the post-instruction positions",
-    "permutations": "it gives bootstrap intervals, no permutation null",
-    "pca_layer": "it draws no PCA scatter",
-    "distributed": "generation runs in one process; use --mesh on one host",
-}
-
-
-def options_from_flags() -> core.Options:
-    """The experiment's settings from the flags. The chat template is on unless --chat_template=false
-    is given: the direction lives at the template's post-instruction positions.
-
-    Raises:
-      AlignscopeError: a shared flag this experiment does not use was given (`UNUSED_FLAGS`).
+    Attributes:
+      run: the models, prompts, store and results (`harness.RunConfig`; the chat template on).
+      bootstrap: Bootstrap replicas for the 95% intervals (prompts resampled; before and after an intervention
+        share draws).
+      direction_layer: Block of the refusal direction: an index 0..L-1, or 'selected' (Arditi et al.'s rule over
+        blocks 1 <= l < 0.8 L and the post-instruction positions).
+      max_new_tokens: Tokens generated per answer (refusal rate, samples).
+      val_per_class: Validation prompts per class and language that select the direction (held out of train).
     """
-    for name, why in UNUSED_FLAGS.items():
-        if flags.FLAGS[name].present:
-            raise AlignscopeError(f"--{name} is not used by experiments.refusal ({why}); drop it")
-    chat_template = corpus_flags.CHAT_TEMPLATE.value if corpus_flags.CHAT_TEMPLATE.present else True
-    return core.Options(direction_layer=_direction_layer(), max_new_tokens=MAX_NEW_TOKENS.value,
-                                val_per_class=VAL_PER_CLASS.value, bootstrap=corpus_flags.BOOTSTRAP.value,
-                                seed=corpus_flags.SEED.value, batch_size=corpus_flags.BATCH_SIZE.value,
-                                max_length=corpus_flags.MAX_LENGTH.value, chat_template=chat_template)
+
+    run: harness.RunConfig = harness.RunConfig(chat_template=True, output_dir=f"results/{EXPERIMENT}")
+    bootstrap: int = flag(50, lower_bound=2)
+    direction_layer: str = "selected"
+    max_new_tokens: int = flag(24, lower_bound=1)
+    val_per_class: int = flag(32, lower_bound=1)
+
+    def options(self) -> core.Options:
+        """The experiment's settings.
+
+        Raises:
+          AlignscopeError: `direction_layer` is neither a block index nor 'selected'.
+        """
+        return core.Options(direction_layer=self.block(), max_new_tokens=self.max_new_tokens,
+                            val_per_class=self.val_per_class, bootstrap=self.bootstrap, seed=self.run.seed,
+                            batch_size=self.run.batch_size, max_length=self.run.max_length,
+                            chat_template=self.run.chat_template)
+
+    def block(self) -> int | None:
+        """`direction_layer` as a block index, or None for 'selected'."""
+        value = self.direction_layer.strip()
+        if value == "selected":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise AlignscopeError(f"--direction_layer={value!r} is not accepted; give a block index or "
+                                  "'selected'") from None
 
 
-def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], tokenizer,
-                  splits: dict[str, core.Split], options: core.Options, store) -> list[str]:
+def dry_run_lines(lineage: harness.Lineage, splits: dict[str, core.Split], options: core.Options, store) -> list[str]:
     """What a run would do, with rough store and time estimates (no model runs, nothing is written)."""
+    models, tokenizer = lineage.models, lineage.tokenizer
     config = next(iter(models.values())).config
-    params = separation.parameter_count(config)
+    params = harness.parameter_count(config)
     layers = core.direction_layers(config.num_layers, options)
     positions = rd.post_instruction_count(tokenizer, options.chat_template)
     candidates = len(layers) * positions
@@ -208,8 +199,7 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
                                                                          options.chat_template))
     texts, _ = core.extraction_rows(splits)
     work = {"extraction": positions * tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
-    lines = ["models:"] + [f"  {name}: {source} ({config.num_layers} layers, width {config.hidden_size}, "
-                           f"~{params / 1e6:,.1f}M parameters)" for name, source in sources.items()]
+    lines = harness.model_lines(lineage)
     lines.append("languages (prompts harmful/harmless: train, validation, test):")
     for lang, split in splits.items():
         lines.append(f"  {lang}: train {len(split.train_harmful)}/{len(split.train_harmless)}, validation "
@@ -237,30 +227,24 @@ def dry_run_lines(sources: dict[str, str], models: dict[str, engine.Model], toke
     return lines
 
 
-def main(argv: list[str]) -> None:
-    if len(argv) > 1:
-        raise AlignscopeError(f"unexpected arguments {argv[1:]}; every setting is a --flag")
-    if not flags.FLAGS["verbosity"].present:  # progress lines are ours; keep library INFO logs quiet
-        absl_logging.set_verbosity(absl_logging.WARNING)
-    stages = Stages(EXPERIMENT)
+@flags.command(RefusalConfig)
+def main(config: RefusalConfig) -> None:
+    """`run` on the models and prompts of the flags; with --dry_run, what it would do."""
+    stages = harness.start(EXPERIMENT)
     with stages.stage("load"):
-        options = options_from_flags()
-        mesh = engine.make_mesh(shared.MESH.value) if shared.MESH.value else None
-        sources = inputs.model_sources(corpus_flags.BASE.value, corpus_flags.ALIGNED.value)
-        models = inputs.load_models(sources, corpus_flags.DTYPE.value, mesh)
-        tokenizer = inputs.load_tokenizer(sources)
-        dataset = inputs.resolve_dataset(corpus_flags.DATASET.value or "demo", shared.SHARED_DATA.value)
-    settings = {"models": sources, **{name: flags.FLAGS[name].value for name in SETTINGS_FLAGS},
-                **dataclasses.asdict(options)}
-    if shared.DRY_RUN.value:
-        splits, _ = load_splits(dataset, corpus_flags.langs(), corpus_flags.PER_CLASS.value, options.val_per_class,
+        options = config.options()
+        lineage = harness.load_lineage(config.run)
+        dataset = config.run.corpus_source()
+    if config.run.dry_run:
+        splits, _ = load_splits(dataset, config.run.languages(), config.run.per_class, options.val_per_class,
                                 options.seed)
-        print("\n".join(dry_run_lines(sources, models, tokenizer, splits, options, shared.cache_dir())))
+        print("\n".join(dry_run_lines(lineage, splits, options, config.run.store())))
         return
-    output_dir = shared.writable_directory(shared.output_dir(EXPERIMENT))
-    run(models, tokenizer, dataset, corpus_flags.langs(), output_dir=output_dir, per_class=corpus_flags.PER_CLASS.value,
-        options=options, store=shared.cache_dir(), mesh=mesh, stages=stages, settings=settings)
+    output_dir = outputs.writable_directory(config.run.results())
+    run(lineage.models, lineage.tokenizer, dataset, config.run.languages(), output_dir=output_dir,
+        per_class=config.run.per_class, options=options, store=config.run.store(), mesh=lineage.mesh, stages=stages,
+        settings=harness.settings(config, lineage.sources))
 
 
 if __name__ == "__main__":
-    shared.run(main)
+    flags.run(main)
