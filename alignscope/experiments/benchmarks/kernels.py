@@ -28,7 +28,7 @@ import numpy as np
 from alignscope.errors import AlignscopeError
 from alignscope.kernels import cka, eigen, gram, gram_separation
 
-METRICS = gram_separation.METRICS
+METRICS = gram_separation.gram_metric_names()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,7 +319,7 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
                     for _ in range(shape.replicas)])
     stats = gram_separation.LayerStatistics(gram=K, eig=e)
     boot_args = (stats, jnp.asarray(idx), jnp.asarray(y[idx], jnp.float32))
-    boot_fn = jax.jit(lambda s, i, yy: gram_separation._replicas(s, i, yy, d=d, metrics=("between10",), tol=tol))
+    boot_fn = jax.jit(lambda s, i, yy: gram_separation.replica_values(s, i, yy, d=d, metrics=("between10",), tol=tol))
     boot_fn = boot_fn.lower(*boot_args).compile()  # compiled ahead, not run twice
     boot_s, boot = timed(lambda: boot_fn(*boot_args))
     boot_peer = [timed(lambda: _peer_bootstrap_replica(X, y, idx[r], 10)) for r in range(shape.peer_replicas)]
