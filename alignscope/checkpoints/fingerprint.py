@@ -9,6 +9,7 @@ training moves every weight, so any changed tensor changes the sampled bytes.
 from __future__ import annotations
 
 import hashlib
+from typing import Iterable
 
 import numpy as np
 
@@ -28,13 +29,19 @@ def _sampled_bytes(raw: np.ndarray) -> list[bytes]:
     return [raw[start:start + WINDOW_BYTES].tobytes() for start in starts]
 
 
+def tensors_fingerprint(tensors: Iterable[tuple[str, str, np.ndarray]]) -> str:
+    """Returns a hex digest of (name, description, raw array) triples, in name order: the names,
+    descriptions (dtype or quantization type, shape) and sampled bytes."""
+    digest = hashlib.sha256()
+    for name, description, raw in sorted(tensors, key=lambda item: item[0]):
+        digest.update(f"{name}|{description}".encode())
+        for chunk in _sampled_bytes(np.ascontiguousarray(raw).reshape(-1).view(np.uint8)):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def checkpoint_weights_fingerprint(directory) -> str:
     """Returns a hex digest of a safetensors checkpoint's weights (names, dtypes, shapes, sampled bytes)."""
     reader = SafetensorsReader(weight_files(directory))
-    digest = hashlib.sha256()
-    for name in sorted(reader.entries):
-        entry = reader.entries[name]
-        digest.update(f"{name}|{entry.dtype}|{entry.shape}".encode())
-        for chunk in _sampled_bytes(reader.get(name).reshape(-1).view(np.uint8)):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return tensors_fingerprint((name, f"{entry.dtype}|{entry.shape}", reader.get(name))
+                               for name, entry in reader.entries.items())

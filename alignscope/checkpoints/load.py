@@ -14,7 +14,7 @@ from flax import nnx
 from jax.sharding import Mesh, SingleDeviceSharding
 
 from alignscope import sharding
-from alignscope.checkpoints import fingerprint, paths
+from alignscope.checkpoints import fingerprint, gguf, paths
 from alignscope.checkpoints.safetensors import SafetensorsReader
 from alignscope.errors import AlignscopeError
 from alignscope.models.config import DecoderConfig
@@ -36,7 +36,7 @@ def _dtypes(dtype: str, param_dtype: str | None, compute_dtype: str | None,
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None, *,
                param_dtype: str | None = None, compute_dtype: str | None = None) -> Model:
-    """Returns a `Model` of a Hugging Face checkpoint, read straight from safetensors.
+    """Returns a `Model` of a Hugging Face checkpoint, read straight from safetensors, or of a GGUF file.
 
     Tensor names and shapes are checked here (from the files' headers); the weights themselves
     are read on first use of `model.params` (a forward pass), so a model whose activations are
@@ -44,7 +44,9 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
 
     Args:
       path_or_id: a directory with `config.json` and `model.safetensors` (or sharded files with
-        `model.safetensors.index.json`), or a hub id (downloaded through huggingface_hub's cache).
+        `model.safetensors.index.json`), a hub id (downloaded through huggingface_hub's cache), or
+        a `.gguf` file (or a directory holding one and no config.json): its config comes from the
+        metadata and each tensor is dequantized to float32 (`checkpoints.gguf`; needs the gguf extra).
       dtype: `float32`, `bfloat16`, `float16`, or `auto` (the checkpoint's own dtype, from
         config.json), for the weights and the computation.
       mesh: a `(data, model)` mesh (`engine.make_mesh`); each device's slice of each tensor is
@@ -53,21 +55,33 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
       param_dtype, compute_dtype: override `dtype` for the weights or the computation (training
         keeps float32 master weights and computes in bfloat16).
     """
-    directory = paths.resolve_checkpoint_dir(path_or_id)
-    raw_config = language_model_config(paths.read_config(directory))
+    gguf_path = gguf.find_gguf(path_or_id)
+    if gguf_path is None:
+        source = paths.resolve_checkpoint_dir(path_or_id)
+        raw_config = language_model_config(paths.read_config(source))
+    else:
+        source, gguf_file = gguf_path, gguf.GGUFFile(gguf_path)
+        raw_config = gguf_file.config_json()
     config = parse_config(raw_config)
     param_dtype, compute_dtype = _dtypes(dtype, param_dtype, compute_dtype, config)
-    reader = SafetensorsReader(paths.weight_files(directory))
     graphdef, abstract_params = nnx.split(nnx.eval_shape(lambda: Decoder(config, param_dtype, rngs=nnx.Rngs(0))))
     flat = nnx.to_flat_state(abstract_params)
-    weight_map = _checkpoint_weight_map(reader, config, weight_maps(config, parameter_specs(abstract_params)))
+    candidates = weight_maps(config, parameter_specs(abstract_params))
+    if gguf_path is None:
+        reader = SafetensorsReader(paths.weight_files(source))
+        identity = lambda: "files:" + fingerprint.checkpoint_weights_fingerprint(source)
+    else:
+        names = {name for weight_map in candidates for layout in weight_map.layouts for name in weight_map.names(layout)}
+        reader = gguf.GGUFTensors(gguf_file, raw_config, names)
+        identity = lambda: "gguf:" + gguf_file.fingerprint()
+    weight_map = _checkpoint_weight_map(reader, config, candidates)
 
     def read_params() -> nnx.State:
         return nnx.from_flat_state([(path, variable.replace(_read_param(reader, weight_map, path, variable, mesh)))
                                     for path, variable in flat])
 
-    return Model(config, graphdef, dict(raw_config), param_dtype, compute_dtype, mesh, directory, read_params,
-                 read_identity=lambda: "files:" + fingerprint.checkpoint_weights_fingerprint(directory))
+    return Model(config, graphdef, dict(raw_config), param_dtype, compute_dtype, mesh, source, read_params,
+                 read_identity=identity)
 
 
 def init_model(config: DecoderConfig | str | os.PathLike | dict, dtype: str = "float32", seed: int = 0,

@@ -1,10 +1,12 @@
-"""The checkpoint's tokenizer (transformers `AutoTokenizer`), from a local directory or a hub id."""
+"""The checkpoint's tokenizer (transformers `AutoTokenizer`), from a local directory, a hub id or
+a GGUF file (built by transformers from the file's vocabulary, merges and chat template)."""
 
 from __future__ import annotations
 
 import os
 
 from alignscope.errors import AlignscopeError
+from alignscope.checkpoints import gguf
 from alignscope.checkpoints.paths import resolve_checkpoint_dir
 
 
@@ -19,9 +21,14 @@ def load_tokenizer(path_or_id: str | os.PathLike):
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     import transformers  # Heavy import, needed only here.
 
-    directory = resolve_checkpoint_dir(path_or_id, weights=False)
+    gguf_path = gguf.find_gguf(path_or_id)
+    if gguf_path is not None:
+        gguf.gguf_module()  # transformers reads the file's vocabulary with it
+        directory, file = gguf_path.parent, {"gguf_file": gguf_path.name}
+    else:
+        directory, file = resolve_checkpoint_dir(path_or_id, weights=False), {}
     try:
-        return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
+        return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False, **file)
     except (OSError, ValueError, KeyError) as error:
         if "custom code" in str(error) or "trust_remote_code" in str(error):
             raise AlignscopeError(f"the tokenizer in {directory} needs code shipped with the checkpoint "
