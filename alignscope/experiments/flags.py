@@ -67,12 +67,12 @@ def _help(cls: type, name: str) -> str:
 
 def _fields(config_type: type, default: Any = None) -> list[tuple[type, dataclasses.Field, Any, Any]]:
     """`(owning class, field, annotation, default value)` of every flag of `config_type`, nested
-    configs flattened; `default` is an instance holding the defaults (None: the class's own)."""
+    configs flattened; `default` is an instance holding the defaults (None: `config_type()`)."""
     hints = typing.get_type_hints(config_type)
+    default = config_type() if default is None else default
     found = []
     for field in dataclasses.fields(config_type):
-        value = getattr(default, field.name) if default is not None else (
-            field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default)
+        value = getattr(default, field.name)
         if dataclasses.is_dataclass(hints[field.name]):
             found += _fields(hints[field.name], value)
         else:
