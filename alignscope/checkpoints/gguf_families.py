@@ -102,6 +102,8 @@ def _common(meta: Metadata, tensors: dict[str, Any], eps_key: str, eps_name: str
         "max_position_embeddings": int(meta.get("context_length", 4096)),
         "vocab_size": int(embed.shape[1]) if embed is not None else int(meta.require("vocab_size")),
         "tie_word_embeddings": "output.weight" not in tensors,
+        "attention_bias": "blk.0.attn_q.bias" in tensors or "blk.0.attn_qkv.bias" in tensors,
+        "mlp_bias": "blk.0.ffn_up.bias" in tensors,
         "dtype": "float32",
     }
     if meta.get("attention.key_length") is not None:
@@ -243,7 +245,7 @@ def _gpt2(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
     heads = int(meta.require("attention.head_count"))
     return {"architectures": ["GPT2LMHeadModel"], "n_embd": int(meta.require("embedding_length")),
             "n_layer": int(meta.require("block_count")), "n_head": heads,
-            "n_inner": int(meta.require("feed_forward_length")),
+            "n_inner": int(tensors["blk.0.ffn_up.weight"].shape[1]),  # the converter writes 4 * n_embd, not n_inner
             "layer_norm_epsilon": float(meta.require("attention.layer_norm_epsilon")),
             "n_positions": int(tensors["position_embd.weight"].shape[1]),
             "vocab_size": int(tensors["token_embd.weight"].shape[1]), "activation_function": "gelu_new",

@@ -61,11 +61,13 @@ def real_positions(mask_row: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask_row)
 
 
-def save_tiny_tokenizer(directory: pathlib.Path, vocab_size: int = 300, chat_template: bool = True):
+def save_tiny_tokenizer(directory: pathlib.Path, vocab_size: int = 300, chat_template: bool = True,
+                        **options):
     """Trains a tiny byte-level BPE tokenizer (adds BOS) on a few multilingual lines and saves it.
 
-    Any text tokenizes (byte fallback), so it serves for every language in the tests.
+    Any text tokenizes (byte fallback), so it serves for every language in the tests. `options`
+    go to `train_bpe_tokenizer` (`split_pattern`).
     """
     lines = ["How do I bake bread at home?", "Wie backe ich Brot zu Hause?", "我怎样在家烤面包？",
              "मैं घर पर रोटी कैसे बनाऊं?", "Tell me how to pick a lock.", "The quick brown fox jumps."] * 20
-    return train_bpe_tokenizer(lines, vocab_size, directory, CHAT_TEMPLATE if chat_template else None)
+    return train_bpe_tokenizer(lines, vocab_size, directory, CHAT_TEMPLATE if chat_template else None, **options)
