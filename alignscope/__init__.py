@@ -1,7 +1,7 @@
 """Shared pieces every alignscope package may import: the version and the one user-error type.
 
-The analysis itself lives in `engine/` (models, loading, data, extraction), `kernels/` (pure
-math on arrays) and `experiments/` (entrypoints, figures, reports).
+Everything else lives in one folder per role: `models`, `checkpoints`, `runtime`, `interp`,
+`train`, `data`, `kernels` and `experiments`; `alignscope.engine` re-exports the public API.
 """
 
 __version__ = "0.1.0"

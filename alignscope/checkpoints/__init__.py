@@ -2,8 +2,9 @@
 onto a mesh and saving it back.
 
 Modules: `paths` (directory or hub id, config.json, which weight files), `safetensors` (the
-format), `load` (`load_model`, `init_model`), `save` (`save_model`), `fingerprint` (what a model
-loaded from files is keyed by).
+format), `gguf` and `gguf_families` (GGUF files: llama.cpp's conversion undone per family), `load`
+(`load_model`, `init_model`), `save` (`save_model`), `fingerprint` (what a model loaded from files
+is keyed by).
 """
 
 from alignscope.checkpoints.load import init_model, load_model

@@ -6,7 +6,7 @@ rows of Llama-family models for its interleaved rotary, adds 1 to Gemma's norm w
 transposes GPT-2's Conv1D weights and regroups GPT-NeoX's fused QKV. `GGUFTensors` undoes each of
 these, so a GGUF file reads through the same weight maps, shape checks and mesh placement as a
 safetensors checkpoint (`checkpoints.load`). The file is memory-mapped; one tensor at a time is
-dequantized (float32), so the file is never held twice in memory.
+dequantized (float32) and placed, so the file is never held twice in memory.
 
 `gguf` is an optional dependency (`pip install "alignscope[gguf]"`).
 """
@@ -22,6 +22,7 @@ import numpy as np
 from alignscope.checkpoints.fingerprint import tensors_fingerprint
 from alignscope.checkpoints.gguf_families import ARCHITECTURES, GGUFArchitecture, Metadata
 from alignscope.errors import AlignscopeError
+from alignscope.models.families import FAMILIES
 
 SUFFIX = ".gguf"
 INSTALL_HINT = 'pip install "alignscope[gguf]"'
@@ -45,7 +46,9 @@ def find_gguf(path_or_id) -> pathlib.Path | None:
         GGUF (`-00001-of-0000N.gguf`), which is not read.
     """
     path = pathlib.Path(path_or_id).expanduser()
-    if path.is_file() and path.suffix.lower() == SUFFIX:
+    if path.suffix.lower() == SUFFIX and not path.is_file():
+        raise AlignscopeError(f"GGUF file {path} does not exist (GGUF files are read from disk, not from the hub)")
+    if path.suffix.lower() == SUFFIX:
         found = path
     elif path.is_dir() and not (path / "config.json").is_file():
         files = sorted(file for file in path.iterdir() if file.suffix.lower() == SUFFIX and file.is_file())
@@ -79,8 +82,10 @@ class GGUFFile:
             self._reader = gguf.GGUFReader(path, "r")
         except Exception as error:  # The reader raises ValueError, struct errors, IndexError, ...
             raise AlignscopeError(f"{path} is not a readable GGUF file ({type(error).__name__}: {error})") from error
+        vocabulary = ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.merges",
+                      "tokenizer.ggml.token_type")  # large arrays transformers reads itself (the tokenizer)
         self.metadata: dict[str, Any] = {name: field.contents() for name, field in self._reader.fields.items()
-                                         if not name.startswith("GGUF.")}
+                                         if not name.startswith("GGUF.") and name not in vocabulary}
         name = self.metadata.get("general.architecture")
         if name not in ARCHITECTURES:
             raise AlignscopeError(f"GGUF architecture {name!r} ({path.name}) is not supported; supported: "
@@ -89,9 +94,11 @@ class GGUFFile:
         self.tensors = {tensor.name: tensor for tensor in self._reader.tensors}
 
     def config_json(self) -> dict[str, Any]:
-        """Returns the Hugging Face `config.json` dict the metadata describes (what `parse_config` reads)."""
-        return self.architecture.config_json(Metadata(self.metadata, self.architecture.name, self.path.name),
-                                             self.tensors)
+        """Returns the Hugging Face `config.json` dict the metadata describes (what `parse_config`
+        reads, and what `save_model` writes back for transformers)."""
+        raw = self.architecture.config_json(Metadata(self.metadata, self.architecture.name, self.path.name),
+                                            self.tensors)
+        return {"model_type": FAMILIES[raw["architectures"][0]].model_type, **raw}
 
     def fingerprint(self) -> str:
         """Returns a hex digest of the tensors: names, quantization types, shapes and sampled raw bytes."""
@@ -117,14 +124,18 @@ class GGUFEntry:
 class GGUFTensors:
     """Read access to a GGUF file's tensors by Hugging Face name, as `SafetensorsReader` gives.
 
-    Only the names asked for are mapped (`names`: every tensor the family's weight maps may read);
-    the last tensor read is kept, so the parts of a fused tensor cost one dequantization.
+    Only the names asked for are mapped (`names`: every tensor the family's weight maps may read).
+    Nothing is cached: each `get` dequantizes its tensor, so a fused tensor (Phi-3's qkv, GPT-2's
+    c_attn) is dequantized once per part it holds, and once per device that holds a slice of it.
     """
 
     def __init__(self, file: GGUFFile, config: dict[str, Any], names: Iterable[str]):
         gguf = gguf_module()
         architecture = file.architecture
-        arch = {value: key for key, value in gguf.MODEL_ARCH_NAMES.items()}[architecture.name]
+        arch = {value: key for key, value in gguf.MODEL_ARCH_NAMES.items()}.get(architecture.name)
+        if arch is None:
+            raise AlignscopeError(f"the installed gguf package does not know the {architecture.name} architecture; "
+                                  f"upgrade it (pip install -U gguf)")
         name_map = gguf.get_tensor_name_map(arch, int(file.metadata[f"{architecture.name}.block_count"]))
         self._file = file
         self.entries: dict[str, GGUFEntry] = {}
@@ -134,21 +145,15 @@ class GGUFTensors:
             if tensor is None:
                 continue
             restore = architecture.restore(name, config)
-            gguf_shape = tuple(int(size) for size in reversed(tensor.shape))
-            self.entries[name] = GGUFEntry(gguf_name, restore.shape(gguf_shape), restore)
-        self._last: tuple[str, np.ndarray] | None = None
+            self.entries[name] = GGUFEntry(gguf_name, restore.shape(numpy_shape(tensor)), restore)
 
     def __contains__(self, name: str) -> bool:
         return name in self.entries
 
     def get(self, name: str) -> np.ndarray:
         """Returns the tensor `name` as float32 in its Hugging Face layout (dequantized)."""
-        if self._last is None or self._last[0] != name:
-            entry = self.entries[name]
-            tensor = self._file.tensors[entry.gguf_name]
-            values = dequantized(tensor)
-            self._last = (name, np.ascontiguousarray(entry.restore(values)))
-        return self._last[1]
+        entry = self.entries[name]
+        return np.ascontiguousarray(entry.restore(dequantized(self._file.tensors[entry.gguf_name])))
 
 
 def dequantized(tensor) -> np.ndarray:
@@ -158,11 +163,15 @@ def dequantized(tensor) -> np.ndarray:
       AlignscopeError: a quantization type the installed `gguf` package cannot dequantize.
     """
     gguf = gguf_module()
-    shape = tuple(int(size) for size in reversed(tensor.shape))
     try:
         values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
     except NotImplementedError as error:
         raise AlignscopeError(f"tensor {tensor.name} is {tensor.tensor_type.name}, which the installed gguf package "
                               f"cannot dequantize; upgrade it (pip install -U gguf)") from error
-    return np.asarray(values, dtype=np.float32).reshape(shape)
+    return np.asarray(values, dtype=np.float32).reshape(numpy_shape(tensor))
+
+
+def numpy_shape(tensor) -> tuple[int, ...]:
+    """A GGUF tensor's shape in numpy order (GGUF lists the fastest-varying axis first)."""
+    return tuple(int(size) for size in reversed(tensor.shape))
 

@@ -249,7 +249,7 @@ def _gpt2(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
             "layer_norm_epsilon": float(meta.require("attention.layer_norm_epsilon")),
             "n_positions": int(tensors["position_embd.weight"].shape[1]),
             "vocab_size": int(tensors["token_embd.weight"].shape[1]), "activation_function": "gelu_new",
-            "tie_word_embeddings": True, "dtype": "float32",
+            "tie_word_embeddings": "output.weight" not in tensors, "dtype": "float32",
             **{f"{name}_token_id": int(meta.values[f"tokenizer.ggml.{name}_token_id"]) for name in ("bos", "eos")
                if meta.values.get(f"tokenizer.ggml.{name}_token_id") is not None}}
 

@@ -159,7 +159,7 @@ def load_corpus(
         column); for sources whose splits are languages (TextDetox, Aya) a language.
       **column_choices: text_column, label_column, lang_column, language, pair_column,
         parallel_column, harm_column, global_or_local_column, split_column (see
-        `engine.data.tables.ColumnChoices`); they override a recognised family's defaults, and
+        `data.tables.ColumnChoices`); they override a recognised family's defaults, and
         None keeps the default.
 
     Returns:

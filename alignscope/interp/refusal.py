@@ -156,7 +156,7 @@ def next_token_logits(model: Model, tokenizer, prompts: Sequence[str], chat_temp
 def batched_next_token_logits(model: Model, batches: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
                               count: int, intervention: Interventions = None) -> np.ndarray:
     """Returns `[count, vocab]` float32 next-token logits of prompts already cut into batches
-    (`engine.generation.prompt_batches`), so callers that score the same prompts under many
+    (`runtime.generation.prompt_batches`), so callers that score the same prompts under many
     interventions tokenize them once."""
     result = np.zeros((count, model.config.vocab_size), np.float32)
     for items, ids, mask in batches:

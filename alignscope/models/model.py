@@ -42,7 +42,7 @@ class Model:
       compute_dtype: the dtype of the forward pass; weights are cast to it inside jit (float32
         master weights with bfloat16 compute, for training).
       mesh: the device mesh the weights live on, or None for one device.
-      source: the checkpoint directory whose files hold exactly these weights; None for weights
+      source: the checkpoint directory (or GGUF file) holding exactly these weights; None for weights
         made or changed in memory (`init_model`, `with_params`, training).
       read_params: returns the weights (an `nnx.State` of arrays, sharded over `mesh`); called
         once, on first use of `params`.

@@ -104,7 +104,7 @@ def generate_ids_and_logits(model: Model, tokenizer, prompts: Sequence[str], max
                             max_length: int = 512, temperature: float = 0.0,
                             seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
     """Returns (`generate_ids`, `[N, vocab]` float32 each prompt's next-token logits from the same
-    pass: what `engine.refusal.next_token_logits` gives, without a second forward pass).
+    pass: what `interp.refusal.next_token_logits` gives, without a second forward pass).
 
     Args: as `generate`.
     """

@@ -44,7 +44,7 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
       remat: rematerialise each block and each chunk's logits in the backward pass (training), so
         gradient memory holds one residual stream per layer and one chunk of logits.
       seq_chunk: positions per LM-head chunk.
-      edits: residual-stream edits (`engine.intervention.to_edits`); None for none.
+      edits: residual-stream edits (`models.intervention.to_edits`); None for none.
     """
     _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
     batch, seq = input_ids.shape
@@ -92,7 +92,7 @@ def scored_logprobs(model: Model, sequences: Sequence, pad: int, *, batch_size: 
                     max_length: int | None = None, padding_side: str = "right",
                     intervention: Interventions = None) -> np.ndarray:
     """Returns `[len(sequences)]` float32 summed log-probabilities of encoded sequences
-    (`engine.sequences.EncodedSequence`), run in length buckets like extraction.
+    (`runtime.sequences.EncodedSequence`), run in length buckets like extraction.
 
     Args:
       model: on one device or a mesh (rows are split over its `data` axis).
@@ -125,7 +125,7 @@ def response_logprobs(model: Model, tokenizer, prompts: Sequence[str], responses
                       padding_side: str = "right", intervention: Interventions = None) -> np.ndarray:
     """Returns `[N]` float32: the summed log-probability of each response's tokens given its prompt.
 
-    Tokenized by `engine.sequences.encode_sequences` (the prompt with its special tokens, or the
+    Tokenized by `runtime.sequences.encode_sequences` (the prompt with its special tokens, or the
     rendered user turn with `chat_template`; the response without special tokens, plus EOS with
     `append_eos`); only response tokens are scored.
 

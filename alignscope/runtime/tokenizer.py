@@ -30,6 +30,9 @@ def load_tokenizer(path_or_id: str | os.PathLike):
     try:
         return transformers.AutoTokenizer.from_pretrained(directory, trust_remote_code=False, **file)
     except (OSError, ValueError, KeyError) as error:
+        if gguf_path is not None and "not supported" in str(error):
+            raise AlignscopeError(f"transformers cannot build the tokenizer of {gguf_path.name} ({error}); load the "
+                                  f"original model's tokenizer instead: load_tokenizer(ITS_DIRECTORY_OR_HUB_ID)") from error
         if "custom code" in str(error) or "trust_remote_code" in str(error):
             raise AlignscopeError(f"the tokenizer in {directory} needs code shipped with the checkpoint "
                                   f"(auto_map), which alignscope never runs; use a tokenizer that loads from "

@@ -57,8 +57,8 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
 
     Args:
       model: the starting model (loaded or in memory); it is not changed.
-      tokenizer: its tokenizer (`engine.sequences` tokenizes every method the same way).
-      data: see `engine.tuning.data.encode_training_data`: texts (pretrain), (prompts,
+      tokenizer: its tokenizer (`runtime.sequences` tokenizes every method the same way).
+      data: see `train.data.encode_training_data`: texts (pretrain), (prompts,
         responses) (pretrain in chat format, sft), preference pairs (dpo; sft uses their chosen answers).
       config: the run (`TuneConfig`).
       reference: DPO's frozen reference; default the starting model. Its log-probabilities of

@@ -11,7 +11,9 @@ import pandas as pd
 
 from alignscope.errors import AlignscopeError
 from alignscope.data import languages
-from alignscope.data.demo.build.common import LANGS as DEMO_LANGS
+
+# The demo corpus languages, in the order of every multilingual string of `build/`.
+DEMO_LANGS: tuple[str, ...] = ("en", "zh", "hi", "de")
 
 CORPUS_PATH = pathlib.Path(__file__).with_name("demo_corpus.jsonl")
 DEMO_SPLITS: tuple[str, ...] = ("train", "test")

@@ -166,7 +166,7 @@ class Direction:
 def find_direction(model: Model, tokenizer, split: Split, lang: str, states: np.ndarray,
                    rows: dict[tuple[str, str], np.ndarray], layers: Sequence[int], options: Options) -> Direction:
     """Difference-in-means candidates of the train prompts' `states` `[n, len(layers), positions, d]`
-    (`pooled_states` of one model), selected on validation (`engine.refusal_direction`)."""
+    (`pooled_states` of one model), selected on validation (`interp.refusal_direction`)."""
     candidates = rd.difference_in_means(states[rows[lang, "train_harmful"]], states[rows[lang, "train_harmless"]])
     selection = rd.select_direction(model, tokenizer, candidates, layers, split.val_harmful, split.val_harmless,
                                     [lang] * len(split.val_harmful), [lang] * len(split.val_harmless),

@@ -1,12 +1,10 @@
 """Text pieces the harmful and the harmless prompts share, in the demo corpus's four languages.
 
-Every multilingual string is an `ML` tuple in the order of `LANGS`: English, simplified Chinese,
+Every multilingual string is an `ML` tuple in the order of `loaders.DEMO_LANGS`: English, simplified Chinese,
 Hindi (Devanagari), German. The translations are written by hand, not machine output.
 """
 
 ML = tuple[str, str, str, str]
-
-LANGS: tuple[str, ...] = ("en", "zh", "hi", "de")
 
 # How two sentences are joined in each language (Chinese runs sentences together).
 SENTENCE_JOIN: ML = (" ", "", " ", " ")

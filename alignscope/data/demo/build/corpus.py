@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from alignscope.data.demo.build import harmful
 from alignscope.data.demo.build import harmless
-from alignscope.data.demo.build.common import GENERIC_CONTEXTS, LANGS, ML, SENTENCE_JOIN, SUFFIXES
-from alignscope.data.demo.loaders import CORPUS_PATH
+from alignscope.data.demo.build.common import GENERIC_CONTEXTS, ML, SENTENCE_JOIN, SUFFIXES
+from alignscope.data.demo.loaders import CORPUS_PATH, DEMO_LANGS as LANGS
 
 SEED = 6
 TEST_FRACTION = 0.25
