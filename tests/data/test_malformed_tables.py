@@ -77,11 +77,14 @@ def test_truncated_or_corrupt_parquet(cut, flip):
         _load(path)
 
 
-TEXTS = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc", "Zl", "Zp"]), min_size=1, max_size=60)
+# Texts with visible content: a text of only whitespace and invisible format characters (Cf, such
+# as a soft hyphen) is empty by the corpus's documented rule, and dropped with a count.
+VISIBLE_TEXTS = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc", "Zl", "Zp", "Cf"]), min_size=1,
+                        max_size=60)
 
 
 @SETTINGS
-@given(rows=st.lists(st.tuples(TEXTS.filter(lambda t: t.strip() and t.strip() == t), st.integers(0, 1)),
+@given(rows=st.lists(st.tuples(VISIBLE_TEXTS.filter(lambda t: t.strip() and t.strip() == t), st.integers(0, 1)),
                      min_size=1, max_size=10),
        suffix=st.sampled_from([".csv", ".tsv", ".jsonl", ".json", ".parquet"]))
 def test_well_formed_rows_load_exactly(rows, suffix):

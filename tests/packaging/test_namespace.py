@@ -98,3 +98,22 @@ def test_the_readme_module_command_runs_from_the_repository_root():
     run = subprocess.run([sys.executable, "-m", "experiments.models"], cwd=REPO, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0 and "GPT2LMHeadModel" in run.stdout, run.stderr
+
+
+def test_the_wheel_holds_one_package_and_the_files_it_reads_at_run_time(tmp_path):
+    """A non-editable install gets only what the wheel holds: its top-level names, every package
+    (an untracked or ignored __init__ drops one) and the data files the code opens."""
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                          "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    import zipfile
+
+    (wheel,) = tmp_path.glob("alignscope-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")} == {"alignscope"}
+    packages = {str(path.parent.relative_to(REPO)) for path in (REPO / "alignscope").rglob("*.py")}
+    assert {package + "/__init__.py" for package in packages} <= names
+    for model in ("base", "aligned-en", "aligned-multi"):
+        assert {f"alignscope/data/demo/models/{model}/{file}" for file in (
+            "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")} <= names
+    assert {"alignscope/data/refusal_phrases.json", "alignscope/data/demo/demo_corpus.jsonl"} <= names
