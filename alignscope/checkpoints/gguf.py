@@ -96,8 +96,10 @@ class GGUFFile:
     def config_json(self) -> dict[str, Any]:
         """Returns the Hugging Face `config.json` dict the metadata describes (what `parse_config`
         reads, and what `save_model` writes back for transformers)."""
-        raw = self.architecture.config_json(Metadata(self.metadata, self.architecture.name, self.path.name),
-                                            self.tensors)
+        shapes = {name: numpy_shape(tensor) for name, tensor in self.tensors.items()}
+        meta = Metadata(self.metadata, self.architecture.name, self.path.name, shapes,
+                        lambda name: dequantized(self.tensors[name]))
+        raw = self.architecture.config_json(meta)
         return {"model_type": FAMILIES[raw["architectures"][0]].model_type, **raw}
 
     def fingerprint(self) -> str:

@@ -18,17 +18,22 @@ from alignscope.errors import AlignscopeError
 
 @dataclasses.dataclass(frozen=True)
 class Metadata:
-    """A GGUF header's key-value pairs, read by the architecture's own prefix.
+    """A GGUF header's key-value pairs, read by the architecture's own prefix, and its tensors.
 
     Attributes:
       values: every key (`llama.block_count`, `tokenizer.ggml.eos_token_id`, ...).
       prefix: the architecture name the per-model keys start with.
       file: the file's name, for messages.
+      shapes: each tensor's shape in numpy order, by GGUF name (`token_embd.weight`: `[vocab, d]`).
+      read: GGUF tensor name -> its values, dequantized to float32 (for the few tensors that hold
+        config, such as llama 3's `rope_freqs`).
     """
 
     values: dict[str, Any]
     prefix: str
     file: str
+    shapes: dict[str, tuple[int, ...]]
+    read: Callable[[str], np.ndarray]
 
     def get(self, key: str, default: Any = None) -> Any:
         """Returns `{prefix}.{key}`, else `default`."""
@@ -88,10 +93,10 @@ def ungroup_neox_qkv(heads: int) -> Restore:
     return Restore(apply)
 
 
-def _common(meta: Metadata, tensors: dict[str, Any], eps_key: str, eps_name: str) -> dict[str, Any]:
+def _common(meta: Metadata, eps_key: str, eps_name: str) -> dict[str, Any]:
     """The config keys every llama-like family shares."""
     heads = int(meta.require("attention.head_count"))
-    embed = tensors.get("token_embd.weight")
+    embed = meta.shapes.get("token_embd.weight")
     raw = {
         "hidden_size": int(meta.require("embedding_length")),
         "num_hidden_layers": int(meta.require("block_count")),
@@ -100,10 +105,10 @@ def _common(meta: Metadata, tensors: dict[str, Any], eps_key: str, eps_name: str
         "num_key_value_heads": int(meta.get("attention.head_count_kv", heads)),
         eps_name: float(meta.require(eps_key)),
         "max_position_embeddings": int(meta.get("context_length", 4096)),
-        "vocab_size": int(embed.shape[1]) if embed is not None else int(meta.require("vocab_size")),
-        "tie_word_embeddings": "output.weight" not in tensors,
-        "attention_bias": "blk.0.attn_q.bias" in tensors or "blk.0.attn_qkv.bias" in tensors,
-        "mlp_bias": "blk.0.ffn_up.bias" in tensors,
+        "vocab_size": embed[0] if embed is not None else int(meta.require("vocab_size")),
+        "tie_word_embeddings": "output.weight" not in meta.shapes,
+        "attention_bias": "blk.0.attn_q.bias" in meta.shapes or "blk.0.attn_qkv.bias" in meta.shapes,
+        "mlp_bias": "blk.0.ffn_up.bias" in meta.shapes,
         "dtype": "float32",
     }
     if meta.get("attention.key_length") is not None:
@@ -115,11 +120,11 @@ def _common(meta: Metadata, tensors: dict[str, Any], eps_key: str, eps_name: str
     return raw
 
 
-def _rope_scaling(meta: Metadata, tensors: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any] | None:
+def _rope_scaling(meta: Metadata, raw: dict[str, Any]) -> dict[str, Any] | None:
     """The transformers rope dict of the `rope.scaling.*` keys (or llama 3's `rope_freqs` tensor)."""
     kind = meta.get("rope.scaling.type")
-    if "rope_freqs.weight" in tensors:
-        return _llama3_rope(meta, tensors["rope_freqs.weight"], raw)
+    if "rope_freqs.weight" in meta.shapes:
+        return _llama3_rope(meta, raw)
     if kind in (None, "none"):
         return None
     scaling: dict[str, Any] = {"rope_type": kind}
@@ -153,10 +158,8 @@ def llama3_rope_freqs(params: dict[str, float], head_dim: int, theta: float) -> 
     return factors.astype(np.float32)
 
 
-def _llama3_rope(meta: Metadata, tensor, raw: dict[str, Any]) -> dict[str, Any]:
-    from alignscope.checkpoints.gguf import dequantized
-
-    stored = dequantized(tensor).reshape(-1)
+def _llama3_rope(meta: Metadata, raw: dict[str, Any]) -> dict[str, Any]:
+    stored = meta.read("rope_freqs.weight").reshape(-1)
     head_dim = int(meta.get("rope.dimension_count") or raw["hidden_size"] // raw["num_attention_heads"])
     for params in LLAMA3_ROPES:
         if np.allclose(llama3_rope_freqs(params, head_dim, raw["rope_theta"]), stored, rtol=1e-4):
@@ -169,30 +172,28 @@ def _llama_like(hf_architecture: str, act: str = "silu"):
     """A config builder for families whose metadata is the converter's common set (a rotary base
     it does not write is transformers' and llama.cpp's default, 10000)."""
 
-    def build(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
-        raw = _common(meta, tensors, "attention.layer_norm_rms_epsilon", "rms_norm_eps")
+    def build(meta: Metadata) -> dict[str, Any]:
+        raw = _common(meta, "attention.layer_norm_rms_epsilon", "rms_norm_eps")
         raw.update(architectures=[hf_architecture], hidden_act=act,
                    rope_theta=float(meta.get("rope.freq_base", 10000.0)))
-        raw["rope_scaling"] = _rope_scaling(meta, tensors, raw)
+        raw["rope_scaling"] = _rope_scaling(meta, raw)
         return raw
 
     return build
 
 
-def _phi3(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
-    raw = _llama_like("Phi3ForCausalLM")(meta, tensors)
+def _phi3(meta: Metadata) -> dict[str, Any]:
+    raw = _llama_like("Phi3ForCausalLM")(meta)
     rotary = meta.get("rope.dimension_count")
     if rotary is not None:
         raw["partial_rotary_factor"] = int(rotary) * raw["num_attention_heads"] / raw["hidden_size"]
     raw["original_max_position_embeddings"] = int(meta.get("rope.scaling.original_context_length",
                                                            raw["max_position_embeddings"]))
     raw["sliding_window"] = int(meta.get("attention.sliding_window") or 0) or None
-    if "rope_factors_long.weight" in tensors:
-        from alignscope.checkpoints.gguf import dequantized
-
+    if "rope_factors_long.weight" in meta.shapes:
         raw["rope_scaling"] = {"rope_type": "longrope",
-                               "long_factor": dequantized(tensors["rope_factors_long.weight"]).reshape(-1).tolist(),
-                               "short_factor": dequantized(tensors["rope_factors_short.weight"]).reshape(-1).tolist()}
+                               "long_factor": meta.read("rope_factors_long.weight").reshape(-1).tolist(),
+                               "short_factor": meta.read("rope_factors_short.weight").reshape(-1).tolist()}
     return raw
 
 
@@ -206,8 +207,8 @@ def _attention_scalar(meta: Metadata, raw: dict[str, Any], layers_27b: int) -> f
 def _gemma(version: int):
     architecture = {1: "GemmaForCausalLM", 2: "Gemma2ForCausalLM", 3: "Gemma3ForCausalLM"}[version]
 
-    def build(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
-        raw = _llama_like(architecture, act="gelu_pytorch_tanh")(meta, tensors)
+    def build(meta: Metadata) -> dict[str, Any]:
+        raw = _llama_like(architecture, act="gelu_pytorch_tanh")(meta)
         raw["tie_word_embeddings"] = True  # the converter drops Gemma's head: it is the embedding
         if version >= 2:
             raw["query_pre_attn_scalar"] = _attention_scalar(meta, raw, layers_27b=46 if version == 2 else 62)
@@ -223,16 +224,16 @@ def _gemma(version: int):
     return build
 
 
-def _command_r(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
-    raw = _common(meta, tensors, "attention.layer_norm_epsilon", "layer_norm_eps")
+def _command_r(meta: Metadata) -> dict[str, Any]:
+    raw = _common(meta, "attention.layer_norm_epsilon", "layer_norm_eps")
     raw.update(architectures=["CohereForCausalLM"], hidden_act="silu",
                rope_theta=float(meta.get("rope.freq_base", 10000.0)), logit_scale=float(meta.get("logit_scale", 1.0)),
-               use_qk_norm="blk.0.attn_q_norm.weight" in tensors)
+               use_qk_norm="blk.0.attn_q_norm.weight" in meta.shapes)
     return raw
 
 
-def _gptneox(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
-    raw = _common(meta, tensors, "attention.layer_norm_epsilon", "layer_norm_eps")
+def _gptneox(meta: Metadata) -> dict[str, Any]:
+    raw = _common(meta, "attention.layer_norm_epsilon", "layer_norm_eps")
     head_dim = raw["hidden_size"] // raw["num_attention_heads"]
     raw.update(architectures=["GPTNeoXForCausalLM"], hidden_act="gelu", rope_theta=float(meta.get("rope.freq_base",
                                                                                                   10000.0)),
@@ -241,15 +242,15 @@ def _gptneox(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _gpt2(meta: Metadata, tensors: dict[str, Any]) -> dict[str, Any]:
+def _gpt2(meta: Metadata) -> dict[str, Any]:
     heads = int(meta.require("attention.head_count"))
     return {"architectures": ["GPT2LMHeadModel"], "n_embd": int(meta.require("embedding_length")),
             "n_layer": int(meta.require("block_count")), "n_head": heads,
-            "n_inner": int(tensors["blk.0.ffn_up.weight"].shape[1]),  # the converter writes 4 * n_embd, not n_inner
+            "n_inner": meta.shapes["blk.0.ffn_up.weight"][0],  # the converter writes 4 * n_embd, not n_inner
             "layer_norm_epsilon": float(meta.require("attention.layer_norm_epsilon")),
-            "n_positions": int(tensors["position_embd.weight"].shape[1]),
-            "vocab_size": int(tensors["token_embd.weight"].shape[1]), "activation_function": "gelu_new",
-            "tie_word_embeddings": "output.weight" not in tensors, "dtype": "float32",
+            "n_positions": meta.shapes["position_embd.weight"][0],
+            "vocab_size": meta.shapes["token_embd.weight"][0], "activation_function": "gelu_new",
+            "tie_word_embeddings": "output.weight" not in meta.shapes, "dtype": "float32",
             **{f"{name}_token_id": int(meta.values[f"tokenizer.ggml.{name}_token_id"]) for name in ("bos", "eos")
                if meta.values.get(f"tokenizer.ggml.{name}_token_id") is not None}}
 
@@ -283,12 +284,12 @@ class GGUFArchitecture:
 
     Attributes:
       name: the GGUF name (`llama`, `gemma3`, `command-r`, ...).
-      config_json: (metadata, tensors by GGUF name) -> the Hugging Face config.json dict.
+      config_json: the file's metadata and tensor shapes -> the Hugging Face config.json dict.
       restore: (Hugging Face tensor name, config.json dict) -> the inverse of the converter's transform.
     """
 
     name: str
-    config_json: Callable[[Metadata, dict[str, Any]], dict[str, Any]]
+    config_json: Callable[[Metadata], dict[str, Any]]
     restore: Callable[[str, dict[str, Any]], Restore] = lambda name, config: UNCHANGED
 
 
