@@ -7,7 +7,7 @@ pairs), `batching` (length buckets, packed rows), `pooling`, `extraction` and `e
 `distributed` (multi-host start-up).
 """
 
-from alignscope.runtime.extraction import extract, run_extraction
+from alignscope.runtime.extraction import extract, run_extraction, run_extractions
 from alignscope.runtime.extraction_spec import ExtractionSpec
 from alignscope.runtime.generation import generate
 from alignscope.runtime.logprobs import response_logprobs
@@ -15,4 +15,4 @@ from alignscope.runtime.store import ActivationStore
 from alignscope.runtime.tokenizer import load_tokenizer
 
 __all__ = ["ActivationStore", "ExtractionSpec", "extract", "generate", "load_tokenizer", "response_logprobs",
-           "run_extraction"]
+           "run_extraction", "run_extractions"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -196,10 +196,11 @@ def compiled_shapes(batches: list[Batch]) -> int:
     return len({(batch.rows, batch.length) for batch in batches})
 
 
-def batch_inputs(encoded: Mapping[int, EncodedText], slots: np.ndarray, length: int, pooling_name: str,
+def batch_inputs(encoded: Mapping[int, EncodedText], slots: np.ndarray, length: int, poolings: Sequence[str],
                  pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns one batch's model inputs: `input_ids` and `attention_mask` `[rows, length]` int32
-    and pooling weights `[rows, segments, length]` float32.
+    and pooling weights `[rows, segments * len(poolings), length]` float32, text-major: the
+    weights of slot s under pooling j are row `s * len(poolings) + j` (one pass pools every way).
 
     The texts of a row lie back to back from its first position; the mask holds each token's
     segment (1 for the row's first text, 2 for its second, ...; 0 for padding), so a token
@@ -209,16 +210,18 @@ def batch_inputs(encoded: Mapping[int, EncodedText], slots: np.ndarray, length: 
     Args:
       encoded: the encoded texts by index.
       slots: `[rows, segments]` text indices, -1 for an empty slot (`Batch.slots`).
+      poolings: the poolings (`runtime.pooling`) of every text, in output order.
     """
     rows, segments = slots.shape
     ids = np.full((rows, length), pad_id, dtype=np.int32)
     mask = np.zeros((rows, length), dtype=np.int32)
-    weights = np.zeros((rows, segments, length), dtype=np.float32)
+    weights = np.zeros((rows, segments, len(poolings), length), dtype=np.float32)
     for row, segment in zip(*np.nonzero(slots >= 0)):
         item = encoded[int(slots[row, segment])]
         start = int(np.count_nonzero(mask[row]))
         end = start + len(item.ids)
         ids[row, start:end] = item.ids
         mask[row, start:end] = segment + 1
-        weights[row, segment, start:end] = pooling.pooling_weights(item, pooling_name, len(item.ids))
-    return ids, mask, weights
+        for index, name in enumerate(poolings):
+            weights[row, segment, index, start:end] = pooling.pooling_weights(item, name, len(item.ids))
+    return ids, mask, weights.reshape(rows, segments * len(poolings), length)

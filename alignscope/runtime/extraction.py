@@ -3,7 +3,8 @@
 `extract` tokenizes (each process only its own texts), plans one global schedule of
 length-bucketed batches, runs the model's pooled forward batch by batch (the next batch is
 dispatched before the previous result is read), and writes results to an in-memory array or,
-with a store, to `runtime/store.py` chunks that a later run resumes from.
+with a store, to `runtime/store.py` chunks that a later run resumes from. `run_extractions`
+pools one forward pass several ways (e.g. the last k tokens), each pooling its own store entry.
 """
 
 from __future__ import annotations
@@ -150,39 +151,76 @@ def run_extraction(model: Model, tokenizer, texts: Sequence[str], spec: Extracti
     weights are never read: the key is the model's identity (a file fingerprint for a
     checkpoint), its config and dtypes, the tokenizer, the texts and the spec's result fields.
     """
-    spec = ExtractionSpec.of(spec, **options)
-    spec = spec.for_layers(model.layer_indices(spec.layers))
+    return run_extractions(model, tokenizer, texts, [ExtractionSpec.of(spec, **options)], mesh=mesh, store=store)[0]
+
+
+def run_extractions(model: Model, tokenizer, texts: Sequence[str], specs: Sequence[ExtractionSpec], *,
+                    mesh: Mesh | None = None, store: str | os.PathLike | None = None) -> list[Extraction]:
+    """Several extractions of the same texts that differ only in pooling, from one forward pass:
+    per spec, what `run_extraction` with it returns (the same values, up to float rounding, and
+    the same store entry, so either reads what the other stored).
+
+    With a store, each spec is its own entry: complete ones are read and never run, the others
+    are computed together, each text once (a text some of them already hold is written only to
+    those that lack it).
+
+    Raises:
+      AlignscopeError: no specs, specs that differ in more than pooling, or a pooling twice.
+    """
+    specs = [spec.for_layers(model.layer_indices(spec.layers)) for spec in specs]
+    if not specs:
+        raise AlignscopeError("run_extractions needs at least one ExtractionSpec")
+    if len({dataclasses.replace(spec, pooling="mean") for spec in specs}) > 1:
+        raise AlignscopeError("extractions run in one pass must differ only in pooling")
+    if len({spec.pooling for spec in specs}) < len(specs):
+        raise AlignscopeError(f"a pooling is asked for twice: {[spec.pooling for spec in specs]}")
     require_fast_tokenizer(tokenizer)
     texts = list(texts)
     if not texts or not all(isinstance(text, str) for text in texts):
         raise AlignscopeError("texts must be a non-empty sequence of strings")
-    processes, process = jax.process_count(), jax.process_index()
-    if processes > 1 and (store is None or (mesh or model.mesh) is None):
+    process = jax.process_index()
+    if jax.process_count() > 1 and (store is None or (mesh or model.mesh) is None):
         raise AlignscopeError("a multi-process extraction needs a mesh (engine.make_mesh) and a store "
                               "directory that every process can read")
-    if spec.max_length > model.config.max_position_embeddings:
-        logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", spec.max_length,
+    if specs[0].max_length > model.config.max_position_embeddings:
+        logger.warning("max_length=%d exceeds the model's max_position_embeddings=%d", specs[0].max_length,
                        model.config.max_position_embeddings)
     if store is None:
-        return _run(model, mesh, tokenizer, texts, spec, None)
-    key = {
+        return _run(model, mesh, tokenizer, texts, specs, [None] * len(specs))
+    common = {
         "model": model.identity, "config": dataclasses.asdict(model.config),
         "param_dtype": str(model.param_dtype), "compute_dtype": str(model.compute_dtype),
         "tokenizer": fingerprint.tokenizer_fingerprint(tokenizer), "texts": fingerprint.texts_fingerprint(texts),
-        "num_texts": len(texts), **spec.key(),
+        "num_texts": len(texts),
     }
-    activation_store = ActivationStore.for_key(store, key, process)
-    with activation_store.exclusive() if process == 0 else contextlib.nullcontext():
-        if _from_process_0(np.array([activation_store.is_complete()]))[0]:
-            logger.info("reading activations from %s", activation_store.directory)
-            stats = ExtractionStats(**{**activation_store.completion_record()["stats"], "computed_texts": 0})
-            return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
-        return _run(model, mesh, tokenizer, texts, spec, activation_store)
+    stores = [ActivationStore.for_key(store, {**common, **spec.key()}, process) for spec in specs]
+    with contextlib.ExitStack() as held:
+        if process == 0:  # in one order, so two runs over overlapping sets of entries never deadlock
+            for entry in sorted(stores, key=lambda entry: entry.directory.name):
+                held.enter_context(entry.exclusive())
+        complete = _from_process_0(np.array([entry.is_complete() for entry in stores]))
+        results: list[Extraction | None] = [_read(entry) if done else None for entry, done in zip(stores, complete)]
+        missing = [index for index, done in enumerate(complete) if not done]
+        if missing:
+            computed = _run(model, mesh, tokenizer, texts, [specs[i] for i in missing], [stores[i] for i in missing])
+            for index, result in zip(missing, computed):
+                results[index] = result
+    return results
 
 
-def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: ExtractionSpec,
-         activation_store: ActivationStore | None) -> Extraction:
-    """Tokenizes this process's texts, plans the global schedule, runs it, stores the results."""
+def _read(activation_store: ActivationStore) -> Extraction:
+    """A complete store's activations, as an extraction that computed nothing."""
+    logger.info("reading activations from %s", activation_store.directory)
+    stats = ExtractionStats(**{**activation_store.completion_record()["stats"], "computed_texts": 0})
+    return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
+
+
+def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], specs: list[ExtractionSpec],
+         stores: list[ActivationStore | None]) -> list[Extraction]:
+    """Tokenizes this process's texts, plans the global schedule of the texts some store lacks,
+    runs it once for every spec's pooling, stores the results (or keeps them in memory)."""
+    spec = specs[0]
+    poolings = [each.pooling for each in specs]
     if mesh is not None and mesh is not model.mesh:
         model = model.to_mesh(mesh)
     processes, process = jax.process_count(), jax.process_index()
@@ -199,31 +237,31 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
     if truncated:
         logger.warning("%d of %d texts were longer than max_length=%d tokens and were truncated",
                        truncated, len(texts), spec.max_length)
-    done = np.zeros(len(texts), dtype=bool)
-    if activation_store is not None and process == 0:
-        for chunk in activation_store.chunks():
-            done[chunk.rows] = True
+    done = np.zeros((len(specs), len(texts)), dtype=bool)  # per store, the texts it already holds
+    for index, activation_store in enumerate(stores):
+        if activation_store is not None and process == 0:
+            for chunk in activation_store.chunks():
+                done[index, chunk.rows] = True
     done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
     pack = spec.packing and not model.config.length_dependent_rope  # Such rotary reads the whole row's length.
     todo = batching.plan_batches(lengths, spec.batch_size, spec.max_length, processes, multiple, spec.buckets,
-                                 skip=done, pack=pack)
+                                 skip=done.all(axis=0), pack=pack)
     num_states = len(spec.layers) if spec.layers is not None else model.config.num_layers + 1
-    in_memory = None if activation_store is not None else np.zeros(
-        (len(texts), num_states, model.config.hidden_size), dtype=np.float32)
+    in_memory = [np.zeros((len(texts), num_states, model.config.hidden_size), dtype=np.float32)
+                 if activation_store is None else None for activation_store in stores]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     real_tokens = int(sum(lengths[batch.all_items()].sum() for batch in todo))
-    progress = _progress(len(texts), int(done.sum()), enabled=process == 0)
+    progress = _progress(len(texts), int(done.all(axis=0).sum()), enabled=process == 0)
     start = time.perf_counter()
     pending, delivered_tokens = None, 0
     for batch in todo + [None]:
         if batch is not None:
-            ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, spec.pooling,
-                                                       pad_id)
+            ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, poolings, pad_id)
             output = model.pooled_hidden_states(ids, mask, weights, spec.layers, spec.intervention)
         if pending is not None:
-            _deliver(model, *pending, activation_store, in_memory)
+            _deliver(model, *pending, len(specs), done, stores, in_memory)
             progress.update(len(pending[0].all_items()))
             delivered_tokens += int(lengths[pending[0].all_items()].sum())
             progress.set_postfix_str(f"{delivered_tokens / (time.perf_counter() - start):,.0f} tokens/s", refresh=False)
@@ -238,26 +276,36 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], spec: Ext
     logger.info(stats.summary())
     if process == 0 and sys.stderr.isatty():
         print(stats.summary(), file=sys.stderr)
-    if activation_store is None:
-        return Extraction(in_memory, stats, None)
+    if stores[0] is None:
+        return [Extraction(values, stats, None) for values in in_memory]
     _sync("alignscope-chunks-written")
     if process == 0:
-        activation_store.merge(len(texts), {"stats": dataclasses.asdict(stats), "versions": library_versions(),
-                                            "spec": activation_store.directory.name})
+        for activation_store in stores:
+            activation_store.merge(len(texts), {"stats": dataclasses.asdict(stats), "versions": library_versions(),
+                                                "spec": activation_store.directory.name})
     _sync("alignscope-store-merged")
-    return Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
+    return [Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
+            for activation_store in stores]
 
 
-def _deliver(model: Model, batch: batching.Batch, output: jax.Array, activation_store: ActivationStore | None,
-             in_memory: np.ndarray | None) -> None:
-    """Moves one batch's result (this process's rows) to the store or the in-memory array."""
+def _deliver(model: Model, batch: batching.Batch, output: jax.Array, poolings: int, done: np.ndarray,
+             stores: list[ActivationStore | None], in_memory: list[np.ndarray | None]) -> None:
+    """Moves one batch's result (this process's rows) to each pooling's store, the texts it lacks
+    (`done` `[poolings, num_texts]`), or to its in-memory array.
+
+    Args:
+      output: `[rows, segments * poolings, layers, d_model]`, text-major (`batching.batch_inputs`).
+    """
     local = model.local_rows(output)
     slots = batch.slots[jax.process_index()].ravel()
-    items, values = slots[slots >= 0], local.reshape(slots.size, *local.shape[2:])[slots >= 0]
-    if activation_store is None:
-        in_memory[items] = values
-    elif len(items):
-        activation_store.write_chunk(items, values)
+    by_text = local.reshape(slots.size, poolings, *local.shape[2:])
+    for index, (activation_store, array) in enumerate(zip(stores, in_memory)):
+        keep = (slots >= 0) & ~done[index, np.maximum(slots, 0)]
+        items, values = slots[keep], by_text[keep, index]
+        if activation_store is None:
+            array[items] = values
+        elif len(items):
+            activation_store.write_chunk(items, values)
 
 
 def _progress(total: int, initial: int, enabled: bool):

@@ -28,7 +28,7 @@ def test_refusal_experiment_writes_tables_figures_and_report(tiny_models, tmp_pa
     for name in ("metrics.json", "metrics.csv", "run.json", "report.md", "report.html", *figures):
         assert (directory / name).stat().st_size > 0, name
     progress = capsys.readouterr().err
-    for stage in ("prompts", "extract base (last-1)", "extract edited (last)", "directions base", "effects edited",
+    for stage in ("prompts", "extract base", "extract edited", "directions base", "effects edited",
                   "transfer base", "figures", "tables and report"):
         assert f"refusal: {stage} done in" in progress, stage
     metrics = pd.read_csv(directory / "metrics.csv")
@@ -49,8 +49,7 @@ def test_refusal_experiment_writes_tables_figures_and_report(tiny_models, tmp_pa
     assert set(run["splits"]["validation_groups"]).isdisjoint(
         {pid for pid in run["splits"].get("test_groups", [])})
     assert len(run["selections"]) == 4 and all(s["layer"] in (1, 2) for s in run["selections"])
-    assert all(stats["computed_texts"] == stats["texts"] for by_model in run["extraction"].values()
-               for stats in by_model.values())
+    assert all(stats["computed_texts"] == stats["texts"] for stats in run["extraction"].values())
     report = (directory / "report.md").read_text()
     assert "KL < 0.1" in report and "](figures/transfer.png)" in report and "post-instruction" in report
     assert (directory / "report.html").read_text().count("data:image/png;base64,") == 3
@@ -61,7 +60,7 @@ def test_refusal_experiment_writes_tables_figures_and_report(tiny_models, tmp_pa
     states, stats = refusal_core.pooled_states(models, tokenizer, texts, (1, 2), OPTIONS, tmp_path / "store", None,
                                                Stages("refusal"))
     assert states.shape[:3] == (2, len(texts), 2) and states.shape[-1] == 32
-    assert all(entry["computed_texts"] == 0 for by_model in stats.values() for entry in by_model.values())
+    assert all(entry["computed_texts"] == 0 for entry in stats.values())
 
 
 def test_command_line_dry_run_runs_nothing(tmp_path):

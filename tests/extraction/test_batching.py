@@ -81,7 +81,7 @@ def test_plan_takes_texts_longest_first_and_fills_batches():
 
 def test_batch_inputs_number_each_rows_texts_and_restart_their_weights():
     encoded = {7: EncodedText(np.array([1, 5, 6]), 1, 3, False), 2: EncodedText(np.array([1, 9]), 1, 2, False)}
-    ids, mask, weights = batching.batch_inputs(encoded, np.array([[7, 2], [-1, -1]]), 8, "mean", pad_id=0)
+    ids, mask, weights = batching.batch_inputs(encoded, np.array([[7, 2], [-1, -1]]), 8, ["mean"], pad_id=0)
     np.testing.assert_array_equal(ids[0], [1, 5, 6, 1, 9, 0, 0, 0])
     np.testing.assert_array_equal(mask, [[1, 1, 1, 2, 2, 0, 0, 0], [0] * 8])
     np.testing.assert_allclose(weights[0], [[0, .5, .5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0, 0]])

@@ -166,7 +166,7 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     lengths = np.array([len(encoded[i].ids) for i in range(len(sample))])
     plans = {pack: batching.plan_batches(lengths, config.batch_size, config.max_length, pack=pack)
              for pack in (True, False)}
-    inputs = {pack: [batching.batch_inputs(encoded, batch.slots[0], batch.length, "mean", tokenizer.pad_token_id)
+    inputs = {pack: [batching.batch_inputs(encoded, batch.slots[0], batch.length, ["mean"], tokenizer.pad_token_id)
                      for batch in plan] for pack, plan in plans.items()}
     trimmed = []  # the peer's rows cut to each batch's longest text: no bucket padding at all
     for (ids, mask, weights), batch in zip(inputs[False], plans[False]):

@@ -198,7 +198,7 @@ def dry_run_lines(lineage: harness.Lineage, splits: dict[str, core.Split], optio
     tokens = lambda texts: sum(len(item.ids) for item in encode_texts(tokenizer, texts, options.max_length,
                                                                          options.chat_template))
     texts, _ = core.extraction_rows(splits)
-    work = {"extraction": positions * tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
+    work = {"extraction": tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
     lines = harness.model_lines(lineage)
     lines.append("languages (prompts harmful/harmless: train, validation, test):")
     for lang, split in splits.items():
@@ -217,8 +217,9 @@ def dry_run_lines(lineage: harness.Lineage, splits: dict[str, core.Split], optio
     lines += [f"chat template: {template}",
               f"candidates: blocks {list(layers)} x {positions} position(s) = {candidates} per model and language, "
               f"selected on validation prompts",
-              f"store: {store or 'none (in memory)'}; {positions} extraction(s) of {len(texts)} prompts x "
-              f"{len(layers)} layers, up to {stored / 2**20:,.1f} MiB; none for models already in the store",
+              f"store: {store or 'none (in memory)'}; one extraction per model of {len(texts)} prompts x "
+              f"{len(layers)} layers x {positions} position(s), up to {stored / 2**20:,.1f} MiB; none for models "
+              f"already in the store",
               f"forward passes: ~{sum(flop.values()) / 1e12:,.3f} TFLOP (~{sum(flop.values()) / 2e10:,.0f} s on a "
               f"2-core CPU at ~20 GFLOP/s): "
               + ", ".join(f"{stage} {value / 1e12:,.3f}" for stage, value in flop.items()),

@@ -23,7 +23,7 @@ from alignscope.data import Corpus
 from alignscope.runtime.extraction_spec import ExtractionSpec
 from alignscope.models.intervention import Intervention
 from alignscope.models.model import Model
-from alignscope.experiments.activations import extract_models
+from alignscope.experiments.activations import extract_models_pooled
 from alignscope.experiments.inputs import group_ids
 from alignscope.experiments.progress import Stages
 
@@ -140,17 +140,15 @@ def extraction_rows(splits: dict[str, Split]) -> tuple[list[str], dict[tuple[str
 def pooled_states(models: dict[str, Model], tokenizer, texts: Sequence[str], layers: Sequence[int], options: Options,
                   store: str | os.PathLike | None, mesh, stages: Stages) -> tuple[np.ndarray, dict]:
     """Returns (`[models, len(texts), len(layers), positions, d_model]` float32: each prompt's hidden
-    states entering the blocks `layers` at its candidate positions, the last token last; per pooling
-    and model what its extraction did). One extraction per position, through the store."""
+    states entering the blocks `layers` at its candidate positions, the last token last; per model
+    what its extraction did). One forward pass per model pools every position, each position its
+    own store entry (`runtime.extraction.run_extractions`)."""
     positions = rd.post_instruction_count(tokenizer, options.chat_template)
-    per_position, stats = [], {}
-    for pooling in rd.position_poolings(positions):
-        spec = ExtractionSpec(pooling=pooling, layers=tuple(layers), max_length=options.max_length,
-                              chat_template=options.chat_template, batch_size=options.batch_size)
-        activations, stats[pooling] = extract_models(models, tokenizer, texts, spec, store, mesh, stages,
-                                                     label=f" ({pooling})")
-        per_position.append(activations)  # [models, layers, n, d]
-    return np.stack(per_position, axis=-2).transpose(0, 2, 1, 3, 4), stats
+    specs = [ExtractionSpec(pooling=pooling, layers=tuple(layers), max_length=options.max_length,
+                            chat_template=options.chat_template, batch_size=options.batch_size)
+             for pooling in rd.position_poolings(positions)]
+    activations, stats = extract_models_pooled(models, tokenizer, texts, specs, store, mesh, stages)
+    return activations.transpose(0, 3, 2, 1, 4), stats  # [models, positions, layers, n, d] -> [models, n, layers, positions, d]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,7 +190,7 @@ def between_class_ratio(states: np.ndarray, rows: dict[tuple[str, str], np.ndarr
 def run(models: dict[str, Model], tokenizer, splits: dict[str, Split], options: Options, *,
         store: str | os.PathLike | None = None, mesh=None, stages: Stages | None = None) -> dict:
     """Runs the experiment; returns `rows` (tidy metric records), `selections`, `samples`, `transfer`
-    and `extraction` (per pooling and model, what its extraction did).
+    and `extraction` (per model, what its extraction did).
 
     Args:
       models: name -> model, in display order (the first is the reference, e.g. base).
