@@ -59,7 +59,7 @@ def save_model(model: Model, directory: str | os.PathLike, tokenizer=None, *, dt
             parts = [values[path][layer] if path[0] == "layers" else values[path] for path in layout.tensor.params]
             tensors.append(safetensors.TensorToWrite(
                 name, saved_dtype, layout.stored_shape,
-                lambda layout=layout, parts=parts: layout.join([_host(part) for part in parts])))
+                lambda layout=layout, parts=parts: layout.join([host_value(part) for part in parts])))
     tensors.sort(key=lambda tensor: tensor.name)
     if not writer:
         for tensor in tensors:  # the gathers are collective: every process takes part, in one order
@@ -77,8 +77,8 @@ def save_model(model: Model, directory: str | os.PathLike, tokenizer=None, *, dt
     return directory
 
 
-def _host(value: jax.Array) -> np.ndarray:
-    """The whole array on this host (gathered from every process when it spans several)."""
+def host_value(value: jax.Array) -> np.ndarray:
+    """Returns the whole array on this host (gathered from every process when it spans several)."""
     if value.is_fully_addressable:
         return np.asarray(value)
     return np.asarray(multihost_utils.process_allgather(value, tiled=True))

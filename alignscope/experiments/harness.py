@@ -16,6 +16,7 @@ from absl import flags as absl_flags
 from absl import logging as absl_logging
 
 from alignscope import engine
+from alignscope.checkpoints.quantize import quantized
 from alignscope.data import Corpus
 from alignscope.errors import AlignscopeError
 from alignscope.experiments import inputs
@@ -24,7 +25,7 @@ from alignscope.experiments.progress import Stages
 
 # Fields of a config that a run does not record as settings: the models are recorded by name and
 # source, and where results go (or whether they are written at all) does not shape them.
-UNRECORDED = ("base", "aligned", "shared_data", "output_dir", "dry_run")
+UNRECORDED = ("base", "aligned", "quantized", "shared_data", "output_dir", "dry_run")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,8 +35,11 @@ class RunConfig:
 
     Attributes:
       base: Base (pre-alignment) model: hub id or path; default the demo base model.
-      aligned: Aligned model(s): hub ids or paths, a comma list (e.g. SFT,DPO,instruct of one lineage); default
-        the demo models aligned-en and aligned-multi.
+      aligned: Aligned model(s): hub ids, paths or .gguf files, a comma list (e.g. SFT,DPO,instruct of one
+        lineage); default the demo models aligned-en and aligned-multi. --base alone studies one model.
+      quantized: Also compare the first model with itself quantized to these GGUF types and dequantized back in
+        memory (a comma list of F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, Q4_0; every weight matrix, as llama-quantize
+        --pure), named <model>.<type>.
       dtype: Weights and computation dtype of the models.
       mesh: Device mesh for the models, e.g. 'data:4,model:2' (tensor parallel over 'model'); default one device.
       dataset: Corpus: 'demo', a hub id (its copy under --shared_data is used where present) or a local path.
@@ -57,6 +61,7 @@ class RunConfig:
 
     base: str | None = None
     aligned: tuple[str, ...] | None = None
+    quantized: tuple[str, ...] | None = None
     dtype: str = flag("float32", choices=("float32", "bfloat16", "float16", "auto"))
     mesh: str | None = None
     dataset: str = "demo"
@@ -191,11 +196,18 @@ def start(experiment: str, distributed: bool = False) -> Stages:
 
 
 def load_lineage(run: RunConfig) -> Lineage:
-    """The models `run` names (`--base`, `--aligned`; the demo models where neither is given) on
-    its mesh, and their tokenizer."""
+    """The models `run` names (`--base`, `--aligned`; the demo models where neither is given; the
+    first one's `--quantized` copies after them) on its mesh, and their tokenizer."""
     mesh = engine.make_mesh(run.mesh) if run.mesh else None
     sources = inputs.model_sources(run.base, run.aligned)
-    return Lineage(sources, inputs.load_models(sources, run.dtype, mesh), inputs.load_tokenizer(sources), mesh)
+    models = inputs.load_models(sources, run.dtype, mesh)
+    tokenizer = inputs.load_tokenizer(sources)
+    first = next(iter(sources))
+    for quant_type in run.quantized or ():
+        name = f"{first}.{quant_type.upper()}"
+        models[name] = quantized(models[first], quant_type)
+        sources[name] = f"{sources[first]} quantized to {quant_type.upper()} in memory"
+    return Lineage(sources, models, tokenizer, mesh)
 
 
 def extraction_spec(run: RunConfig, states: StatesConfig) -> engine.ExtractionSpec:

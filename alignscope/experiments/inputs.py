@@ -21,17 +21,15 @@ DEMO_ALIGNED = ("aligned-en", "aligned-multi")
 
 
 def model_sources(base: str | None, aligned: Sequence[str] | None) -> dict[str, str]:
-    """`{name: path or hub id}`, base first; the demo models where neither is given.
+    """`{name: path or hub id}`, base first; the demo models where neither is given; `base` alone
+    (or `aligned` alone) is a single-model run.
 
     Names are the last path component (a hub id's name), made unique with a suffix.
     """
     if not base and not aligned:
         return {name: str(demo_model_path(name)) for name in (DEMO_BASE, *DEMO_ALIGNED)}
-    if not base or not aligned:
-        raise AlignscopeError("give both --base and --aligned (hub ids or paths; --aligned may be a comma list), "
-                              "or neither for the demo models")
     sources: dict[str, str] = {}
-    for source in (base, *aligned):
+    for source in ([base] if base else []) + list(aligned or ()):
         name = pathlib.PurePath(str(source).rstrip("/").split("@")[0]).name or str(source)
         unique, count = name, 2
         while unique in sources:

@@ -123,7 +123,8 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
 
 
 def _figures(activations, corpus, result, names, layer_names, layer_index, output_dir) -> list[pathlib.Path]:
-    """The scatter grid, the layer curves and the change figure; PNG paths first of each pair."""
+    """The scatter grid, the layer curves and (with more than one model) the change figure; PNG
+    paths first of each pair."""
     langs = np.asarray(corpus.langs, dtype=object)
     points = np.empty((len(names), len(result.langs)), dtype=object)
     explained = np.zeros((len(names), len(result.langs), 2))
@@ -138,9 +139,11 @@ def _figures(activations, corpus, result, names, layer_names, layer_index, outpu
             explained[m, g] = np.asarray(fit.explained_variance_ratio)
     directory = output_dir / "figures"
     layer = layer_names[layer_index]
-    return [*figures.pca_grid(points, explained, labels, names, result.langs, layer, directory / "pca_grid"),
-            *figures.layer_curves(result, names, layer_names, directory / "layer_curves"),
-            *figures.change_by_language(result, names, layer_index, layer, directory / "change_by_language")]
+    files = [*figures.pca_grid(points, explained, labels, names, result.langs, layer, directory / "pca_grid"),
+             *figures.layer_curves(result, names, layer_names, directory / "layer_curves")]
+    if len(names) > 1:  # one model alone has no change to draw
+        files += figures.change_by_language(result, names, layer_index, layer, directory / "change_by_language")
+    return files
 
 
 def _interval(estimate: float, low: float, high: float) -> str:
@@ -178,9 +181,8 @@ def _report(result, corpus, names, layer_names, layer_index, options, figure_fil
          "open squares harmless.", figure_files[0]),
         ("Each metric by layer: lines are estimates, coloured bands bootstrap 95% CIs, the hatched grey band the "
          "95% range of the metric on permuted labels (its level without any class structure).", figure_files[2]),
-        ("Change from the base model per language at the chosen layer, with 95% CIs; p: paired test of each "
-         "language's change against English's.", figure_files[4]),
-    ]
+    ] + [("Change from the base model per language at the chosen layer, with 95% CIs; p: paired test of each "
+          "language's change against English's.", png) for png in figure_files[4:5]]
     header = ["model", "language", *[figures.metric_name(metric) for metric in result.metrics]]
     rows = []
     for m, name in enumerate(names):
@@ -197,9 +199,11 @@ def _report(result, corpus, names, layer_names, layer_index, options, figure_fil
                              _interval(result.change[at], result.change_low[at], result.change_high[at]),
                              _interval(result.gap[at], result.gap_low[at], result.gap_high[at]),
                              "" if math.isnan(result.gap_p_value[at]) else f"{result.gap_p_value[at]:.2g}"])
-    report.tables.append(Table(f"Change from {names[0]} at hidden state {layer}, and its difference from English's "
-                               "change (paired bootstrap)", ["model", "language", "metric", "change [95% CI]",
-                                                             "minus English [95% CI]", "p"], rows))
+    if rows:
+        report.tables.append(Table(f"Change from {names[0]} at hidden state {layer}, and its difference from "
+                                   "English's change (paired bootstrap)",
+                                   ["model", "language", "metric", "change [95% CI]", "minus English [95% CI]", "p"],
+                                   rows))
     report.notes = [*notes, f"{options.bootstrap} bootstrap replicas (whole resampling groups: translations, "
                     f"pairs and duplicate texts drawn together) and {options.permutations} label permutations."]
     report.settings = {key: str(value) for key, value in settings.items()}

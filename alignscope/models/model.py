@@ -46,8 +46,9 @@ class Model:
         made or changed in memory (`init_model`, `with_params`, training).
       read_params: returns the weights (an `nnx.State` of arrays, sharded over `mesh`); called
         once, on first use of `params`.
-      read_identity: returns the digest of `source`'s files (`checkpoints.fingerprint`), read
-        without the weights; used only while `source` is set.
+      read_identity: returns the model's identity without reading the weights: the digest of
+        `source`'s files (`checkpoints.fingerprint`), or a parent's identity and the one
+        deterministic change made to it (`checkpoints.quantize`); None: the digest of the weights.
     """
 
     config: DecoderConfig
@@ -74,12 +75,13 @@ class Model:
     def identity(self) -> str:
         """A hex digest of the weights' content, what stores and result files key on.
 
-        A model whose weights are a checkpoint's files, unchanged, is keyed by the files
+        A model whose weights are a checkpoint's files, unchanged, is keyed by the files, and a
+        deterministic transform of a model by its parent's identity and the transform
         (`read_identity`, computed without reading the weights onto a device); one made or changed
-        in memory by a digest of every parameter's bytes (`identity.params_fingerprint`), so an
-        edited model never shares its parent's identity.
+        in memory otherwise by a digest of every parameter's bytes (`identity.params_fingerprint`),
+        so an edited model never shares its parent's identity.
         """
-        if self.source is not None:
+        if self.read_identity is not None:
             return self.read_identity()
         return "params:" + params_fingerprint(self.params)
 
@@ -100,7 +102,7 @@ class Model:
                                   f"the model's is {want}")
         dtypes = {leaf.dtype for leaf in jax.tree.leaves(params)}
         return dataclasses.replace(self, param_dtype=jnp.dtype(dtypes.pop()) if len(dtypes) == 1 else self.param_dtype,
-                                   source=None, read_params=lambda: params)
+                                   source=None, read_params=lambda: params, read_identity=None)
 
     def _abstract_params(self) -> nnx.State:
         if "params" in self.__dict__:
@@ -129,6 +131,7 @@ class Model:
         if self.config.tie_word_embeddings:
             config, graphdef, params = surgery.untied(self.config, self.params, self.param_dtype)
             model = dataclasses.replace(self, config=config, graphdef=graphdef, source=None, read_params=lambda: params,
+                                        read_identity=None,
                                         raw_config={**self.raw_config, "tie_word_embeddings": False})
         return model.with_params(surgery.orthogonalized_params(model.params, unit))
 

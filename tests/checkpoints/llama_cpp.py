@@ -57,8 +57,8 @@ def convert(hf_directory: pathlib.Path, out: pathlib.Path, outtype: str = "f32")
 
 def requantize(source: pathlib.Path, out: pathlib.Path, qtype: str) -> pathlib.Path:
     """Writes `source` again with every 2-D weight whose rows fit the block size in `qtype`
-    (`Q4_0`, `Q4_1`, `Q5_0`, `Q5_1`, `Q8_0`, `BF16`, ...), as llama-quantize leaves norms and
-    biases in float32; returns `out`."""
+    (`Q4_0`, `Q4_1`, `Q5_0`, `Q5_1`, `Q8_0`, `BF16`, ...), as llama-quantize leaves norms, biases
+    and learned position embeddings in float32; returns `out`."""
     import gguf
 
     target = gguf.GGMLQuantizationType[qtype]
@@ -76,7 +76,8 @@ def requantize(source: pathlib.Path, out: pathlib.Path, qtype: str) -> pathlib.P
     for tensor in reader.tensors:
         values = gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(tuple(reversed(tensor.shape.tolist())))
         values = np.asarray(values, dtype=np.float32)
-        if values.ndim == 2 and values.shape[-1] % block == 0 and not tensor.name.endswith("_norm.weight"):
+        if values.ndim == 2 and values.shape[-1] % block == 0 and not tensor.name.endswith("_norm.weight") \
+                and tensor.name != "position_embd.weight":
             data = gguf.quants.quantize(values, target)
             writer.add_tensor(tensor.name, data, raw_shape=data.shape, raw_dtype=target)
         else:

@@ -83,13 +83,39 @@ def test_cli_dry_run_runs_nothing(tiny_models, tmp_path):
     (["--lang=xx"], "xx"),
     (["--per_class=0"], "error: flag --per_class=0: 0 is not a positive integer"),
     (["--nope"], "error: Unknown command line flag 'nope'"),
-    (["--base=/does/not/exist"], "give both --base and --aligned"),
+    (["--base=/does/not/exist"], "checkpoint '/does/not/exist' does not exist"),
+    (["--quantized=Q3_K"], "quantization type 'Q3_K' is not accepted; use one of F16, BF16, Q8_0"),
 ])
 def test_cli_errors_are_one_line_with_exit_2(flags, message, tiny_models):
-    if flags == ["--lang=xx"]:
+    if flags[0].startswith(("--lang", "--quantized")):
         flags = [f"--base={tiny_models['base']}", f"--aligned={tiny_models['aligned-a']}", *flags, "--dry_run"]
     run = _cli(*flags)
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len([line for line in lines if line.startswith("error:")]) == 1 and message in lines[-1]
     assert "Traceback" not in run.stderr
+
+
+def test_cli_one_model_and_its_quantized_copy(tiny_models, tmp_path):
+    """`--base` alone is one model; `--quantized` adds its in-memory copies, which a rerun reads
+    from the store without quantizing or running anything."""
+    pytest.importorskip("gguf", reason='--quantized needs the gguf extra (pip install "alignscope[gguf]")')
+    flags = [f"--base={tiny_models['base']}", "--quantized=Q4_0", "--lang=zh", "--per_class=10", "--bootstrap=4",
+             "--permutations=2", "--max_length=32", f"--cache_dir={tmp_path / 'store'}"]
+    first = _cli(*flags, f"--output_dir={tmp_path / 'first'}")
+    assert first.returncode == 0, first.stderr
+    document = json.loads((tmp_path / "first" / "metrics.json").read_text())
+    assert document["models"] == ["base", "base.Q4_0"]
+    rows = {(r["model"], r["lang"], r["layer"], r["metric"]): r for r in document["rows"]}
+    assert rows["base", "zh", 2, "between2"]["estimate"] != rows["base.Q4_0", "zh", 2, "between2"]["estimate"]
+    run_info = json.loads((tmp_path / "first" / "run.json").read_text())
+    assert run_info["models"]["base.Q4_0"]["identity"].endswith("|quantized:Q4_0")
+    second = _cli(*flags, f"--output_dir={tmp_path / 'second'}")
+    assert second.returncode == 0, second.stderr
+    extraction = json.loads((tmp_path / "second" / "run.json").read_text())["extraction"]
+    assert {name: stats["computed_texts"] for name, stats in extraction.items()} == {"base": 0, "base.Q4_0": 0}
+    alone = _cli(f"--base={tiny_models['base']}", "--lang=zh", "--per_class=10", "--bootstrap=4", "--permutations=2",
+                 "--max_length=32", "--cache_dir=none", f"--output_dir={tmp_path / 'alone'}")
+    assert alone.returncode == 0, alone.stderr
+    assert not (tmp_path / "alone" / "figures" / "change_by_language.png").exists()
+    assert json.loads((tmp_path / "alone" / "metrics.json").read_text())["models"] == ["base"]
