@@ -248,14 +248,15 @@ def layer_position(pca_layer: int, layer_names: Sequence[int]) -> int:
     return list(layer_names).index(pca_layer)
 
 
-def parameter_count(config) -> int:
-    """Approximate weights of a decoder (`DecoderConfig`): embeddings, output head (unless tied) and
-    the blocks."""
+def parameter_count(config, tables: bool = True) -> int:
+    """Approximate weights of a decoder (`DecoderConfig`): the blocks, and with `tables` the
+    embeddings and output head (unless tied). Hidden states cost ~2 FLOP per block weight per
+    token: the embedding is a lookup and the head is not run."""
     d, heads, kv, head_dim = config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim
     attention = d * head_dim * (heads + 2 * kv) + heads * head_dim * d
     mlp = d * config.intermediate_size * (3 if config.gated_mlp else 2)
-    tables = 1 if config.tie_word_embeddings else 2
-    return config.vocab_size * d * tables + config.num_layers * (attention + mlp)
+    table_count = (1 if config.tie_word_embeddings else 2) if tables else 0
+    return config.vocab_size * d * table_count + config.num_layers * (attention + mlp)
 
 
 def model_lines(lineage: Lineage) -> list[str]:
@@ -274,7 +275,7 @@ def dry_run_lines(setup: Setup) -> list[str]:
     layers = inputs.hidden_states(next(iter(models.values())), spec.layers)
     tokens = sum(min(len(ids), spec.max_length) for ids in setup.lineage.tokenizer(corpus.texts)["input_ids"])
     activation_bytes = len(models) * len(corpus) * len(layers) * config.hidden_size * 4
-    flop = 2 * parameter_count(config) * tokens * len(models)
+    flop = 2 * parameter_count(config, tables=False) * tokens * len(models)
     lines = [*model_lines(setup.lineage), "languages (rows harmful/harmless):"]
     for lang, counts in corpus.class_counts().items():
         lines.append(f"  {lang}: {counts.get(1, 0)}/{counts.get(0, 0)}")

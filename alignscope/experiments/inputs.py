@@ -24,13 +24,15 @@ def model_sources(base: str | None, aligned: Sequence[str] | None) -> dict[str, 
     """`{name: path or hub id}`, base first; the demo models where neither is given; `base` alone
     (or `aligned` alone) is a single-model run.
 
-    Names are the last path component (a hub id's name), made unique with a suffix.
+    Names are the last path component (a hub id's name; a GGUF file's name without `.gguf`), made
+    unique with a suffix.
     """
     if not base and not aligned:
         return {name: str(demo_model_path(name)) for name in (DEMO_BASE, *DEMO_ALIGNED)}
     sources: dict[str, str] = {}
     for source in ([base] if base else []) + list(aligned or ()):
-        name = pathlib.PurePath(str(source).rstrip("/").split("@")[0]).name or str(source)
+        path = pathlib.PurePath(str(source).rstrip("/").split("@")[0])
+        name = (path.stem if path.suffix.lower() == ".gguf" else path.name) or str(source)
         unique, count = name, 2
         while unique in sources:
             unique, count = f"{name}-{count}", count + 1

@@ -59,3 +59,15 @@ def test_kernels_suite_writes_rows_with_ratios_and_versions(tmp_path):
 def test_kernels_shape_must_be_four_integers():
     run = _run("--suite=kernels", "--kernels_shape=2,40")
     assert run.returncode == 2 and "--kernels_shape=2,40 is not accepted" in run.stderr.strip().splitlines()[-1]
+
+
+def test_extraction_suite_times_a_real_checkpoint_with_its_own_tokenizer(shared_data, tiny_models, tmp_path):
+    run = _run("--suite=extraction", f"--model={tiny_models['base']}", "--langs=en,zh", "--texts_per_lang=8",
+               "--repeats=1", "--max_length=64", f"--shared_data={shared_data}", f"--output_dir={tmp_path}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads((tmp_path / "benchmark" / "extraction.json").read_text())
+    rows = result["results"]
+    assert rows["model"] == result["flags"]["model"] == str(tiny_models["base"]) and rows["texts"] == 16
+    assert rows["parameters"] < 100_000  # the tiny checkpoint, not the random 50M Llama
+    assert rows["max_abs_difference_pooled"] < 1e-4 and rows["speedup_alignscope_over_transformers"] > 0
+    assert len(result["load_average_1_5_15_min"]["before"]) == 3

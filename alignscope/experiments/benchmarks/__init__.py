@@ -1,6 +1,7 @@
 """Benchmarks, each side by side with its peer implementation on the same inputs, as ratios.
 
     python -m experiments.benchmark --suite=extraction --texts_per_lang=256
+    python -m experiments.benchmark --suite=extraction --model=gemma-3-270m-q4_k_m.gguf
     python -m experiments.benchmark --suite=kernels --quick --output=kernels.json
 
 Suites:
@@ -8,8 +9,9 @@ Suites:
   of alignscope's packed schedule (several texts per row) and of its plain bucketed one,
   against batches of 32 in input order padded to their longest text. Lengths come from a 32k byte-level BPE tokenizer trained on those texts (no
   hub access here for a real model's tokenizer).
-- `extraction`: tokens/s of mean-pooled all-layer extraction for a random Llama (`--llama`:
-  ~50M or ~1B parameters, `--dtype`): alignscope (jitted Flax) against transformers'
+- `extraction`: tokens/s of mean-pooled all-layer extraction for a real checkpoint (`--model`: a
+  directory, hub id or .gguf file, with its own tokenizer) or a random Llama (`--llama`: ~50M or
+  ~1B parameters), in `--dtype`: alignscope (jitted Flax) against transformers'
   `AutoModel` (PyTorch on `--torch_device`), same weights, same texts, same thread count;
   alignscope packs texts into rows, transformers gets its best plain batching (sorted by
   length, each batch padded to its longest text); the pooled outputs are compared too.
@@ -20,7 +22,8 @@ Suites:
   shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
   and for the whole workload, against the machine's GEMM floor (see benchmarks/kernels.py).
 
-Results go to `<output_dir>/benchmark/<suite>.json` with library versions and the device. The
+Results go to `<output_dir>/benchmark/<suite>.json` with library versions, the device and the
+machine's load average before and after (a loaded machine slows a multi-threaded peer more). The
 recorded results of the repository's benchmarks are in its top-level `benchmarks/` folder.
 
 Modules: `extraction` (the padding and extraction suites), `kernels`, `analysis`, and
@@ -31,11 +34,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pathlib
 import tempfile
 
 from absl import logging
 
+from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.experiments import flags, outputs
 from alignscope.experiments.benchmarks import analysis, extraction, kernels
@@ -89,7 +94,8 @@ def analysis_suite() -> dict:
 def _text_suites(config: BenchmarkConfig, workdir: pathlib.Path) -> dict:
     """The suites that read the real corpora and a tokenizer trained on them, built lazily."""
     texts = extraction.texts_by_language(config.shared_data, config.text_suites.langs)
-    tokenizer = extraction.tokenizer_for(texts, workdir / "tokenizer")
+    model = config.text_suites.model
+    tokenizer = engine.load_tokenizer(model) if model else extraction.tokenizer_for(texts, workdir / "tokenizer")
     return {"padding": lambda: extraction.padding_suite(texts, tokenizer, config.text_suites),
             "extraction": lambda: extraction.extraction_suite(texts, tokenizer, workdir, config.text_suites)}
 
@@ -114,11 +120,13 @@ def main(config: BenchmarkConfig) -> None:
         shape = config.kernel_suite.kernels_shape
         for suite in config.suite:
             logging.info("running %s", suite)
+            load_before = os.getloadavg()
             result = {"suite": suite, "versions": library_versions(), "flags": {
                 "batch_size": config.text_suites.batch_size, "max_length": config.text_suites.max_length,
                 "texts_per_lang": config.text_suites.texts_per_lang, "langs": list(config.text_suites.langs),
-                "quick": config.kernel_suite.quick, "kernels_shape": None if shape is None else list(shape)},
-                "results": suites[suite]()}
+                "quick": config.kernel_suite.quick, "kernels_shape": None if shape is None else list(shape),
+                "model": config.text_suites.model}, "results": suites[suite]()}
+            result["load_average_1_5_15_min"] = {"before": list(load_before), "after": list(os.getloadavg())}
             if suite in SYNTHETIC:
                 result["versions"].update(kernels.peer_versions())
             path = pathlib.Path(config.output) if config.output else output / f"{suite}.json"

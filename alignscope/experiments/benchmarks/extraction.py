@@ -1,7 +1,8 @@
 """The `padding` and `extraction` benchmark suites, on the real TextDetox texts: alignscope's
 batch schedules (padding efficiency, compiled shapes) and its extraction against transformers'
-(tokens/s, same weights and texts). Lengths come from a 32k byte-level BPE tokenizer trained on
-those texts (no hub access here for a real model's tokenizer).
+(tokens/s, same weights and texts). The model timed is a real checkpoint (`--model`, a directory,
+hub id or .gguf file, with its own tokenizer), or a random Llama whose lengths come from a 32k
+byte-level BPE tokenizer trained on those texts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from alignscope import engine
+from alignscope.checkpoints import gguf
 from alignscope.errors import AlignscopeError
 from alignscope.experiments.bpe_tokenizer import train_bpe_tokenizer
 from alignscope.experiments.flags import flag
@@ -32,7 +34,9 @@ class TextSuitesConfig:
       max_length: Longest input in tokens.
       threads: CPU threads for PyTorch (XLA uses the same cores).
       repeats: Timed passes per implementation; the fastest counts.
-      llama: Size of the random Llama timed in the extraction suite.
+      llama: Size of the random Llama timed in the extraction suite when no --model is given.
+      model: A real checkpoint to time instead (directory, hub id or .gguf file), with its own tokenizer;
+        transformers loads the same files (a .gguf file through gguf_file=).
       dtype: Weights and compute dtype of both peers.
       torch_device: PyTorch device for the transformers peer (cpu, cuda).
     """
@@ -44,6 +48,7 @@ class TextSuitesConfig:
     threads: int = 2
     repeats: int = 2
     llama: str = flag("50m", choices=("50m", "1b"))
+    model: str | None = None
     dtype: str = flag("float32", choices=("float32", "bfloat16"))
     torch_device: str = "cpu"
 
@@ -110,6 +115,20 @@ def _random_llama(directory: pathlib.Path, vocab_size: int, config: TextSuitesCo
     return peer.to(config.torch_device).eval()
 
 
+def _transformers_peer(source: str, dtype: str, device: str):
+    """transformers' base model (no head: hidden states only, as ours) of checkpoint `source`."""
+    import torch
+    import transformers
+
+    gguf_file = gguf.find_gguf(source)
+    if gguf_file is None:
+        peer = transformers.AutoModel.from_pretrained(source, dtype=getattr(torch, dtype))
+    else:
+        peer = transformers.AutoModel.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name,
+                                                      dtype=getattr(torch, dtype))
+    return peer.to(device).eval()
+
+
 def _torch_pooled(torch_model, batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """Returns per batch `[rows, L + 1, d_model]` mean-pooled hidden states of one text per row."""
     import torch
@@ -158,8 +177,12 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     import torch
 
     torch.set_num_threads(config.threads)
-    torch_model = _random_llama(workdir / "llama", len(tokenizer), config)
-    model = engine.load_model(workdir / "llama", dtype=config.dtype)
+    if config.model:
+        torch_model = _transformers_peer(config.model, config.dtype, config.torch_device)
+        model = engine.load_model(config.model, dtype=config.dtype)
+    else:
+        torch_model = _random_llama(workdir / "llama", len(tokenizer), config)
+        model = engine.load_model(workdir / "llama", dtype=config.dtype)
     parameters = sum(p.numel() for p in torch_model.parameters())
     sample = [text for lang_texts in texts.values() for text in lang_texts[:config.texts_per_lang]]
     encoded = dict(enumerate(encode_texts(tokenizer, sample, config.max_length)))
@@ -181,7 +204,7 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
     tokens = int(lengths.sum())
     peer_padded = sum(ids.size for ids, _, _ in trimmed)
     return {
-        "parameters": int(parameters), "dtype": config.dtype, "torch_device": str(torch_model.device),
+        "model": config.model or f"random Llama {config.llama}", "parameters": int(parameters), "dtype": config.dtype, "torch_device": str(torch_model.device),
         "texts": len(sample), "real_tokens": tokens, "batches": len(plans[True]),
         "compiled_shapes": batching.compiled_shapes(plans[True]),
         "padding_efficiency": batching.padding_efficiency(lengths, plans[True]),
@@ -189,5 +212,5 @@ def extraction_suite(texts: dict[str, list[str]], tokenizer, workdir: pathlib.Pa
         "alignscope_tokens_per_s": tokens / ours_seconds, "transformers_tokens_per_s": tokens / torch_seconds,
         "speedup_alignscope_over_transformers": torch_seconds / ours_seconds,
         "alignscope_first_pass_seconds_with_compiles": first_pass,
-        "max_abs_difference_pooled": error,
+        "max_abs_difference_pooled": error, "torch": torch.__version__,
     }
