@@ -38,7 +38,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
 
     `pca_layer`: the hidden state whose direction cosines are drawn (besides the middle one).
     Returns `{"cka": {kind: [aligned, langs, layers, layers]}, "cosines": [models, layers, langs, langs],
-    "langs", "layers", "files"}`.
+    "langs", "layers", "files"}`; one model alone has no CKA (zero aligned models) and its cosines.
     """
     spec = spec or engine.ExtractionSpec()
     stages = stages or Stages(EXPERIMENT)
@@ -51,10 +51,12 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
     lang_of = np.asarray(corpus.langs, dtype=object)
     langs = list(dict.fromkeys(corpus.langs))
     with stages.stage("metrics"):
-        cka = {kind: np.stack([np.stack([analysis.cka_layers(activations[0][:, lang_of == lang],
+        cka = {kind: np.zeros((len(names) - 1, len(langs), len(layer_names), len(layer_names))) for kind in KINDS}
+        for kind in KINDS:  # one model alone has no CKA, only its direction cosines
+            for m in range(1, len(names)):
+                for g, lang in enumerate(langs):
+                    cka[kind][m - 1, g] = analysis.cka_layers(activations[0][:, lang_of == lang],
                                                              activations[m][:, lang_of == lang], kind)
-                                         for lang in langs]) for m in range(1, len(names))])
-               for kind in KINDS}
         _, cosines = analysis.direction_cosines(activations, corpus.labels, corpus.langs)
     chosen = sorted({len(layer_names) // 2, harness.layer_position(pca_layer, layer_names)})
     rows = []
@@ -78,7 +80,7 @@ def run(models: dict[str, engine.Model], tokenizer, corpus: Corpus, output_dir: 
             directory = output_dir / "figures"
             pairs = [(m, g) for m in range(1, len(names)) for g in range(len(langs))]
             figure_files = {}
-            for kind in KINDS:
+            for kind in KINDS if pairs else ():
                 figure_files[kind] = figures.heatmaps(
                     np.stack([cka[kind][m - 1, g] for m, g in pairs]),
                     [f"{names[0]} vs {names[m]} · {figures.language_name(langs[g])}" for m, g in pairs],
@@ -118,15 +120,16 @@ def _report(names, langs, layer_names, cka, cosines, chosen, figure_files, notes
         mean = ", ".join(f"{name} {cosines[m, last][off].mean():.3f}" for m, name in enumerate(names))
         report.findings.append(f"Mean cosine between different languages' harmful − harmless directions at hidden "
                                f"state {layer_names[last]}: {mean} (1: one shared direction).")
-    report.figures = [("Linear CKA, base layer (rows) against aligned layer (columns), per language.",
-                       figure_files["linear"][0]),
-                      ("RBF CKA (bandwidth: the median distance), as above.", figure_files["rbf"][0]),
-                      ("Cosine between languages' mean-difference directions, per model, at hidden states "
-                       f"{', '.join(str(layer_names[i]) for i in chosen)}.", figure_files["cosine"][0])]
-    rows = [[names[m], lang, *[f"{cka[kind][m - 1, g, i, i]:.3f}" for kind in KINDS for i in (0, last)]]
-            for m in range(1, len(names)) for g, lang in enumerate(langs)]
-    report.tables.append(Table("Same-layer CKA with the base", ["model", "language", "linear, first", "linear, last",
-                                                                "RBF, first", "RBF, last"], rows))
+    if len(names) > 1:
+        report.figures = [("Linear CKA, base layer (rows) against aligned layer (columns), per language.",
+                           figure_files["linear"][0]),
+                          ("RBF CKA (bandwidth: the median distance), as above.", figure_files["rbf"][0])]
+        rows = [[names[m], lang, *[f"{cka[kind][m - 1, g, i, i]:.3f}" for kind in KINDS for i in (0, last)]]
+                for m in range(1, len(names)) for g, lang in enumerate(langs)]
+        report.tables.append(Table("Same-layer CKA with the base", ["model", "language", "linear, first",
+                                                                    "linear, last", "RBF, first", "RBF, last"], rows))
+    report.figures.append(("Cosine between languages' mean-difference directions, per model, at hidden states "
+                           f"{', '.join(str(layer_names[i]) for i in chosen)}.", figure_files["cosine"][0]))
     report.notes = list(notes)
     report.settings = {key: str(value) for key, value in settings.items()}
     return report

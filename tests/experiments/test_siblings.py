@@ -69,6 +69,17 @@ def test_similarity(tiny_models, tmp_path):
     assert kinds == {"cka_linear", "cka_rbf", "direction_cosine"}
 
 
+def test_similarity_of_one_model_alone_is_its_direction_cosines(tiny_models, tmp_path):
+    models, tokenizer = _models(tiny_models)
+    corpus = engine.load_corpus("demo", split="test", langs=["en", "zh"], per_class=PAIRS)
+    alone = similarity.run({"base": models["base"]}, tokenizer, corpus, tmp_path / "alone", spec=SPEC)
+    assert alone["cka"]["linear"].shape[0] == 0 and alone["cosines"].shape[:1] == (1,)
+    assert sorted(path.name for path in (tmp_path / "alone" / "figures").iterdir()) == [
+        "direction_cosines.pdf", "direction_cosines.png"]
+    kinds = {row["kind"] for row in json.loads((tmp_path / "alone" / "metrics.json").read_text())["rows"]}
+    assert kinds == {"direction_cosine"}
+
+
 def test_redteam_global_local_and_harmless(tiny_models, tmp_path):
     root = tmp_path / "aya"
     root.mkdir()
