@@ -5,8 +5,9 @@ llama.cpp's converter renames every tensor (`blk.0.attn_q.weight`), permutes the
 rows of Llama-family models for its interleaved rotary, adds 1 to Gemma's norm weights,
 transposes GPT-2's Conv1D weights and regroups GPT-NeoX's fused QKV. `GGUFTensors` undoes each of
 these, so a GGUF file reads through the same weight maps, shape checks and mesh placement as a
-safetensors checkpoint (`checkpoints.load`). The file is memory-mapped; one tensor at a time is
-dequantized (float32) and placed, so the file is never held twice in memory.
+safetensors checkpoint (`checkpoints.load`). The header is read by `gguf_header` (the `gguf`
+package's reader takes ~45 s over a 262k-token vocabulary); the file is memory-mapped and one
+tensor at a time is dequantized (float32) and placed, so the file is never held twice in memory.
 
 `gguf` is an optional dependency (`pip install "alignscope[gguf]"`).
 """
@@ -14,6 +15,7 @@ dequantized (float32) and placed, so the file is never held twice in memory.
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import pathlib
 from typing import Any, Callable, Iterable
 
@@ -21,6 +23,7 @@ import numpy as np
 
 from alignscope.checkpoints.fingerprint import tensors_fingerprint
 from alignscope.checkpoints.gguf_families import ARCHITECTURES, GGUFArchitecture, Metadata
+from alignscope.checkpoints.gguf_header import TensorInfo, read_header
 from alignscope.errors import AlignscopeError
 from alignscope.models.families import FAMILIES
 
@@ -72,40 +75,81 @@ class GGUFFile:
     Attributes:
       path: the file.
       architecture: the family's description (`gguf_families.ARCHITECTURES`).
-      metadata: every key-value pair of the header, as Python values.
+      metadata: every key-value pair of the header, as Python values, less the vocabulary arrays
+        (which transformers reads itself, for the tokenizer).
+      tensors: `{GGUF name: gguf_header.TensorInfo}`.
+      metadata_sha256: digest of every key and value (`gguf_header.Header`).
     """
 
     def __init__(self, path: pathlib.Path):
-        gguf = gguf_module()
+        self._gguf = gguf_module()
         self.path = path
         try:
-            self._reader = gguf.GGUFReader(path, "r")
-        except Exception as error:  # The reader raises ValueError, struct errors, IndexError, ...
-            raise AlignscopeError(f"{path} is not a readable GGUF file ({type(error).__name__}: {error})") from error
-        vocabulary = ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.merges",
-                      "tokenizer.ggml.token_type")  # large arrays transformers reads itself (the tokenizer)
-        self.metadata: dict[str, Any] = {name: field.contents() for name, field in self._reader.fields.items()
-                                         if not name.startswith("GGUF.") and name not in vocabulary}
+            with open(path, "rb") as handle:
+                self._buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as error:  # mmap of an empty file raises ValueError
+            raise AlignscopeError(f"{path} is not a readable GGUF file ({error})") from error
+        header = read_header(path, self._buffer)
+        self.metadata: dict[str, Any] = header.metadata
+        self.tensors = header.tensors
+        self.metadata_sha256 = header.metadata_sha256
         name = self.metadata.get("general.architecture")
         if name not in ARCHITECTURES:
             raise AlignscopeError(f"GGUF architecture {name!r} ({path.name}) is not supported; supported: "
                                   f"{', '.join(sorted(ARCHITECTURES))}")
         self.architecture: GGUFArchitecture = ARCHITECTURES[name]
-        self.tensors = {tensor.name: tensor for tensor in self._reader.tensors}
 
     def config_json(self) -> dict[str, Any]:
         """Returns the Hugging Face `config.json` dict the metadata describes (what `parse_config`
         reads, and what `save_model` writes back for transformers)."""
-        shapes = {name: numpy_shape(tensor) for name, tensor in self.tensors.items()}
-        meta = Metadata(self.metadata, self.architecture.name, self.path.name, shapes,
-                        lambda name: dequantized(self.tensors[name]))
+        shapes = {name: tensor.shape for name, tensor in self.tensors.items()}
+        meta = Metadata(self.metadata, self.architecture.name, self.path.name, shapes, self.dequantized)
         raw = self.architecture.config_json(meta)
         return {"model_type": FAMILIES[raw["architectures"][0]].model_type, **raw}
 
     def fingerprint(self) -> str:
         """Returns a hex digest of the tensors: names, quantization types, shapes and sampled raw bytes."""
-        return tensors_fingerprint((name, f"{tensor.tensor_type.name}|{tuple(tensor.shape)}", tensor.data)
+        return tensors_fingerprint((name, f"{self._type(tensor).name}|{tensor.shape}", self.raw(name))
                                    for name, tensor in self.tensors.items())
+
+    def raw(self, name: str) -> np.ndarray:
+        """Returns tensor `name`'s bytes, uint8 `[*shape[:-1], bytes per row]` (a view of the file).
+
+        Raises:
+          AlignscopeError: an unknown type, a row that is not whole blocks, or bytes past the file's end.
+        """
+        tensor = self.tensors[name]
+        block, type_size = self._gguf.GGML_QUANT_SIZES[self._type(tensor)]
+        if not tensor.shape or tensor.shape[-1] % block:
+            raise AlignscopeError(f"{self.path.name}: tensor {name} has shape {list(tensor.shape)}, whose rows are not "
+                                  f"whole blocks of {block}")
+        rows = int(np.prod(tensor.shape[:-1], dtype=np.int64))
+        row_bytes = tensor.shape[-1] // block * type_size
+        if tensor.offset + rows * row_bytes > len(self._buffer):
+            raise AlignscopeError(f"{self.path} is not a readable GGUF file (tensor {name} ends past the file's end)")
+        data = np.frombuffer(self._buffer, np.uint8, count=rows * row_bytes, offset=tensor.offset)
+        return data.reshape(*tensor.shape[:-1], row_bytes)
+
+    def dequantized(self, name: str) -> np.ndarray:
+        """Returns tensor `name` as float32 `[numpy shape]` (any type the `gguf` package dequantizes).
+
+        Raises:
+          AlignscopeError: a type the installed `gguf` package cannot dequantize.
+        """
+        tensor_type = self._type(self.tensors[name])
+        try:
+            values = self._gguf.quants.dequantize(self.raw(name), tensor_type)
+        except NotImplementedError as error:
+            raise AlignscopeError(f"tensor {name} is {tensor_type.name}, which the installed gguf package cannot "
+                                  f"dequantize; upgrade it (pip install -U gguf)") from error
+        return np.asarray(values, dtype=np.float32).reshape(self.tensors[name].shape)
+
+    def _type(self, tensor: TensorInfo):
+        try:
+            return self._gguf.GGMLQuantizationType(tensor.type_id)
+        except ValueError:
+            raise AlignscopeError(f"{self.path.name}: tensor {tensor.name} has type {tensor.type_id}, which the "
+                                  f"installed gguf package does not know; upgrade it (pip install -U gguf)") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +191,7 @@ class GGUFTensors:
             if tensor is None:
                 continue
             restore = architecture.restore(name, config)
-            self.entries[name] = GGUFEntry(gguf_name, restore.shape(numpy_shape(tensor)), restore)
+            self.entries[name] = GGUFEntry(gguf_name, restore.shape(tensor.shape), restore)
 
     def __contains__(self, name: str) -> bool:
         return name in self.entries
@@ -155,25 +199,4 @@ class GGUFTensors:
     def get(self, name: str) -> np.ndarray:
         """Returns the tensor `name` as float32 in its Hugging Face layout (dequantized)."""
         entry = self.entries[name]
-        return np.ascontiguousarray(entry.restore(dequantized(self._file.tensors[entry.gguf_name])))
-
-
-def dequantized(tensor) -> np.ndarray:
-    """Returns a GGUF tensor as float32 `[numpy shape]` (any type the `gguf` package dequantizes).
-
-    Raises:
-      AlignscopeError: a quantization type the installed `gguf` package cannot dequantize.
-    """
-    gguf = gguf_module()
-    try:
-        values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-    except NotImplementedError as error:
-        raise AlignscopeError(f"tensor {tensor.name} is {tensor.tensor_type.name}, which the installed gguf package "
-                              f"cannot dequantize; upgrade it (pip install -U gguf)") from error
-    return np.asarray(values, dtype=np.float32).reshape(numpy_shape(tensor))
-
-
-def numpy_shape(tensor) -> tuple[int, ...]:
-    """A GGUF tensor's shape in numpy order (GGUF lists the fastest-varying axis first)."""
-    return tuple(int(size) for size in reversed(tensor.shape))
-
+        return np.ascontiguousarray(entry.restore(self._file.dequantized(entry.gguf_name)))

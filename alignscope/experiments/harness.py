@@ -8,7 +8,6 @@ run prints about the models and corpus.
 from __future__ import annotations
 
 import dataclasses
-import os
 import pathlib
 from typing import Any, Sequence
 
@@ -16,6 +15,7 @@ from absl import flags as absl_flags
 from absl import logging as absl_logging
 
 from alignscope import engine
+from alignscope.cache_dir import default_cache_dir
 from alignscope.checkpoints.quantize import quantized
 from alignscope.data import Corpus
 from alignscope.errors import AlignscopeError
@@ -93,8 +93,7 @@ class RunConfig:
     def store(self) -> pathlib.Path | None:
         """The activation store directory of `cache_dir` (None for 'none')."""
         if self.cache_dir is None:
-            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-            return pathlib.Path(base) / "alignscope"
+            return default_cache_dir()
         if self.cache_dir.lower() == "none":
             return None
         return pathlib.Path(self.cache_dir).expanduser()

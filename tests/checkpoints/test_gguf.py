@@ -18,6 +18,8 @@ import torch
 import transformers
 
 from alignscope import engine
+from alignscope.checkpoints import gguf_header
+from alignscope.checkpoints.gguf import GGUFFile
 from alignscope.errors import AlignscopeError
 from alignscope.experiments.bpe_tokenizer import GPT2_WORDS
 from tests.checkpoints.llama_cpp import convert, requantize, tensor_types
@@ -165,6 +167,53 @@ def test_bad_gguf_files_are_one_clear_error(quantized_files, tmp_path):
     with pytest.raises(AlignscopeError, match=r"GGUF architecture 'mamba' \(mamba.gguf\) is not supported; supported: "
                                               r"command-r, gemma, gemma2, gemma3, gpt2, gptneox, llama, olmo2, phi3"):
         engine.load_model(mamba)
+
+
+@pytest.mark.parametrize("qtype", ["F32", "Q4_1", "Q8_0"])
+def test_header_reader_equals_the_gguf_package_reader(quantized_files, qtype):
+    import gguf
+
+    file = quantized_files["qwen2", qtype]
+    ours, reference = GGUFFile(file), gguf.GGUFReader(file)
+    expected = {name: field.contents() for name, field in reference.fields.items()
+                if not name.startswith("GGUF.") and name not in gguf_header.VOCABULARY}
+    assert ours.metadata == expected and "tokenizer.ggml.tokens" in reference.fields
+    assert list(ours.tensors) == [tensor.name for tensor in reference.tensors]
+    for tensor in reference.tensors:
+        assert ours.tensors[tensor.name].shape == tuple(int(size) for size in reversed(tensor.shape))
+        np.testing.assert_array_equal(ours.raw(tensor.name).reshape(-1), np.asarray(tensor.data).reshape(-1).view(np.uint8))
+        np.testing.assert_array_equal(ours.dequantized(tensor.name), np.asarray(
+            gguf.quants.dequantize(tensor.data, tensor.tensor_type), np.float32).reshape(ours.tensors[tensor.name].shape))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda data: b"GGUX" + data[4:], "does not start with the GGUF magic bytes"),
+    (lambda data: data[:4] + (7).to_bytes(4, "little") + data[8:], "GGUF version 7 is not read"),
+    (lambda data: data[:4] + (3).to_bytes(4, "big") + data[8:], "big-endian GGUF files are not read"),
+    (lambda data: data[:300], "the file ends at byte 300"),
+    (lambda data: data[:len(data) - 64], "ends past the file's end"),
+])
+def test_damaged_headers_are_one_clear_error(quantized_files, tmp_path, damage, message):
+    damaged = tmp_path / "damaged.gguf"
+    damaged.write_bytes(damage(quantized_files["llama", "F32"].read_bytes()))
+    with pytest.raises(AlignscopeError, match=f"damaged.gguf.*{message}"):
+        engine.load_model(damaged).params
+
+
+def test_a_gguf_tokenizer_is_built_once_then_read_from_the_cache(quantized_files, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+    original = transformers.AutoTokenizer.from_pretrained
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained",
+                        lambda *args, **kwargs: calls.append(kwargs.get("gguf_file")) or original(*args, **kwargs))
+    file = quantized_files["llama", "Q8_0"]
+    built, cached = engine.load_tokenizer(file), engine.load_tokenizer(file)
+    assert calls == [file.name, None]  # the second load never read the GGUF vocabulary
+    assert len(list((tmp_path / "alignscope" / "tokenizers").iterdir())) == 1
+    texts = ["Hallo Welt, नमस्ते दुनिया 你好", " two  spaces\n\ttab", "emoji 🙂 Ünïcödé"]
+    assert cached(texts)["input_ids"] == built(texts)["input_ids"]
+    assert (cached.chat_template, cached.eos_token, cached.pad_token) == (built.chat_template, built.eos_token,
+                                                                          built.pad_token)
 
 
 def test_without_the_gguf_package_the_error_names_the_extra(quantized_files):
