@@ -1,9 +1,10 @@
 """Prompts -> generated texts: tokenize, batch by length into a few left-padded buckets, decode.
 
 Rows are sorted by prompt length and cut into batches of `batch_size` rows, each left-padded to
-the bucket of its longest prompt (`prompt_buckets`: powers of two, as every bucket compiles the
-generation loop again), so a run compiles once per bucket; the last batch is topped up with empty
-rows. Single-process (a mesh on one host shards each batch over its `data` axis).
+the bucket of its longest prompt (`prompt_buckets`: extraction's steps of 1.5x and 2x, so that
+prompt fills at least two thirds of its row; every bucket compiles the generation loop again, a
+few seconds, less than the padding of powers of two costs), so a run compiles once per bucket;
+the last batch is topped up with empty rows. Single-process (a mesh on one host shards each batch over its `data` axis).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import jax
 import numpy as np
 
 from alignscope.errors import AlignscopeError
+from alignscope.runtime.batching import default_buckets
 from alignscope.runtime.encoding import encode_texts
 from alignscope.models.intervention import Interventions
 from alignscope.models.model import Model
+
+SMALLEST_PROMPT_BUCKET = 16
 
 
 def left_padded(sequences: Sequence[np.ndarray], rows: int, length: int, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,12 +48,9 @@ def length_batches(lengths: np.ndarray, batch_size: int, buckets: Sequence[int])
 
 
 def prompt_buckets(max_length: int) -> tuple[int, ...]:
-    """Returns 16, 32, 64, ... below max_length, then max_length."""
-    buckets, length = [], 16
-    while length < max_length:
-        buckets.append(length)
-        length *= 2
-    return tuple(buckets) + (max_length,)
+    """Returns 16, 24, 32, 48, 64, 96, ... below max_length, then max_length (`batching.default_buckets`
+    from 16 up)."""
+    return tuple(length for length in default_buckets(max_length) if length >= SMALLEST_PROMPT_BUCKET) or (max_length,)
 
 
 def special_ids(model: Model, tokenizer) -> tuple[list[int], int]:
