@@ -15,11 +15,15 @@ import json
 import pathlib
 from typing import Mapping, Sequence
 
+import jax
 import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.data.demo import load_preferences
-from alignscope.runtime.generation import generate_ids_and_logits, prompt_batches
+from alignscope.runtime.extraction import run_extraction
+from alignscope.runtime.extraction_spec import ExtractionSpec
+from alignscope.runtime.generation import generate_ids_and_logits
+from alignscope.models.forward import merged
 from alignscope.models.intervention import Interventions
 from alignscope.models.model import Model
 
@@ -111,7 +115,7 @@ def refusal_score(model: Model, tokenizer, prompts: Sequence[str], langs: Sequen
       chat_template: wrap each prompt as a user turn with the generation prompt (where the answer
         begins); without it, the prompt's own last token.
       intervention: residual-stream edits (`engine.Intervention`, or a list applied in order).
-      batch_size: rows per batch; prompts are grouped by length into left-padded buckets.
+      batch_size: rows per batch at max_length (`next_token_logits` packs prompts into rows).
       max_length: longest prompt in tokens.
     """
     prompts = list(prompts)
@@ -148,20 +152,23 @@ def score_and_generate(model: Model, tokenizer, prompts: Sequence[str], langs: S
 def next_token_logits(model: Model, tokenizer, prompts: Sequence[str], chat_template: bool = True,
                       intervention: Interventions = None, *, batch_size: int = 32, max_length: int = 512) -> np.ndarray:
     """Returns `[N, vocab]` float32: the logits of the token after each prompt (after the chat
-    template's generation prompt with `chat_template`), run in left-padded length buckets."""
-    batches = list(prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length))
-    return batched_next_token_logits(model, batches, len(prompts), intervention)
+    template's generation prompt with `chat_template`).
+
+    Run as a pooled extraction (`runtime.extraction`): each prompt's final normed state at its last
+    token, from packed rows (several prompts per row, each attending only to itself, ~95% real
+    tokens, where left-padded length buckets hold ~60%), then the LM head on those states only. The
+    values equal a left-padded forward's (`Model.next_token_logits`) up to float rounding.
+    """
+    spec = ExtractionSpec(pooling="last", layers=(-1,), max_length=max_length, chat_template=chat_template,
+                          batch_size=batch_size, intervention=intervention)
+    final = run_extraction(model, tokenizer, prompts, spec).activations[:, 0]  # [N, d_model]
+    return np.asarray(_head(model.graphdef, model.compute_dtype, model.params, final))
 
 
-def batched_next_token_logits(model: Model, batches: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                              count: int, intervention: Interventions = None) -> np.ndarray:
-    """Returns `[count, vocab]` float32 next-token logits of prompts already cut into batches
-    (`runtime.generation.prompt_batches`), so callers that score the same prompts under many
-    interventions tokenize them once."""
-    result = np.zeros((count, model.config.vocab_size), np.float32)
-    for items, ids, mask in batches:
-        result[items] = model.local_rows(model.next_token_logits(ids, mask, intervention))[:len(items)]
-    return result
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _head(graphdef, compute_dtype, params, final: jax.Array) -> jax.Array:
+    """`[N, vocab]` float32 logits of final normed states `[N, d_model]`."""
+    return merged(graphdef, params, compute_dtype).logits(final[:, None].astype(compute_dtype))[:, 0]
 
 
 def refusals(texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:
