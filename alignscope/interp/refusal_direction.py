@@ -10,6 +10,16 @@ Selection, on validation prompts: a candidate is eligible when adding it at its 
 harmless prompts refused (mean refusal score > 0) and ablating it at every block moves harmless
 prompts' next-token distributions little (mean KL(base || ablated) < `max_kl`); the selected one
 has the lowest mean refusal score on harmful prompts under ablation.
+
+Cost: each score is a forward pass over the validation prompts per candidate (blocks x positions,
+over a hundred for a 30-block model), so the rule runs on a shortlist made by a first, cheap score
+on the `SCREEN_PROMPTS` shortest prompts of each class (`screen`): the `SHORTLIST` blocks whose
+candidates, ablated together, lower the refusal score most, then those blocks' candidates ablated
+one by one: the one of lowest refusal score (the rule's fallback), then by refusal score among
+those with KL < `max_kl` there, then by KL. The `SHORTLIST`
+first are scored in full, and additions only in ascending order of the full ablation score until
+one is eligible (the choice scoring every addition would make). With a shortlist of every
+candidate the rule is Arditi et al.'s, unchanged.
 """
 
 from __future__ import annotations
@@ -21,14 +31,17 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.runtime import pooling
-from alignscope.runtime.encoding import template_frame
+from alignscope.runtime.encoding import encode_texts, template_frame
 from alignscope.models.intervention import Intervention
 from alignscope.models.model import Model
-from alignscope.runtime.generation import prompt_batches
-from alignscope.interp.refusal import batched_next_token_logits, demo_refusal_tokens, log_odds
+from alignscope.interp.refusal import demo_refusal_tokens, log_odds, next_token_logits
 
 MAX_KL = 0.1
 MAX_LAYER_FRACTION = 0.8
+# The first, cheap score: ablations on this many prompts per class; this many blocks, then
+# candidates, go on.
+SCREEN_PROMPTS = 2
+SHORTLIST = 3
 
 
 def candidate_layers(num_layers: int) -> tuple[int, ...]:
@@ -72,26 +85,35 @@ def next_token_kl(base_logits: np.ndarray, edited_logits: np.ndarray) -> np.ndar
 
 @dataclasses.dataclass(frozen=True)
 class Selection:
-    """The candidates' validation scores and the chosen one.
+    """The candidates' validation scores and the chosen one. Scores a stage did not compute are NaN.
 
     Attributes:
       layers: the candidates' blocks `[C]`.
       positions: the candidates' positions `[C]`, counted back from the input's end (-1 the last token).
-      ablated_harmful: `[C]` mean refusal score of harmful prompts with the candidate ablated everywhere.
-      added_harmless: `[C]` mean refusal score of harmless prompts with it added at its block.
-      kl_harmless: `[C]` mean KL(base || ablated) of harmless prompts' next-token distributions.
-      eligible: `[C]` bool, added_harmless > 0 and kl_harmless < max_kl.
-      chosen: index of the selected candidate: the eligible one with the lowest ablated_harmful,
-        or, when none is eligible, the lowest ablated_harmful overall (`fallback` True).
-      fallback: whether no candidate was eligible.
+      screen_block, screen_harmful, screen_kl: `[C]` the first, cheap score (`Screen`: block_harmful,
+        harmful, kl); NaN where not computed, for all when nothing was screened.
+      ablated_harmful: `[C]` mean refusal score of harmful prompts with the candidate ablated everywhere
+        (the shortlisted candidates).
+      kl_harmless: `[C]` mean KL(base || ablated) of harmless prompts' next-token distributions (the
+        shortlisted candidates).
+      added_harmless: `[C]` mean refusal score of harmless prompts with it added at its block (the
+        shortlisted candidates with kl_harmless < max_kl, in ascending ablated_harmful, until one is
+        eligible).
+      eligible: `[C]` bool, known to have added_harmless > 0 and kl_harmless < max_kl.
+      chosen: index of the selected candidate: the eligible one with the lowest ablated_harmful, or,
+        when no shortlisted candidate is eligible, the lowest ablated_harmful (`fallback` True).
+      fallback: whether no shortlisted candidate was eligible.
       baseline_harmful, baseline_harmless: mean refusal scores without intervention.
     """
 
     layers: np.ndarray
     positions: np.ndarray
+    screen_block: np.ndarray
+    screen_harmful: np.ndarray
+    screen_kl: np.ndarray
     ablated_harmful: np.ndarray
-    added_harmless: np.ndarray
     kl_harmless: np.ndarray
+    added_harmless: np.ndarray
     eligible: np.ndarray
     chosen: int
     fallback: bool
@@ -99,48 +121,142 @@ class Selection:
     baseline_harmless: float
 
 
+@dataclasses.dataclass(frozen=True)
+class _Scorer:
+    """Next-token logits of validation prompts under an edit, and their mean refusal score."""
+
+    model: Model
+    tokenizer: object
+    tokens: dict[str, list[int]]
+    chat_template: bool
+    batch_size: int
+    max_length: int
+
+    def logits(self, prompts: Sequence[str], edit: Intervention) -> np.ndarray:
+        return next_token_logits(self.model, self.tokenizer, prompts, self.chat_template, edit,
+                                 batch_size=self.batch_size, max_length=self.max_length)
+
+    def score(self, logits: np.ndarray, langs: Sequence[str]) -> float:
+        return float(np.mean([log_odds(row, self.tokens[lang]) for row, lang in zip(logits, langs)]))
+
+    def shortest(self, prompts: Sequence[str], count: int) -> np.ndarray:
+        """Indices of the `count` shortest prompts in tokens (the cheapest to score), in order."""
+        encoded = encode_texts(self.tokenizer, prompts, self.max_length, self.chat_template)
+        return np.argsort([len(item.ids) for item in encoded], kind="stable")[:count]
+
+
 def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Sequence[int],
                      harmful: Sequence[str], harmless: Sequence[str], langs_harmful: Sequence[str],
                      langs_harmless: Sequence[str], *, chat_template: bool = True, max_kl: float = MAX_KL,
-                     batch_size: int = 32, max_length: int = 512) -> Selection:
-    """Scores every candidate `[len(layers), positions, d_model]` on validation prompts and selects one
-    by Arditi et al.'s rule (module docstring). Refusal scores use each language's default tokens;
-    `chat_template` as in `refusal_score`."""
-    tokens = {lang: demo_refusal_tokens(tokenizer, lang) for lang in set(langs_harmful) | set(langs_harmless)}
-    scores = lambda logits, langs: np.array([log_odds(row, tokens[lang]) for row, lang in zip(logits, langs)])
+                     shortlist: int = SHORTLIST, screen_prompts: int = SCREEN_PROMPTS, batch_size: int = 32,
+                     max_length: int = 512) -> Selection:
+    """Scores the candidates `[len(layers), positions, d_model]` on validation prompts and selects one
+    by Arditi et al.'s rule among a shortlist (module docstring). Refusal scores use each language's
+    default tokens; `chat_template` as in `refusal_score`.
+
+    Args:
+      shortlist: how many blocks, and then candidates, the first score keeps (`screen`); 0 (or at
+        least the number of candidates): every candidate is scored in full, Arditi et al.'s rule.
+      screen_prompts: prompts per class of the first score (the shortest ones).
+    """
     harmful, harmless = list(harmful), list(harmless)
     if len(langs_harmful) != len(harmful) or len(langs_harmless) != len(harmless):
         raise AlignscopeError(f"langs has {len(langs_harmful)} and {len(langs_harmless)} entries for "
                               f"{len(harmful)} harmful and {len(harmless)} harmless prompts")
-    both_prompts = harmful + harmless
-    # Tokenized once: harmful and harmless prompts together (every ablation scores both), harmless alone.
-    both = list(prompt_batches(model, tokenizer, both_prompts, chat_template, batch_size, max_length))
-    harmless_only = list(prompt_batches(model, tokenizer, harmless, chat_template, batch_size, max_length))
-    split = len(harmful)
-    directions = [(layer, back, candidates[index, back]) for index, layer in enumerate(layers)
-                  for back in range(candidates.shape[1]) if np.any(candidates[index, back])]
-    if not directions:
+    index = [(layer, back) for layer_index, layer in enumerate(layers) for back in range(candidates.shape[1])
+             if np.any(candidates[layer_index, back])]
+    if not index:
         raise AlignscopeError("every difference-in-means candidate is zero; harmful and harmless prompts give "
                               "identical states")
+    directions = np.stack([candidates[list(layers).index(layer), back] for layer, back in index])
+    scorer = _Scorer(model, tokenizer, {lang: demo_refusal_tokens(tokenizer, lang) for lang in
+                                        set(langs_harmful) | set(langs_harmless)}, chat_template, batch_size,
+                     max_length)
+    blocks = np.array([layer for layer, _ in index])
+    count, split = len(index), len(harmful)
     # The baseline is an ablation at no block: the numbers of no intervention (bit for bit), from the
     # program the candidates' edits compile (one compile per bucket instead of two).
-    base = batched_next_token_logits(model, both, len(both_prompts), Intervention.ablate(directions[0][2], layers=()))
-    base_logits = base[split:]
-    baseline_harmful = float(scores(base[:split], langs_harmful).mean())
-    baseline_harmless = float(scores(base_logits, langs_harmless).mean())
-    rows = []
-    num_positions = candidates.shape[1]
-    for layer, back, direction in directions:
-        # One pass per edit: the ablation's harmful rows give the score, its harmless rows the KL.
-        ablated_logits = batched_next_token_logits(model, both, len(both_prompts), Intervention.ablate(direction))
-        added_logits = batched_next_token_logits(model, harmless_only, len(harmless),
-                                                 Intervention.add(direction, layer))
-        rows.append((layer, back - num_positions, float(scores(ablated_logits[:split], langs_harmful).mean()),
-                     float(scores(added_logits, langs_harmless).mean()),
-                     float(next_token_kl(base_logits, ablated_logits[split:]).mean())))
-    table = np.array(rows, dtype=np.float64)
-    eligible = (table[:, 3] > 0) & (table[:, 4] < max_kl)
-    pool = np.flatnonzero(eligible) if eligible.any() else np.arange(len(table))
-    chosen = int(pool[np.argmin(table[pool, 2])])
-    return Selection(table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2], table[:, 3], table[:, 4],
-                     eligible, chosen, not eligible.any(), baseline_harmful, baseline_harmless)
+    base = scorer.logits(harmful + harmless, Intervention.ablate(directions[0], layers=()))
+    if 0 < shortlist < count:
+        screened = screen(scorer, directions, blocks, harmful, harmless, langs_harmful, base[split:], shortlist,
+                          screen_prompts, max_kl)
+    else:
+        screened = Screen(*(np.full(count, np.nan) for _ in range(3)), np.arange(count))
+    keep = screened.shortlist
+    ablated, kl, added = (np.full(count, np.nan) for _ in range(3))
+    for i in keep:  # one pass per candidate: its harmful rows give the score, its harmless rows the KL
+        edited = scorer.logits(harmful + harmless, Intervention.ablate(directions[i]))
+        ablated[i] = scorer.score(edited[:split], langs_harmful)
+        kl[i] = float(next_token_kl(base[split:], edited[split:]).mean())
+    # The eligible candidate with the lowest ablated score is the first eligible one in ascending
+    # order: additions are scored in that order until one induces refusal.
+    chosen = None
+    for i in sorted((i for i in keep if kl[i] < max_kl), key=lambda i: (ablated[i], i)):
+        added[i] = scorer.score(scorer.logits(harmless, Intervention.add(directions[i], blocks[i])), langs_harmless)
+        if added[i] > 0:
+            chosen = i
+            break
+    fallback = chosen is None
+    if fallback:
+        chosen = int(keep[np.argmin(ablated[keep])])
+    return Selection(blocks, np.array([back - candidates.shape[1] for _, back in index]), screened.block_harmful,
+                     screened.harmful, screened.kl, ablated, kl, added, (added > 0) & (kl < max_kl), int(chosen),
+                     fallback, scorer.score(base[:split], langs_harmful), scorer.score(base[split:], langs_harmless))
+
+
+@dataclasses.dataclass(frozen=True)
+class Screen:
+    """The first, cheap score (`screen`).
+
+    Attributes:
+      block_harmful: `[C]` per candidate, its block's score: the screening harmful prompts' mean
+        refusal score with every candidate of the block ablated at once; NaN when not screened.
+      harmful: `[C]` the screening harmful prompts' mean refusal score with the candidate ablated
+        alone (candidates of the kept blocks; NaN for the others).
+      kl: `[C]` the screening harmless prompts' mean KL(base || ablated), from the same pass.
+      shortlist: the indices of the candidates to score in full, ascending.
+    """
+
+    block_harmful: np.ndarray
+    harmful: np.ndarray
+    kl: np.ndarray
+    shortlist: np.ndarray
+
+
+def screen(scorer: _Scorer, directions: np.ndarray, blocks: np.ndarray, harmful: list[str], harmless: list[str],
+           langs_harmful: Sequence[str], base_harmless: np.ndarray, keep: int, prompts: int,
+           max_kl: float) -> Screen:
+    """Ranks the candidates `directions` `[C, d_model]` (at `blocks` `[C]`) on the `prompts` shortest
+    prompts of each class, one forward pass each for `keep` blocks' candidates and one per block:
+
+    1. per block, every candidate of the block ablated at once (their span, orthonormalised): the
+       `keep` blocks whose span's ablation leaves the harmful prompts the lowest refusal score stay
+       (ablating one direction of a span removes less than ablating the span);
+    2. each candidate of those blocks ablated alone: the one of lowest harmful refusal score (the
+       rule's fallback when none is eligible), then those with KL < `max_kl` on the harmless prompts
+       by their harmful refusal score, lowest first, then the others by KL; the `keep` first are
+       the shortlist.
+
+    `base_harmless`: `[len(harmless), vocab]` the harmless prompts' logits without intervention.
+    """
+    a, b = scorer.shortest(harmful, prompts), scorer.shortest(harmless, prompts)
+    texts, langs = [harmful[i] for i in a] + [harmless[i] for i in b], [langs_harmful[i] for i in a]
+    count = len(directions)
+    block_harmful, screen_harmful, screen_kl = (np.full(count, np.nan) for _ in range(3))
+    for block in np.unique(blocks):
+        members = np.flatnonzero(blocks == block)
+        basis, strength = np.linalg.qr(directions[members].T.astype(np.float64))
+        span = basis[:, np.abs(np.diag(strength)) > 1e-6 * np.abs(strength).max()].T
+        edits = [Intervention.ablate(vector) for vector in span]
+        block_harmful[members] = scorer.score(scorer.logits(texts[:len(a)], edits), langs)
+    kept_blocks = np.unique(blocks)[np.argsort([block_harmful[blocks == block][0] for block in np.unique(blocks)],
+                                               kind="stable")[:keep]]
+    for i in np.flatnonzero(np.isin(blocks, kept_blocks)):
+        edited = scorer.logits(texts, Intervention.ablate(directions[i]))
+        screen_harmful[i] = scorer.score(edited[:len(a)], langs)
+        screen_kl[i] = float(next_token_kl(base_harmless[b], edited[len(a):]).mean())
+    screened = np.flatnonzero(~np.isnan(screen_harmful))
+    lowest = screened[np.argmin(screen_harmful[screened])]  # what the rule falls back on if none is eligible
+    order = sorted(screened, key=lambda i: (i != lowest, screen_kl[i] >= max_kl,
+                                           screen_harmful[i] if screen_kl[i] < max_kl else screen_kl[i]))
+    return Screen(block_harmful, screen_harmful, screen_kl, np.sort(np.asarray(order[:keep], dtype=int)))

@@ -120,7 +120,7 @@ def test_direction_candidates_and_selection_rule(tiny_models):
     candidates = rd.difference_in_means(states[:2], states[2:])
     np.testing.assert_allclose(candidates, states[:2].mean(0) - states[2:].mean(0), atol=1e-6)
     selection = rd.select_direction(model, tokenizer, candidates, layers, harmful, harmless,
-                                    ["en", "zh"], ["en", "hi"], batch_size=4)
+                                    ["en", "zh"], ["en", "hi"], batch_size=4, shortlist=0)  # every candidate
     assert len(selection.layers) == len(layers) * positions
     pool = np.flatnonzero(selection.eligible) if selection.eligible.any() else np.arange(len(selection.layers))
     assert selection.chosen == pool[np.argmin(selection.ablated_harmful[pool])]

@@ -138,8 +138,19 @@ def _notes(split_record: dict, options: core.Options, tokenizer) -> list[str]:
     else:
         where = ("Prompts are given without the chat template (--chat_template=false); the candidates sit at each "
                  "prompt's last token, and scores read the token after it.")
-    return [where, f"Test prompts: {split_record['test']}; train: {split_record['train']}; validation: "
-                   f"{split_record['validation']}.",
+    if options.shortlist:
+        selection = (f"Selection cost: with more than {options.shortlist} candidates, a first score on the "
+                     f"{options.screen_prompts} shortest validation prompts of each class kept the {options.shortlist} "
+                     f"blocks whose candidates, ablated together, lowered the harmful prompts' refusal score most, "
+                     f"then the {options.shortlist} candidates of those blocks that, ablated alone, lowered it most "
+                     f"while keeping the harmless prompts' KL < 0.1 (then those of least KL); these were "
+                     f"scored in full (ablation and KL on all validation prompts, then additions in ascending order "
+                     f"of the ablation score until one was eligible: the choice scoring every addition would make); "
+                     f"--shortlist=0 scores every candidate in full.")
+    else:
+        selection = "Every candidate was scored in full on the validation prompts (--shortlist=0)."
+    return [where, selection, f"Test prompts: {split_record['test']}; train: {split_record['train']}; validation: "
+                              f"{split_record['validation']}.",
             f"{options.bootstrap} bootstrap replicas (prompts resampled; before and after an intervention share "
             f"draws)."]
 
@@ -156,6 +167,12 @@ class RefusalConfig:
         blocks 1 <= l < 0.8 L and the post-instruction positions).
       max_new_tokens: Tokens generated per answer (refusal rate, samples).
       val_per_class: Validation prompts per class and language that select the direction (held out of train).
+      shortlist: Blocks, then candidates, kept by the first, cheap score (ablations on the --screen_prompts
+        shortest validation prompts of each class: each block's candidates together, then the kept blocks'
+        candidates one by one, by refusal score among those with KL < 0.1); the kept candidates are scored in
+        full (ablation, KL, addition). 0 scores every candidate in full: Arditi et al.'s rule unchanged, a
+        forward pass over the validation prompts per candidate.
+      screen_prompts: Validation prompts per class of the first, cheap score.
     """
 
     run: harness.RunConfig = harness.RunConfig(chat_template=True, output_dir=f"results/{EXPERIMENT}")
@@ -163,6 +180,8 @@ class RefusalConfig:
     direction_layer: str = "selected"
     max_new_tokens: int = flag(24, lower_bound=1)
     val_per_class: int = flag(32, lower_bound=1)
+    shortlist: int = flag(rd.SHORTLIST, lower_bound=0)
+    screen_prompts: int = flag(rd.SCREEN_PROMPTS, lower_bound=1)
 
     def options(self) -> core.Options:
         """The experiment's settings.
@@ -171,7 +190,8 @@ class RefusalConfig:
           AlignscopeError: `direction_layer` is neither a block index nor 'selected'.
         """
         return core.Options(direction_layer=self.block(), max_new_tokens=self.max_new_tokens,
-                            val_per_class=self.val_per_class, bootstrap=self.bootstrap, seed=self.run.seed,
+                            val_per_class=self.val_per_class, shortlist=self.shortlist,
+                            screen_prompts=self.screen_prompts, bootstrap=self.bootstrap, seed=self.run.seed,
                             batch_size=self.run.batch_size, max_length=self.run.max_length,
                             chat_template=self.run.chat_template)
 
@@ -198,15 +218,28 @@ def dry_run_lines(lineage: harness.Lineage, splits: dict[str, core.Split], optio
     tokens = lambda texts: sum(len(item.ids) for item in encode_texts(tokenizer, texts, options.max_length,
                                                                          options.chat_template))
     texts, _ = core.extraction_rows(splits)
-    work = {"extraction": tokens(texts), "selection": 0, "scores and generation": 0, "transfer": 0}
+    # The candidates' pass over train prompts, and the test prompts' pass to the selected block (at most).
+    work = {"extraction": tokens(texts) + sum(tokens(split.test_harmful + split.test_harmless)
+                                              for split in splits.values()),
+            "selection": 0, "scores and generation": 0, "transfer": 0}
     lines = harness.model_lines(lineage)
     lines.append("languages (prompts harmful/harmless: train, validation, test):")
     for lang, split in splits.items():
         lines.append(f"  {lang}: train {len(split.train_harmful)}/{len(split.train_harmless)}, validation "
                      f"{len(split.val_harmful)}/{len(split.val_harmless)}, test {len(split.test_harmful)}/"
                      f"{len(split.test_harmless)}")
-        work["selection"] += (1 + candidates) * tokens(split.val_harmful) + (1 + 2 * candidates) * tokens(
-            split.val_harmless)
+        screening = 0 < options.shortlist < candidates
+        scored = options.shortlist if screening else candidates
+        shortest = lambda texts: sorted(texts, key=lambda text: tokens([text]))[:options.screen_prompts]
+        # The first score: one pass per block (harmful prompts), one per candidate of the kept blocks;
+        # then the baseline and each shortlisted ablation run both classes; additions run harmless
+        # prompts, at least once (until one is eligible, at most once per shortlisted candidate).
+        if screening:
+            work["selection"] += len(layers) * tokens(shortest(split.val_harmful)) + min(
+                options.shortlist, len(layers)) * positions * tokens(shortest(split.val_harmful) + shortest(
+                    split.val_harmless))
+        work["selection"] += ((1 + scored) * tokens(split.val_harmful + split.val_harmless)
+                              + tokens(split.val_harmless))
         test = tokens(split.test_harmful) + tokens(split.test_harmless)
         answers = len(split.test_harmful) + len(split.test_harmless)
         work["scores and generation"] += 2 * test + 2 * answers * options.max_new_tokens
@@ -216,10 +249,13 @@ def dry_run_lines(lineage: harness.Lineage, splits: dict[str, core.Split], optio
     template = f"on, {positions} post-instruction position(s)" if options.chat_template else "off, the last token"
     lines += [f"chat template: {template}",
               f"candidates: blocks {list(layers)} x {positions} position(s) = {candidates} per model and language, "
-              f"selected on validation prompts",
+              f"selected on validation prompts: "
+              + (f"a first score on the {options.screen_prompts} shortest of each class keeps {options.shortlist} "
+                 f"blocks, then {options.shortlist} candidates, scored in full" if 0 < options.shortlist < candidates
+                 else "every candidate scored in full"),
               f"store: {store or 'none (in memory)'}; one extraction per model of {len(texts)} prompts x "
-              f"{len(layers)} layers x {positions} position(s), up to {stored / 2**20:,.1f} MiB; none for models "
-              f"already in the store",
+              f"{len(layers)} layers x {positions} position(s), up to {stored / 2**20:,.1f} MiB, and of the test "
+              f"prompts at the selected block; none for models already in the store",
               f"forward passes: ~{sum(flop.values()) / 1e12:,.3f} TFLOP (~{sum(flop.values()) / 2e10:,.0f} s on a "
               f"2-core CPU at ~20 GFLOP/s): "
               + ", ".join(f"{stage} {value / 1e12:,.3f}" for stage, value in flop.items()),

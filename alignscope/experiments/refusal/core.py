@@ -20,6 +20,7 @@ from alignscope.errors import AlignscopeError
 from alignscope.interp import refusal
 from alignscope.interp import refusal_direction as rd
 from alignscope.data import Corpus
+from alignscope.runtime.extraction import run_extraction
 from alignscope.runtime.extraction_spec import ExtractionSpec
 from alignscope.models.intervention import Intervention
 from alignscope.models.model import Model
@@ -28,8 +29,9 @@ from alignscope.experiments.inputs import group_ids
 from alignscope.experiments.progress import Stages
 
 SAMPLES_PER_CASE = 2
-# The prompts whose pooled states are extracted, per language (validation prompts are only scored).
-EXTRACTED = ("train_harmful", "train_harmless", "test_harmful", "test_harmless")
+# The prompts whose pooled states give the candidates, per language (validation prompts are only
+# scored; test prompts are extracted at the selected block only, by `between_class_ratio`).
+EXTRACTED = ("train_harmful", "train_harmless")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -40,6 +42,9 @@ class Options:
       direction_layer: force the direction's block; None: the selected one.
       max_new_tokens: tokens generated per answer (refusal rate and samples).
       val_per_class: validation prompts per class and language for selecting the direction.
+      shortlist: blocks, then candidates, kept by the first score (`interp.refusal_direction.screen`)
+        and scored in full on validation; 0: every candidate scored in full.
+      screen_prompts: validation prompts per class of the first score (the shortest).
       bootstrap: bootstrap replicas for confidence intervals (resampling prompts; before and after
         an intervention share draws).
       seed: seed of the bootstrap.
@@ -51,6 +56,8 @@ class Options:
     direction_layer: int | None = None
     max_new_tokens: int = 24
     val_per_class: int = 32
+    shortlist: int = rd.SHORTLIST
+    screen_prompts: int = rd.SCREEN_PROMPTS
     bootstrap: int = 200
     seed: int = 0
     batch_size: int = 32
@@ -148,7 +155,8 @@ def pooled_states(models: dict[str, Model], tokenizer, texts: Sequence[str], lay
                             chat_template=options.chat_template, batch_size=options.batch_size)
              for pooling in rd.position_poolings(positions)]
     activations, stats = extract_models_pooled(models, tokenizer, texts, specs, store, mesh, stages)
-    return activations.transpose(0, 3, 2, 1, 4), stats  # [models, positions, layers, n, d] -> [models, n, layers, positions, d]
+    # [models, positions, layers, n, d] -> [models, n, layers, positions, d]
+    return activations.transpose(0, 3, 2, 1, 4), stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,23 +176,27 @@ def find_direction(model: Model, tokenizer, split: Split, lang: str, states: np.
     candidates = rd.difference_in_means(states[rows[lang, "train_harmful"]], states[rows[lang, "train_harmless"]])
     selection = rd.select_direction(model, tokenizer, candidates, layers, split.val_harmful, split.val_harmless,
                                     [lang] * len(split.val_harmful), [lang] * len(split.val_harmless),
-                                    chat_template=options.chat_template, batch_size=options.batch_size,
+                                    chat_template=options.chat_template, shortlist=options.shortlist,
+                                    screen_prompts=options.screen_prompts, batch_size=options.batch_size,
                                     max_length=options.max_length)
     layer, position = int(selection.layers[selection.chosen]), int(selection.positions[selection.chosen])
     vector = candidates[list(layers).index(layer), candidates.shape[1] + position]
     return Direction(vector, layer, position, selection)
 
 
-def between_class_ratio(states: np.ndarray, rows: dict[tuple[str, str], np.ndarray], lang: str,
-                        layer_index: int) -> float:
+def between_class_ratio(model: Model, tokenizer, split: Split, layer: int, options: Options,
+                        store: str | os.PathLike | None, mesh) -> float:
     """The between-class variance ratio on the top 2 PCs of the test prompts' last-token states
-    (`states` `[n, layers, positions, d]` of one model) entering the direction's block."""
+    entering the direction's block `layer`: an extraction of that state alone (its blocks only),
+    through the store."""
     from alignscope.kernels.separation import between_class_variance_ratio
 
-    harmful, harmless = rows[lang, "test_harmful"], rows[lang, "test_harmless"]
-    values = states[np.concatenate([harmful, harmless]), layer_index, -1]
-    labels = np.array([1] * len(harmful) + [0] * len(harmless))
-    return float(between_class_variance_ratio(values, labels, n_components=2))
+    spec = ExtractionSpec(pooling="last", layers=(layer,), max_length=options.max_length,
+                          chat_template=options.chat_template, batch_size=options.batch_size)
+    values = run_extraction(model, tokenizer, split.test_harmful + split.test_harmless, spec, mesh=mesh,
+                            store=store).activations[:, 0]
+    labels = np.array([1] * len(split.test_harmful) + [0] * len(split.test_harmless))
+    return float(between_class_variance_ratio(np.asarray(values), labels, n_components=2))
 
 
 def run(models: dict[str, Model], tokenizer, splits: dict[str, Split], options: Options, *,
@@ -214,14 +226,15 @@ def run(models: dict[str, Model], tokenizer, splits: dict[str, Split], options: 
         for lang, direction in directions.items():
             selections.append({"model": name, "lang": lang, "layer": direction.layer,
                                "position": direction.position, "fallback": direction.selection.fallback,
-                               **{key: np.asarray(value).tolist() for key, value in
-                                  dataclasses.asdict(direction.selection).items()}})
+                               **{key: _listed(value)
+                                  for key, value in dataclasses.asdict(direction.selection).items()}})
         with stages.stage(f"effects {name}"):
             base_scores, ablated_scores = {}, {}
             for lang in langs:
                 base_scores[lang], ablated_scores[lang] = _effects(model, tokenizer, name, lang, splits[lang], directions[lang], options,
                                              rows, samples)
-                ratio = between_class_ratio(states[index], text_rows, lang, layers.index(directions[lang].layer))
+                ratio = between_class_ratio(model, tokenizer, splits[lang], directions[lang].layer, options, store,
+                                            mesh)
                 rows.append(dict(model=name, lang=lang, source_lang=lang, prompts="both", intervention="none",
                                  metric="between_class_ratio", estimate=ratio, low=None, high=None,
                                  n=len(splits[lang].test_harmful) + len(splits[lang].test_harmless)))
@@ -230,6 +243,14 @@ def run(models: dict[str, Model], tokenizer, splits: dict[str, Split], options: 
                                        options, rows)
     return {"rows": rows, "selections": selections, "samples": samples, "transfer": transfer,
             "extraction": extraction}
+
+
+def _listed(value):
+    """A selection field for JSON: arrays as lists, NaN (a score not computed) as None."""
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        return np.where(np.isnan(array), None, array).tolist()
+    return array.tolist()
 
 
 def no_edit(direction: np.ndarray) -> Intervention:

@@ -25,7 +25,10 @@ SELECTION_RULE = (
     "> 0) and ablating it at every block moves harmless prompts' next-token distributions by mean "
     "KL < 0.1; the selected direction is the eligible one with the lowest mean refusal score on harmful "
     "prompts under ablation (Arditi et al. 2024). When no candidate is eligible, the lowest harmful score "
-    "overall is taken and the table marks it as a fallback.")
+    "overall is taken and the table marks it as a fallback. To keep the cost down the rule runs on a shortlist: "
+    "a first score on a few of the shortest validation prompts keeps the blocks whose candidates, ablated "
+    "together, lower the refusal score most, then those blocks' candidates that, ablated alone, lower it most "
+    "while keeping KL < 0.1 there; only these are scored in full (the notes give the numbers).")
 
 
 def transfer_figure(transfer: dict, directory: pathlib.Path) -> list[pathlib.Path]:
@@ -128,6 +131,11 @@ def _ci(row: dict | None) -> str:
     return f"{row['estimate']:.2f} [{row['low']:.2f}, {row['high']:.2f}]"
 
 
+def _computed(scores: Sequence[float | None]) -> int:
+    """How many candidates a selection stage scored (the others are None)."""
+    return sum(score is not None for score in scores)
+
+
 def _cell(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -169,11 +177,11 @@ def build_report(results: dict, models: Sequence[str], langs: Sequence[str], fig
         "refusal relates to how well harmful and harmless prompts separate.",
         f"How the direction is selected: {SELECTION_RULE}", *_findings(rows, models, langs)]
     report.figures = list(zip(FIGURE_CAPTIONS, figure_pngs))
-    report.tables.append(Table("Selected directions", ["model", "language", "block", "position",
-                                                       "eligible candidates", "fallback"],
-                               [[s["model"], s["lang"], str(s["layer"]), str(s["position"]),
-                                 f"{sum(s['eligible'])}/{len(s['eligible'])}", "yes" if s["fallback"] else "no"]
-                                for s in results["selections"]]))
+    report.tables.append(Table("Selected directions", ["model", "language", "block", "position", "candidates",
+                                                       "screened", "scored in full", "fallback"],
+                               [[s["model"], s["lang"], str(s["layer"]), str(s["position"]), str(len(s["layers"])),
+                                 str(_computed(s["screen_harmful"])), str(_computed(s["ablated_harmful"])),
+                                 "yes" if s["fallback"] else "no"] for s in results["selections"]]))
     body = []
     for name in models:
         for lang in langs:
