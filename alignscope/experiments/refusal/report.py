@@ -52,7 +52,7 @@ def transfer_figure(transfer: dict, directory: pathlib.Path) -> list[pathlib.Pat
             ax.set_yticks(range(len(langs)), langs)
             ax.set_xlabel("prompts' language" if key == "refusal_drop" else "language")
             ax.set_ylabel("direction's language")
-            ax.set_title(f"{name}: {title}")
+            ax.set_title(f"{name}\n{title}", fontsize=10)  # the model's name alone may be as wide as a panel
             figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     figure.tight_layout()
     return save(figure, directory / "transfer")
@@ -110,11 +110,12 @@ def effects_figure(rows: Sequence[dict], models: Sequence[str], langs: Sequence[
             errors = np.array([[row["estimate"] - row["low"] for row in found],
                                [row["high"] - row["estimate"] for row in found]])
             hatch = "//" if edit != "none" else None
-            ax.bar(np.arange(len(langs)) + (index - 1.5) * width, values, width, yerr=errors, capsize=2,
-                   color=colour, hatch=hatch, edgecolor="black", linewidth=0.5, label=label)
+            bars = ax.bar(np.arange(len(langs)) + (index - 1.5) * width, values, width, yerr=errors, capsize=2,
+                          color=colour, hatch=hatch, edgecolor="black", linewidth=0.5, label=label)
+            ax.bar_label(bars, labels=[f"{value:.2f}" for value in values], padding=2, fontsize=6)  # zeros show too
         ax.set_xticks(range(len(langs)), langs)
         ax.set_ylim(0, 1.05)
-        ax.set_title(name)
+        ax.set_title(name, fontsize=10)
         ax.set_xlabel("language")
         if panel == 0:
             ax.set_ylabel("refusal rate (generated answers)")
