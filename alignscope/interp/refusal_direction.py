@@ -16,10 +16,10 @@ over a hundred for a 30-block model), so the rule runs on a shortlist made by a 
 on the `SCREEN_PROMPTS` shortest prompts of each class (`screen`): the `SHORTLIST` blocks whose
 candidates, ablated together, lower the refusal score most, then those blocks' candidates ablated
 one by one: the one of lowest refusal score (the rule's fallback), then by refusal score among
-those with KL < `max_kl` there, then by KL. The `SHORTLIST`
-first are scored in full, and additions only in ascending order of the full ablation score until
-one is eligible (the choice scoring every addition would make). With a shortlist of every
-candidate the rule is Arditi et al.'s, unchanged.
+those with KL < `max_kl` there, then by KL. The `SHORTLIST` first are scored in full, and
+additions only in ascending order of the full ablation score until one is eligible (the choice
+scoring every addition would make). With a shortlist of every candidate the rule is Arditi et
+al.'s, unchanged.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy as np
 from alignscope.errors import AlignscopeError
 from alignscope.runtime import pooling
 from alignscope.runtime.encoding import encode_texts, template_frame
-from alignscope.models.intervention import Intervention
+from alignscope.models.intervention import Intervention, Interventions
 from alignscope.models.model import Model
 from alignscope.interp.refusal import demo_refusal_tokens, log_odds, next_token_logits
 
@@ -122,8 +122,13 @@ class Selection:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Scorer:
-    """Next-token logits of validation prompts under an edit, and their mean refusal score."""
+class Scorer:
+    """Next-token logits of prompts under an edit, and their mean refusal score.
+
+    Attributes:
+      tokens: per language, its refusal token ids (`demo_refusal_tokens`).
+      chat_template, batch_size, max_length: as in `interp.refusal.next_token_logits`.
+    """
 
     model: Model
     tokenizer: object
@@ -132,11 +137,13 @@ class _Scorer:
     batch_size: int
     max_length: int
 
-    def logits(self, prompts: Sequence[str], edit: Intervention) -> np.ndarray:
+    def logits(self, prompts: Sequence[str], edit: Interventions) -> np.ndarray:
+        """`[len(prompts), vocab]` float32 next-token logits under `edit`."""
         return next_token_logits(self.model, self.tokenizer, prompts, self.chat_template, edit,
                                  batch_size=self.batch_size, max_length=self.max_length)
 
     def score(self, logits: np.ndarray, langs: Sequence[str]) -> float:
+        """The mean refusal log-odds of next-token logits `[N, vocab]` of prompts in `langs` `[N]`."""
         return float(np.mean([log_odds(row, self.tokens[lang]) for row, lang in zip(logits, langs)]))
 
     def shortest(self, prompts: Sequence[str], count: int) -> np.ndarray:
@@ -169,7 +176,7 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
         raise AlignscopeError("every difference-in-means candidate is zero; harmful and harmless prompts give "
                               "identical states")
     directions = np.stack([candidates[list(layers).index(layer), back] for layer, back in index])
-    scorer = _Scorer(model, tokenizer, {lang: demo_refusal_tokens(tokenizer, lang) for lang in
+    scorer = Scorer(model, tokenizer, {lang: demo_refusal_tokens(tokenizer, lang) for lang in
                                         set(langs_harmful) | set(langs_harmless)}, chat_template, batch_size,
                      max_length)
     blocks = np.array([layer for layer, _ in index])
@@ -223,7 +230,7 @@ class Screen:
     shortlist: np.ndarray
 
 
-def screen(scorer: _Scorer, directions: np.ndarray, blocks: np.ndarray, harmful: list[str], harmless: list[str],
+def screen(scorer: Scorer, directions: np.ndarray, blocks: np.ndarray, harmful: list[str], harmless: list[str],
            langs_harmful: Sequence[str], base_harmless: np.ndarray, keep: int, prompts: int,
            max_kl: float) -> Screen:
     """Ranks the candidates `directions` `[C, d_model]` (at `blocks` `[C]`) on the `prompts` shortest
