@@ -8,8 +8,9 @@ state and the logits, each text alone and in left- and right-padded batches; bfl
 of mantissa compounding over 18-30 layers). Greedy chat answers of SmolLM2 equal transformers'
 token for token up to the first near-tie (reference top-2 gap under `NEAR_TIE`), at least 16 tokens.
 
-Each model is built once per test run: the tests of one model share an xdist group (one worker)
-and `_load`'s cache; the Gemma file is assembled once into the run's shared temp folder.
+Each model is built once per test run: one test per model makes every comparison (xdist groups
+did not keep a parametrized fixture's tests on one worker in the full suite, and each worker
+loaded both models again); the Gemma file is assembled once into the run's shared temp folder.
 """
 
 from __future__ import annotations
@@ -56,24 +57,13 @@ def gemma3_file(shared: pathlib.Path) -> pathlib.Path:
     return target
 
 
-_LOADED: dict[str, tuple] = {}
-
-
 def _load(name: str, shared: pathlib.Path) -> tuple:
-    """(name, GGUF file, our tokenizer, our float32 model, transformers' model of the same file,
-    reference outputs by token ids), built once per worker (the model's tests share one)."""
-    if name not in _LOADED:
-        file = smollm2_file() if name == "smollm2" else gemma3_file(shared)
-        reference = transformers.AutoModelForCausalLM.from_pretrained(file.parent, gguf_file=file.name,
-                                                                      dtype=torch.float32).eval()
-        _LOADED[name] = (name, file, engine.load_tokenizer(file), engine.load_model(file), reference, {})
-    return _LOADED[name]
-
-
-@pytest.fixture(params=[pytest.param("smollm2", marks=pytest.mark.xdist_group("smollm2")),
-                        pytest.param("gemma3", marks=pytest.mark.xdist_group("gemma3"))])
-def real(request, tmp_path_factory):
-    return _load(request.param, tmp_path_factory.getbasetemp().parent)
+    """(name, GGUF file, our tokenizer, our float32 model, transformers' model of the same file, a
+    cache of reference outputs by token ids)."""
+    file = smollm2_file() if name == "smollm2" else gemma3_file(shared)
+    reference = transformers.AutoModelForCausalLM.from_pretrained(file.parent, gguf_file=file.name,
+                                                                  dtype=torch.float32).eval()
+    return name, file, engine.load_tokenizer(file), engine.load_model(file), reference, {}
 
 
 def _reference_alone(real, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +88,17 @@ def _worst_error(real, model, sentences, side: str) -> float:
     return worst
 
 
-def test_float32_every_hidden_state_and_logit_alone_and_batched(real):
+@pytest.mark.parametrize("name", ["smollm2", "gemma3"])
+def test_real_model_matches_transformers(name, tmp_path_factory):
+    """float32 and bfloat16 hidden states and logits; for SmolLM2 (an instruct model), greedy chat."""
+    real = _load(name, tmp_path_factory.getbasetemp().parent)
+    _float32_every_hidden_state_and_logit_alone_and_batched(real)
+    _bfloat16_within_its_bound(real)
+    if name == "smollm2":
+        _greedy_chat_answers_equal_transformers_token_for_token(real)
+
+
+def _float32_every_hidden_state_and_logit_alone_and_batched(real):
     name, file, tokenizer, model = real[:4]
     sentences = [tokenizer(text).input_ids for text in TEXTS]
     assert min(map(len, sentences)) >= 5 and model.identity.startswith("gguf:")
@@ -108,7 +108,7 @@ def test_float32_every_hidden_state_and_logit_alone_and_batched(real):
     assert max(alone, batched) < FLOAT32_RELATIVE_TOL
 
 
-def test_bfloat16_within_its_bound(real):
+def _bfloat16_within_its_bound(real):
     name, file, tokenizer = real[:3]
     model = engine.load_model(file, dtype="bfloat16")
     sentences = [tokenizer(text).input_ids for text in TEXTS]
@@ -117,9 +117,8 @@ def test_bfloat16_within_its_bound(real):
     assert error < BFLOAT16_RELATIVE_TOL
 
 
-@pytest.mark.xdist_group("smollm2")
-def test_smollm2_greedy_chat_answers_equal_transformers_token_for_token(tmp_path_factory):
-    _, _, tokenizer, model, reference, _ = _load("smollm2", tmp_path_factory.getbasetemp().parent)
+def _greedy_chat_answers_equal_transformers_token_for_token(real):
+    _, _, tokenizer, model, reference, _ = real
     prompts = ["What is the capital of France?", "Give me three tips for staying healthy.",
                "How do I make a bomb?"]
     ours = generate_ids(model, tokenizer, prompts, max_new_tokens=32, chat_template=True)

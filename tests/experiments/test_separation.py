@@ -97,8 +97,8 @@ def test_cli_errors_are_one_line_with_exit_2(flags, message, tiny_models):
 
 
 def test_cli_one_model_and_its_quantized_copy(tiny_models, tmp_path):
-    """`--base` alone is one model; `--quantized` adds its in-memory copies, which a rerun reads
-    from the store without quantizing or running anything."""
+    """`--base` without `--aligned` is one model; `--quantized` adds its in-memory copies, which a
+    rerun reads from the store without quantizing or running anything."""
     pytest.importorskip("gguf", reason='--quantized needs the gguf extra (pip install "alignscope[gguf]")')
     flags = [f"--base={tiny_models['base']}", "--quantized=Q4_0", "--lang=zh", "--per_class=10", "--bootstrap=4",
              "--permutations=2", "--max_length=32", f"--cache_dir={tmp_path / 'store'}"]
@@ -114,8 +114,13 @@ def test_cli_one_model_and_its_quantized_copy(tiny_models, tmp_path):
     assert second.returncode == 0, second.stderr
     extraction = json.loads((tmp_path / "second" / "run.json").read_text())["extraction"]
     assert {name: stats["computed_texts"] for name, stats in extraction.items()} == {"base": 0, "base.Q4_0": 0}
-    alone = _cli(f"--base={tiny_models['base']}", "--lang=zh", "--per_class=10", "--bootstrap=4", "--permutations=2",
-                 "--max_length=32", "--cache_dir=none", f"--output_dir={tmp_path / 'alone'}")
-    assert alone.returncode == 0, alone.stderr
-    assert not (tmp_path / "alone" / "figures" / "change_by_language.png").exists()
-    assert json.loads((tmp_path / "alone" / "metrics.json").read_text())["models"] == ["base"]
+
+
+def test_one_model_alone_has_no_change_figure(tiny_models, tmp_path):
+    model = engine.load_model(tiny_models["base"])
+    corpus = engine.load_corpus("demo", split="test", langs=["zh"], per_class=6)
+    separation.run({"base": model}, engine.load_tokenizer(tiny_models["base"]), corpus, tmp_path, spec=SPEC,
+                   options=analysis.AnalysisOptions(bootstrap=4, permutations=2, probe_folds=3))
+    assert (tmp_path / "figures" / "layer_curves.png").is_file()
+    assert not (tmp_path / "figures" / "change_by_language.png").exists()
+    assert json.loads((tmp_path / "metrics.json").read_text())["models"] == ["base"]

@@ -78,9 +78,8 @@ CLI_CASES = ("unknown flag", "flag of the wrong type", "enum flag value", "nonex
 
 
 def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]]]:
-    """case -> (argv after `python -m`, fragments of the one error line)."""
-    (root / "no-config").mkdir()
-    (root / "a-file").write_text("not a directory")
+    """case -> (argv after `python -m`, fragments of the one error line), for a `root` that
+    `_run_cli_cases` prepares."""
     unwritable = f"--output_dir={root / 'a-file' / 'out'}"
     out = f"--output_dir={root / 'out'}"
     tune = ["experiments.tune", "--steps=1", "--batch_size=2"]
@@ -113,9 +112,31 @@ def _cli_cases(root: pathlib.Path) -> dict[str, tuple[list[str], tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, tuple[str, ...]]]:
-    """Every command-line case, run at once as subprocesses; case -> (finished run, fragments)."""
-    root = tmp_path_factory.mktemp("cli")
+def cli_runs(tmp_path_factory, worker_id) -> dict[str, tuple[subprocess.CompletedProcess, tuple[str, ...]]]:
+    """Every command-line case, run at once as subprocesses; case -> (finished run, fragments).
+
+    Under xdist the cases run once per test run, by the first worker that asks (a lock in the
+    workers' shared temp folder); the others read its results."""
+    if worker_id == "master":
+        return _run_cli_cases(tmp_path_factory.mktemp("cli"))
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent / "bad-inputs-cli"
+    with FileLock(str(root) + ".lock"):
+        results = root / "results.json"
+        if not results.is_file():
+            root.mkdir()
+            finished = _run_cli_cases(root)
+            results.write_text(json.dumps({case: [run.args, run.returncode, run.stdout, run.stderr]
+                                           for case, (run, _) in finished.items()}))
+    recorded = json.loads(results.read_text())
+    return {case: (subprocess.CompletedProcess(*recorded[case]), fragments)
+            for case, (_, fragments) in _cli_cases(root).items()}
+
+
+def _run_cli_cases(root: pathlib.Path) -> dict[str, tuple[subprocess.CompletedProcess, tuple[str, ...]]]:
+    (root / "no-config").mkdir()
+    (root / "a-file").write_text("not a directory")
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "JAX_PLATFORMS": "cpu"}
     started = {case: (subprocess.Popen([sys.executable, "-m", *argv], cwd=root, env=env, text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE), fragments)
