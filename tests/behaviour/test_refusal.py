@@ -86,6 +86,13 @@ def test_phrases_find_every_demo_refusal_and_no_helpful_answer(lang):
     assert not refusal.refusals(helped, [lang] * len(helped)).any()
 
 
+def test_an_english_refusal_counts_in_every_language():
+    """Small models often answer a Chinese or German prompt in English."""
+    answer = "I'm sorry, but I can't help with that."
+    assert refusal.refusals([answer] * 3, ["zh", "de", "en"]).all()
+    assert not refusal.is_refusal("Ich helfe dir gern. I like it.", "de")
+
+
 def test_unknown_phrase_language_is_one_clear_error():
     with pytest.raises(AlignscopeError, match="no refusal phrases for language 'xx'"):
         refusal.is_refusal("I can't", "xx")

@@ -204,8 +204,10 @@ def build_report(results: dict, models: Sequence[str], langs: Sequence[str], fig
     report.tables.append(Table("Sample generations", ["model", "lang", "prompts", "intervention", "prompt", "answer"],
                                [[s["model"], s["lang"], s["prompts"], s["intervention"], _cell(s["prompt"]),
                                  _cell(s["answer"])] for s in results["samples"]]))
-    report.notes = ["Refusal score: log-odds that the first answer token is one of the language's refusal tokens. "
-                    "Refusal rate: share of generated answers containing a refusal phrase of the language.",
+    report.notes = ["Refusal score: log-odds that the first answer token is one of the language's refusal tokens "
+                    "(the first tokens of the demo corpus's refusals in the language and in English). "
+                    "Refusal rate: share of generated answers containing a refusal phrase of the language or an "
+                    "English one (models often answer a non-English prompt in English).",
                     *notes]
     report.settings = {key: str(value) for key, value in settings.items()}
     return report
