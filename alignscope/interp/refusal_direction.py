@@ -9,13 +9,15 @@ template the one position is the prompt's last token. The states are pooled extr
 Selection, on validation prompts: a candidate is eligible when adding it at its block makes
 harmless prompts refused (mean refusal score > 0) and ablating it at every block moves harmless
 prompts' next-token distributions little (mean KL(base || ablated) < `max_kl`); the selected one
-has the lowest mean refusal score on harmful prompts under ablation.
+has the lowest mean refusal score on harmful prompts under ablation. When none is eligible, the
+fallback is the lowest refusal score among those with KL < `max_kl` (among all when none is).
 
 Cost: each score is a forward pass over the validation prompts per candidate (blocks x positions,
 over a hundred for a 30-block model), so the rule runs on a shortlist made by a first, cheap score
 on the `SCREEN_PROMPTS` shortest prompts of each class (`screen`): the `SHORTLIST` blocks whose
 candidates, ablated together, lower the refusal score most, then those blocks' candidates ablated
-one by one: the one of lowest refusal score (the rule's fallback), then by refusal score among
+one by one: the rule's fallback (the lowest refusal score with KL < `max_kl`, else the lowest),
+then by refusal score among
 those with KL < `max_kl` there, then by KL. The `SHORTLIST` first are scored in full, and
 additions only in ascending order of the full ablation score until one is eligible (the choice
 scoring every addition would make). With a shortlist of every candidate the rule is Arditi et
@@ -101,7 +103,8 @@ class Selection:
         eligible).
       eligible: `[C]` bool, known to have added_harmless > 0 and kl_harmless < max_kl.
       chosen: index of the selected candidate: the eligible one with the lowest ablated_harmful, or,
-        when no shortlisted candidate is eligible, the lowest ablated_harmful (`fallback` True).
+        when no shortlisted candidate is eligible, the lowest ablated_harmful among those with
+        kl_harmless < max_kl, else among all (`fallback` True).
       fallback: whether no shortlisted candidate was eligible.
       baseline_harmful, baseline_harmless: mean refusal scores without intervention.
     """
@@ -205,7 +208,7 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
             break
     fallback = chosen is None
     if fallback:
-        chosen = int(keep[np.argmin(ablated[keep])])
+        chosen = _fallback(keep, ablated, kl, max_kl)
     return Selection(blocks, np.array([back - candidates.shape[1] for _, back in index]), screened.block_harmful,
                      screened.harmful, screened.kl, ablated, kl, added, (added > 0) & (kl < max_kl), int(chosen),
                      fallback, scorer.score(base[:split], langs_harmful), scorer.score(base[split:], langs_harmless))
@@ -239,10 +242,9 @@ def screen(scorer: Scorer, directions: np.ndarray, blocks: np.ndarray, harmful: 
     1. per block, every candidate of the block ablated at once (their span, orthonormalised): the
        `keep` blocks whose span's ablation leaves the harmful prompts the lowest refusal score stay
        (ablating one direction of a span removes less than ablating the span);
-    2. each candidate of those blocks ablated alone: the one of lowest harmful refusal score (the
-       rule's fallback when none is eligible), then those with KL < `max_kl` on the harmless prompts
-       by their harmful refusal score, lowest first, then the others by KL; the `keep` first are
-       the shortlist.
+    2. each candidate of those blocks ablated alone: the rule's fallback when none is eligible
+       (`_fallback`), then those with KL < `max_kl` on the harmless prompts by their harmful
+       refusal score, lowest first, then the others by KL; the `keep` first are the shortlist.
 
     `base_harmless`: `[len(harmless), vocab]` the harmless prompts' logits without intervention.
     """
@@ -263,7 +265,17 @@ def screen(scorer: Scorer, directions: np.ndarray, blocks: np.ndarray, harmful: 
         screen_harmful[i] = scorer.score(edited[:len(a)], langs)
         screen_kl[i] = float(next_token_kl(base_harmless[b], edited[len(a):]).mean())
     screened = np.flatnonzero(~np.isnan(screen_harmful))
-    lowest = screened[np.argmin(screen_harmful[screened])]  # what the rule falls back on if none is eligible
+    lowest = _fallback(screened, screen_harmful, screen_kl, max_kl)  # the choice if none is eligible
     order = sorted(screened, key=lambda i: (i != lowest, screen_kl[i] >= max_kl,
                                            screen_harmful[i] if screen_kl[i] < max_kl else screen_kl[i]))
     return Screen(block_harmful, screen_harmful, screen_kl, np.sort(np.asarray(order[:keep], dtype=int)))
+
+
+def _fallback(indices: np.ndarray, harmful: np.ndarray, kl: np.ndarray, max_kl: float) -> int:
+    """Returns the index in `indices` of the lowest `harmful` score among those with `kl` < `max_kl`,
+    or among all of them when none is: a candidate whose ablation changes harmless prompts' next
+    token a lot lowers the refusal score by breaking the model, not by removing refusal."""
+    indices = np.asarray(indices)
+    calm = indices[kl[indices] < max_kl]
+    pool = calm if calm.size else indices
+    return int(pool[np.argmin(harmful[pool])])

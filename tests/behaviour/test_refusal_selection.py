@@ -63,7 +63,8 @@ def _straightforward(model, tokenizer, candidates, layers, harmful, harmless) ->
             table["added"].append(score(_padded_logits(model, tokenizer, harmless, Intervention.add(direction, layer))))
     table = {key: np.array(values) for key, values in table.items()}
     eligible = (table["added"] > 0) & (table["kl"] < rd.MAX_KL)
-    pool = np.flatnonzero(eligible) if eligible.any() else np.arange(len(eligible))
+    calm = table["kl"] < rd.MAX_KL  # no candidate eligible: the lowest score among these, else among all
+    pool = np.flatnonzero(eligible if eligible.any() else calm if calm.any() else np.ones_like(calm))
     return {**table, "chosen": int(pool[np.argmin(table["ablated"][pool])])}
 
 
@@ -87,3 +88,11 @@ def test_fast_selection_equals_the_straightforward_rule(demo_selection_inputs, n
     assert np.sum(~np.isnan(screened.screen_harmful)) == rd.SHORTLIST * positions
     assert np.sum(~np.isnan(screened.ablated_harmful)) == rd.SHORTLIST
     assert screened.chosen == reference["chosen"]
+
+
+def test_the_fallback_keeps_to_candidates_whose_ablation_leaves_harmless_prompts_alone():
+    """With no candidate eligible, a low refusal score bought by breaking the model (KL 6.6) loses to
+    the lowest score with KL < MAX_KL; only when every candidate breaks it is the lowest taken."""
+    harmful, kl = np.array([-8.1, -2.3, -2.0]), np.array([6.6, 0.05, 0.02])
+    assert rd._fallback(np.arange(3), harmful, kl, rd.MAX_KL) == 1
+    assert rd._fallback(np.array([0, 2]), harmful, np.array([6.6, 0.05, 3.0]), rd.MAX_KL) == 0

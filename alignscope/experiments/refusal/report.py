@@ -25,7 +25,8 @@ SELECTION_RULE = (
     "> 0) and ablating it at every block moves harmless prompts' next-token distributions by mean "
     "KL < 0.1; the selected direction is the eligible one with the lowest mean refusal score on harmful "
     "prompts under ablation (Arditi et al. 2024). When no candidate is eligible, the lowest harmful score "
-    "overall is taken and the table marks it as a fallback. To keep the cost down the rule runs on a shortlist: "
+    "among those with KL < 0.1 is taken (among all when none is: its ablation then breaks the model rather "
+    "than removing refusal) and the table marks it as a fallback, with its KL. To keep the cost down the rule runs on a shortlist: "
     "a first score on a few of the shortest validation prompts keeps the blocks whose candidates, ablated "
     "together, lower the refusal score most, then those blocks' candidates that, ablated alone, lower it most "
     "while keeping KL < 0.1 there; only these are scored in full (the notes give the numbers).")
@@ -179,10 +180,12 @@ def build_report(results: dict, models: Sequence[str], langs: Sequence[str], fig
         f"How the direction is selected: {SELECTION_RULE}", *_findings(rows, models, langs)]
     report.figures = list(zip(FIGURE_CAPTIONS, figure_pngs))
     report.tables.append(Table("Selected directions", ["model", "language", "block", "position", "candidates",
-                                                       "screened", "scored in full", "fallback"],
+                                                       "screened", "scored in full", "fallback",
+                                                       "KL when ablated"],
                                [[s["model"], s["lang"], str(s["layer"]), str(s["position"]), str(len(s["layers"])),
                                  str(_computed(s["screen_harmful"])), str(_computed(s["ablated_harmful"])),
-                                 "yes" if s["fallback"] else "no"] for s in results["selections"]]))
+                                 "yes" if s["fallback"] else "no", f"{s['kl_harmless'][s['chosen']]:.3f}"]
+                                for s in results["selections"]]))
     body = []
     for name in models:
         for lang in langs:
