@@ -17,11 +17,10 @@ over a hundred for a 30-block model), so the rule runs on a shortlist made by a 
 on the `SCREEN_PROMPTS` shortest prompts of each class (`screen`): the `SHORTLIST` blocks whose
 candidates, ablated together, lower the refusal score most, then those blocks' candidates ablated
 one by one: the rule's fallback (the lowest refusal score with KL < `max_kl`, else the lowest),
-then by refusal score among
-those with KL < `max_kl` there, then by KL. The `SHORTLIST` first are scored in full, and
-additions only in ascending order of the full ablation score until one is eligible (the choice
-scoring every addition would make). With a shortlist of every candidate the rule is Arditi et
-al.'s, unchanged.
+then by refusal score among those with KL < `max_kl` there, then by KL. The `SHORTLIST` first
+are scored in full, and additions only in ascending order of the full ablation score until one is
+eligible (the choice scoring every addition would make). With a shortlist of every candidate the
+rule is Arditi et al.'s, unchanged.
 """
 
 from __future__ import annotations

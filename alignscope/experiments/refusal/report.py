@@ -26,10 +26,11 @@ SELECTION_RULE = (
     "KL < 0.1; the selected direction is the eligible one with the lowest mean refusal score on harmful "
     "prompts under ablation (Arditi et al. 2024). When no candidate is eligible, the lowest harmful score "
     "among those with KL < 0.1 is taken (among all when none is: its ablation then breaks the model rather "
-    "than removing refusal) and the table marks it as a fallback, with its KL. To keep the cost down the rule runs on a shortlist: "
-    "a first score on a few of the shortest validation prompts keeps the blocks whose candidates, ablated "
-    "together, lower the refusal score most, then those blocks' candidates that, ablated alone, lower it most "
-    "while keeping KL < 0.1 there; only these are scored in full (the notes give the numbers).")
+    "than removing refusal) and the table marks it as a fallback, with its KL. To keep the cost down the "
+    "rule runs on a shortlist: a first score on a few of the shortest validation prompts keeps the blocks "
+    "whose candidates, ablated together, lower the refusal score most, then those blocks' candidates that, "
+    "ablated alone, lower it most while keeping KL < 0.1 there; only these are scored in full (the notes give "
+    "the numbers).")
 
 
 def transfer_figure(transfer: dict, directory: pathlib.Path) -> list[pathlib.Path]:
