@@ -178,9 +178,8 @@ def select_direction(model: Model, tokenizer, candidates: np.ndarray, layers: Se
         raise AlignscopeError("every difference-in-means candidate is zero; harmful and harmless prompts give "
                               "identical states")
     directions = np.stack([candidates[list(layers).index(layer), back] for layer, back in index])
-    scorer = Scorer(model, tokenizer, {lang: demo_refusal_tokens(tokenizer, lang) for lang in
-                                        set(langs_harmful) | set(langs_harmless)}, chat_template, batch_size,
-                     max_length)
+    tokens = {lang: demo_refusal_tokens(tokenizer, lang) for lang in set(langs_harmful) | set(langs_harmless)}
+    scorer = Scorer(model, tokenizer, tokens, chat_template, batch_size, max_length)
     blocks = np.array([layer for layer, _ in index])
     count, split = len(index), len(harmful)
     # The baseline is an ablation at no block: the numbers of no intervention (bit for bit), from the
