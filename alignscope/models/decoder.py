@@ -300,6 +300,12 @@ class KVCache(NamedTuple):
     filled: Array
     count: Array
 
+    def repeated(self, batch: int) -> "KVCache":
+        """Returns this one-row cache's contents copied to `batch` rows."""
+        rows = lambda array, axis: jnp.repeat(array, batch, axis=axis)
+        return KVCache(rows(self.keys, 1), rows(self.values, 1), rows(self.positions, 0), rows(self.valid, 0),
+                       self.filled, rows(self.count, 0))
+
 
 def _layer_rope(config: DecoderConfig) -> tuple:
     """Per-layer rotary data stacked on a leading `[num_layers]` axis: the inverse frequencies, and
@@ -366,7 +372,9 @@ class Decoder(nnx.Module):
           input_ids: `[batch, seq]` int.
           attention_mask: `[batch, seq]`, 0 for padding (left or right), else the token's text:
             1 for an unpacked row; 1, 2, ... for the texts packed back to back in one row, each
-            attending only to itself, with positions restarting from 0.
+            attending only to itself, with positions restarting from 0. -1 marks a prefix the
+            row's texts share (its first tokens): every text attends to it as to its own first
+            tokens, and its positions continue after it.
           collect: maps one hidden state `[batch, seq, d_model]` to what is kept of it (a pytree);
             by default the state itself in float32. Extraction passes a pooling here so full
             states are never stacked.
@@ -380,7 +388,8 @@ class Decoder(nnx.Module):
         num_blocks = num_layers if num_blocks is None else num_blocks
         segments = attention_mask.astype(jnp.int32)
         mask = segments != 0
-        same_text = segments[:, :, None] == segments[:, None, :]  # [batch, query, key]
+        shared = segments < 0
+        same_text = (segments[:, :, None] == segments[:, None, :]) | shared[:, None, :]  # [batch, query, key]
         earlier = jnp.tril(jnp.ones(same_text.shape[1:], dtype=bool))
         # Each token's position in its own text: for a 0/1 mask, cumsum(mask) - 1 on real tokens.
         positions = jnp.sum(same_text & earlier, axis=-1, dtype=jnp.int32) - 1

@@ -78,16 +78,24 @@ def pooled(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, layers: tuple[int, 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))
 def generate(graphdef: nnx.GraphDef, compute_dtype: jnp.dtype, max_new_tokens: int, params: nnx.State,
               input_ids: jax.Array, attention_mask: jax.Array, edits: Edits | None, eos_ids: jax.Array,
-              pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array) -> tuple[jax.Array, jax.Array]:
+              pad_id: jax.Array, temperature: jax.Array, seeds: jax.Array,
+              prefix_ids: jax.Array | None) -> tuple[jax.Array, jax.Array]:
     """(`[batch, max_new_tokens]` int32, the first token's logits `[batch, vocab]` float32): the
-    prompt in one pass into a cache of prompt length +
-    max_new_tokens slots, then one token per step of a `while_loop` that carries the cache (each
-    layer's keys and values written in place) and stops once every row has ended; slots of a row
-    after its EOS, and every slot after the loop stopped, hold the pad id."""
+    shared `prefix_ids` `[P]` (or none) in one pass of one row, its cache copied to every row, then
+    the prompts in one pass into that cache of P + prompt length + max_new_tokens slots, then one
+    token per step of a `while_loop` that carries the cache (each layer's keys and values written
+    in place) and stops once every row has ended; slots of a row after its EOS, and every slot
+    after the loop stopped, hold the pad id."""
     module = merged(graphdef, params, compute_dtype)
     batch, length = input_ids.shape
     keys = jax.vmap(jax.random.key)(seeds)
-    cache = module.init_cache(batch, length + max_new_tokens, compute_dtype)
+    if prefix_ids is None:
+        cache = module.init_cache(batch, length + max_new_tokens, compute_dtype)
+    else:
+        shared = prefix_ids.shape[0]
+        _, cache = module.extend(prefix_ids[None], jnp.ones((1, shared), jnp.int32),
+                                 module.init_cache(1, shared + length + max_new_tokens, compute_dtype), edits)
+        cache = cache.repeated(batch)
     final, cache = module.extend(input_ids, attention_mask, cache, edits)
 
     def choose(logits: jax.Array, step: jax.Array) -> jax.Array:

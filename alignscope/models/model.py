@@ -236,8 +236,8 @@ class Model:
 
     def generate(self, input_ids, attention_mask, max_new_tokens: int, intervention: Interventions = None, *,
                  eos_token_ids: Sequence[int] | None = None, pad_token_id: int | None = None,
-                 temperature: float = 0.0, seed: int | Sequence[int] = 0,
-                 return_logits: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+                 temperature: float = 0.0, seed: int | Sequence[int] = 0, return_logits: bool = False,
+                 prefix_ids=None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Returns `[batch, max_new_tokens]` int32 generated ids; after a row's EOS, the pad id.
 
         Greedy (`temperature` 0) or sampled from softmax(logits / temperature). Compiled once per
@@ -257,6 +257,8 @@ class Model:
             does not depend on which rows share its batch.
           return_logits: also return `[batch, vocab]` float32, the logits the first new token is
             chosen from (each prompt's next-token logits, as `next_token_logits`, from the same pass).
+          prefix_ids: `[P]` tokens every row's prompt begins with, before its `input_ids`: run once
+            into the cache all rows read (None or empty: none).
         """
         ids, mask = np.asarray(input_ids, dtype=np.int32), np.asarray(attention_mask, dtype=np.int32)
         if ids.ndim != 2 or ids.shape != mask.shape:
@@ -272,10 +274,11 @@ class Model:
             pad_token_id = self.raw_config.get("pad_token_id")
             pad_token_id = pad_token_id if pad_token_id is not None else (eos[0] if eos else 0)
         seeds = np.broadcast_to(np.asarray(seed, dtype=np.uint32), ids.shape[:1])
+        prefix = None if prefix_ids is None or not len(prefix_ids) else np.asarray(prefix_ids, np.int32)
         output, logits = forward.generate(self.graphdef, self.compute_dtype, max_new_tokens, self.params, self._feed(ids),
                                    self._feed(mask), self._edits(intervention), np.asarray(eos or [-1], np.int32),
                                    np.int32(pad_token_id), np.float32(temperature),
-                                   self._feed(np.ascontiguousarray(seeds)))
+                                   self._feed(np.ascontiguousarray(seeds)), prefix)
         return (self.local_rows(output), self.local_rows(logits)) if return_logits else self.local_rows(output)
 
     def eos_token_ids(self) -> list[int]:

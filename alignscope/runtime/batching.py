@@ -5,7 +5,8 @@ the data-axis size, so every batch holds about the same number of tokens and eac
 compiled shape: a run compiles about once per bucket. Batches are cut from the texts in
 descending length, so a batch may finish with texts of the next shorter bucket instead of
 empty rows; the run's last batch has the fewest rows that hold what is left. With packing, a
-row holds several texts back to back, each attending only to itself (`batch_inputs`).
+row holds several texts back to back, each attending only to itself and to the first tokens all
+texts share, which run once per row (`batch_inputs`).
 
 Multi-host: text i belongs to process i % num_processes, which tokenizes and feeds it. The plan
 is computed from the lengths of all texts (gathered from every process), identically on every
@@ -197,31 +198,41 @@ def compiled_shapes(batches: list[Batch]) -> int:
 
 
 def batch_inputs(encoded: Mapping[int, EncodedText], slots: np.ndarray, length: int, poolings: Sequence[str],
-                 pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns one batch's model inputs: `input_ids` and `attention_mask` `[rows, length]` int32
-    and pooling weights `[rows, segments * len(poolings), length]` float32, text-major: the
+                 pad_id: int, prefix: np.ndarray = np.zeros(0, np.int32)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns one batch's model inputs: `input_ids` and `attention_mask` `[rows, P + length]` int32
+    and pooling weights `[rows, segments * len(poolings), P + length]` float32, text-major: the
     weights of slot s under pooling j are row `s * len(poolings) + j` (one pass pools every way).
 
-    The texts of a row lie back to back from its first position; the mask holds each token's
-    segment (1 for the row's first text, 2 for its second, ...; 0 for padding), so a token
-    attends only within its own text and positions restart per text. Empty slots and rows have
+    A row holds the `P` tokens of `prefix` (mask -1; `encoding.shared_prefix`, every text's first
+    tokens, run once per row), then its texts' other tokens back to back; the mask holds each
+    token's segment (1 for the row's first text, 2 for its second, ...; 0 for padding), so a token
+    attends only within its own text and the prefix, and positions restart per text after the
+    prefix. A text's pooling weights cover the prefix positions it reads. Empty slots and rows have
     all-zero weights.
 
     Args:
-      encoded: the encoded texts by index.
+      encoded: the encoded texts by index, each beginning with `prefix`.
       slots: `[rows, segments]` text indices, -1 for an empty slot (`Batch.slots`).
+      length: the tokens of a row after the prefix (`Batch.length`).
       poolings: the poolings (`runtime.pooling`) of every text, in output order.
+      prefix: `[P]` the shared prefix; empty for none.
     """
     rows, segments = slots.shape
-    ids = np.full((rows, length), pad_id, dtype=np.int32)
-    mask = np.zeros((rows, length), dtype=np.int32)
-    weights = np.zeros((rows, segments, len(poolings), length), dtype=np.float32)
+    shared = len(prefix)
+    ids = np.full((rows, shared + length), pad_id, dtype=np.int32)
+    mask = np.zeros((rows, shared + length), dtype=np.int32)
+    weights = np.zeros((rows, segments, len(poolings), shared + length), dtype=np.float32)
+    filled = np.flatnonzero((slots >= 0).any(axis=1))
+    ids[filled, :shared] = prefix
+    mask[filled, :shared] = -1
     for row, segment in zip(*np.nonzero(slots >= 0)):
         item = encoded[int(slots[row, segment])]
-        start = int(np.count_nonzero(mask[row]))
-        end = start + len(item.ids)
-        ids[row, start:end] = item.ids
+        start = shared + int(np.count_nonzero(mask[row] > 0))
+        end = start + len(item.ids) - shared
+        ids[row, start:end] = item.ids[shared:]
         mask[row, start:end] = segment + 1
         for index, name in enumerate(poolings):
-            weights[row, segment, index, start:end] = pooling.pooling_weights(item, name, len(item.ids))
-    return ids, mask, weights.reshape(rows, segments * len(poolings), length)
+            text_weights = pooling.pooling_weights(item, name, len(item.ids))
+            weights[row, segment, index, :shared] = text_weights[:shared]
+            weights[row, segment, index, start:end] = text_weights[shared:]
+    return ids, mask, weights.reshape(rows, segments * len(poolings), shared + length)

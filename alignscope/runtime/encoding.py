@@ -112,3 +112,22 @@ def encode_texts(tokenizer, texts: Sequence[str], max_length: int, chat_template
             text_end -= excess
         results.append(EncodedText(ids, text_start, text_end, excess > 0))
     return results
+
+
+# A shorter shared prefix saves too little to be worth a program of its own.
+MIN_SHARED_PREFIX = 4
+
+
+def shared_prefix(sequences: Sequence[np.ndarray], minimum: int = MIN_SHARED_PREFIX) -> np.ndarray:
+    """Returns `[P]` int32: the first tokens every sequence begins with (e.g. a chat template's
+    system prompt), leaving each at least one token of its own; empty when fewer than `minimum`
+    are shared. A causal model computes them alike in every sequence, so they can run once for
+    all (`batching.batch_inputs`, `Model.generate`)."""
+    if not len(sequences):
+        return np.zeros(0, np.int32)
+    first = np.asarray(sequences[0], np.int32)
+    count = min(len(sequence) for sequence in sequences) - 1
+    for sequence in sequences[1:]:
+        differs = np.flatnonzero(np.asarray(sequence[:count]) != first[:count])
+        count = int(differs[0]) if differs.size else count
+    return first[:count] if count >= max(minimum, 1) else np.zeros(0, np.int32)

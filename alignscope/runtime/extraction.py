@@ -26,7 +26,7 @@ from alignscope.errors import AlignscopeError
 from alignscope.versions import library_versions
 from alignscope.runtime import batching
 from alignscope.runtime import fingerprint
-from alignscope.runtime.encoding import encode_texts, require_fast_tokenizer
+from alignscope.runtime.encoding import EncodedText, encode_texts, require_fast_tokenizer, shared_prefix
 from alignscope.runtime.extraction_spec import ExtractionSpec
 from alignscope.models.model import Model
 from alignscope.runtime.store import ActivationStore
@@ -245,8 +245,9 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], specs: li
     done = _from_process_0(done)  # Every process follows the same schedule, or collectives hang.
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
     pack = spec.packing and not model.config.length_dependent_rope  # Such rotary reads the whole row's length.
-    todo = batching.plan_batches(lengths, spec.batch_size, spec.max_length, processes, multiple, spec.buckets,
-                                 skip=done.all(axis=0), pack=pack)
+    prefix = _shared_prefix(encoded, spec.max_length) if pack else np.zeros(0, np.int32)
+    todo = batching.plan_batches(lengths - len(prefix), spec.batch_size, spec.max_length, processes, multiple,
+                                 spec.buckets, skip=done.all(axis=0), pack=pack)
     num_states = len(spec.layers) if spec.layers is not None else model.config.num_layers + 1
     in_memory = [np.zeros((len(texts), num_states, model.config.hidden_size), dtype=np.float32)
                  if activation_store is None else None for activation_store in stores]
@@ -258,7 +259,8 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], specs: li
     pending, delivered_tokens = None, 0
     for batch in todo + [None]:
         if batch is not None:
-            ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, poolings, pad_id)
+            ids, mask, weights = batching.batch_inputs(encoded, batch.slots[process], batch.length, poolings, pad_id,
+                                                       prefix)
             output = model.pooled_hidden_states(ids, mask, weights, spec.layers, spec.intervention)
         if pending is not None:
             _deliver(model, *pending, len(specs), done, stores, in_memory)
@@ -270,7 +272,7 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], specs: li
     seconds = time.perf_counter() - start
     stats = ExtractionStats(
         texts=len(texts), computed_texts=int(sum(len(batch.all_items()) for batch in todo)), real_tokens=real_tokens,
-        padded_tokens=int(sum(batch.rows * batch.length for batch in todo)), batches=len(todo),
+        padded_tokens=int(sum(batch.rows * (len(prefix) + batch.length) for batch in todo)), batches=len(todo),
         compiled_shapes=batching.compiled_shapes(todo), truncated=truncated, seconds=seconds,
         tokens_per_second=real_tokens / seconds if seconds > 0 else 0.0)
     logger.info(stats.summary())
@@ -286,6 +288,19 @@ def _run(model: Model, mesh: Mesh | None, tokenizer, texts: list[str], specs: li
     _sync("alignscope-store-merged")
     return [Extraction(np.moveaxis(activation_store.open(), 0, 1), stats, activation_store.directory)
             for activation_store in stores]
+
+
+def _shared_prefix(encoded: dict[int, EncodedText], max_length: int) -> np.ndarray:
+    """Returns `encoding.shared_prefix` of every process's texts (each process holds its own)."""
+    if jax.process_count() == 1:
+        return shared_prefix([item.ids for item in encoded.values()])
+    # Per process: whether it has texts, then the prefix its texts share (any length), then -1s.
+    local = shared_prefix([item.ids for item in encoded.values()], minimum=0)
+    mine = np.full(max_length + 2, -1, np.int64)
+    mine[0], mine[1:1 + len(local)] = len(encoded) > 0, local
+    # Each prefix keeps one -1 after it, so that the common prefix of prefixes is not cut a token short.
+    prefixes = [row[1:2 + np.count_nonzero(row[1:] >= 0)] for row in _allgather(mine) if row[0]]
+    return shared_prefix(prefixes)
 
 
 def _deliver(model: Model, batch: batching.Batch, output: jax.Array, poolings: int, done: np.ndarray,

@@ -4,7 +4,9 @@ Rows are sorted by prompt length and cut into batches of `batch_size` rows, each
 the bucket of its longest prompt (`prompt_buckets`: extraction's steps of 1.5x and 2x, so that
 prompt fills at least two thirds of its row; every bucket compiles the generation loop again, a
 few seconds, less than the padding of powers of two costs), so a run compiles once per bucket;
-the last batch is topped up with empty rows. Single-process (a mesh on one host shards each batch over its `data` axis).
+the last batch is topped up with empty rows. The first tokens all prompts share (a chat
+template's system prompt) run once per batch, into the cache every row reads. Single-process (a
+mesh on one host shards each batch over its `data` axis).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.runtime.batching import default_buckets
-from alignscope.runtime.encoding import encode_texts
+from alignscope.runtime.encoding import encode_texts, shared_prefix
 from alignscope.models.intervention import Interventions
 from alignscope.models.model import Model
 
@@ -64,9 +66,12 @@ def special_ids(model: Model, tokenizer) -> tuple[list[int], int]:
 
 
 def prompt_batches(model: Model, tokenizer, prompts: Sequence[str], chat_template: bool, batch_size: int,
-                   max_length: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yields (prompt indices, `input_ids`, `attention_mask` `[rows, bucket]`) of left-padded batches
-    covering every prompt: the same rows (`batch_size` rounded up to the mesh's data axis) per batch.
+                   max_length: int, share_prefix: bool = False
+                   ) -> tuple[np.ndarray, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Returns (the prefix every prompt shares, `[P]`: `encoding.shared_prefix` with `share_prefix`,
+    else empty; the batches: (prompt indices, `input_ids`, `attention_mask` `[rows, bucket]`) of
+    left-padded prompts after that prefix, covering every prompt, the same rows (`batch_size`
+    rounded up to the mesh's data axis) per batch).
 
     Raises:
       AlignscopeError: no prompts, a non-string, or a bad batch size.
@@ -78,14 +83,16 @@ def prompt_batches(model: Model, tokenizer, prompts: Sequence[str], chat_templat
         raise AlignscopeError(f"batch_size must be a positive integer, not {batch_size!r}")
     if jax.process_count() > 1:
         raise AlignscopeError("generation and next-token scoring run in one process; use a mesh on one host")
-    encoded = encode_texts(tokenizer, prompts, max_length, chat_template)
-    lengths = np.array([len(item.ids) for item in encoded])
+    encoded = [item.ids for item in encode_texts(tokenizer, prompts, max_length, chat_template)]
+    prefix = shared_prefix(encoded) if share_prefix else np.zeros(0, np.int32)
+    suffixes = [ids[len(prefix):] for ids in encoded]
+    lengths = np.array([len(ids) for ids in suffixes])
     multiple = model.mesh.shape["data"] if model.mesh is not None else 1
     rows = -(-batch_size // multiple) * multiple
     _, pad = special_ids(model, tokenizer)
-    for items, length in length_batches(lengths, rows, prompt_buckets(max_length)):
-        ids, mask = left_padded([encoded[i].ids for i in items], rows, length, pad)
-        yield items, ids, mask
+    batches = ((items, *left_padded([suffixes[i] for i in items], rows, length, pad))
+               for items, length in length_batches(lengths, rows, prompt_buckets(max_length)))
+    return prefix, batches
 
 
 def generate_ids(model: Model, tokenizer, prompts: Sequence[str], max_new_tokens: int = 64,
@@ -112,13 +119,15 @@ def generate_ids_and_logits(model: Model, tokenizer, prompts: Sequence[str], max
     eos, pad = special_ids(model, tokenizer)
     results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(prompts)
     logits = np.zeros((len(prompts), model.config.vocab_size), np.float32)
-    for items, ids, mask in prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length):
+    prefix, batches = prompt_batches(model, tokenizer, prompts, chat_template, batch_size, max_length,
+                                     share_prefix=not model.config.length_dependent_rope)
+    for items, ids, mask in batches:
         rows = ids.shape[0]
         seeds = np.zeros(rows, np.int64)
         seeds[:len(items)] = seed + items  # a prompt's sample depends on its index, not its batch
         output, first_logits = model.generate(ids, mask, max_new_tokens, intervention, eos_token_ids=eos,
                                               pad_token_id=pad, temperature=temperature, seed=seeds % 2**32,
-                                              return_logits=True)
+                                              return_logits=True, prefix_ids=prefix)
         logits[items] = first_logits[:len(items)]
         for row, item in enumerate(items):
             ended = np.flatnonzero(np.isin(output[row], eos))

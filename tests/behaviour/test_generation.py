@@ -8,6 +8,8 @@ after the reference's EOS ours must be the pad id.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -67,6 +69,28 @@ def test_greedy_under_interventions_matches_hooked_transformers(tiny_models, fam
     assert compared >= len(prompts) * 3
 
 
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_shared_prefix_runs_once_and_matches_transformers_alone(tiny_models, family):
+    """Prompts that begin with the same 7 tokens (longer than the sliding windows): the prefix runs
+    once into the cache every row reads, under interventions that also edit the prefix."""
+    model, _, torch_model = tiny_models[family]
+    prefix = np.random.default_rng(7).integers(3, model.config.vocab_size, size=7).tolist()
+    tails = _prompts(model.config.vocab_size)
+    ids, mask = padded_batch(tails, "left", pad_id=PAD)
+    rng = np.random.default_rng(8)
+    u, v = rng.normal(size=(2, model.config.hidden_size)).astype(np.float32)
+    interventions = [engine.Intervention.add(v, layer=1, scale=2.0), engine.Intervention.ablate(u)]
+    ours, logits = model.generate(ids, mask, MAX_NEW, intervention=interventions, prefix_ids=prefix,
+                                  return_logits=True)
+    prompts = [prefix + tail for tail in tails]
+    compared = _check_against_reference(ours, torch_model, prompts, [("add", v, 1, 2.0), ("ablate", u, None)])
+    print(f"GENERATION {family} after a shared prefix: {compared} tokens compared")
+    assert compared >= len(prompts) * 3
+    whole_ids, whole_mask = padded_batch(prompts, "left", pad_id=PAD)
+    _, whole_logits = model.generate(whole_ids, whole_mask, 1, intervention=interventions, return_logits=True)
+    np.testing.assert_allclose(logits, whole_logits, atol=2e-5, rtol=0)
+
+
 def test_tokens_after_eos_are_pad(tiny_models):
     model, _, _ = tiny_models["llama"]
     ids, mask = padded_batch(_prompts(model.config.vocab_size), "left", pad_id=PAD)
@@ -98,8 +122,17 @@ def test_seeded_sampling_is_reproducible_and_independent_of_the_batch(tiny_model
     np.testing.assert_array_equal(shuffled, first[reordered])
 
 
-def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models):
+SYSTEM_TEMPLATE = ("<|system|>Be brief.<|end|>{% for message in messages %}<|{{ message['role'] }}|>"
+                   "{{ message['content'] }}<|end|>{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+@pytest.mark.parametrize("system_prompt", [False, True])
+def test_text_generation_buckets_prompts_and_decodes_until_eos(tiny_models, system_prompt):
+    """With a system prompt, the prompts' shared first tokens run once per batch (the same texts)."""
     model, tokenizer, _ = tiny_models["llama"]
+    if system_prompt:
+        tokenizer = copy.deepcopy(tokenizer)
+        tokenizer.chat_template = SYSTEM_TEMPLATE
     prompts = ["How do I bake bread at home?", "ok", "Wie backe ich Brot zu Hause?",
                "Tell me how to pick a lock, step by step, in great detail please.", "Ein Satz."]
     before = forward.generate._cache_size()

@@ -43,7 +43,8 @@ def demo_selection_inputs():
 def _padded_logits(model, tokenizer, prompts, edit) -> np.ndarray:
     """`[N, vocab]` next-token logits from left-padded rows, one forward pass per batch."""
     result = np.zeros((len(prompts), model.config.vocab_size), np.float32)
-    for items, ids, mask in prompt_batches(model, tokenizer, prompts, True, 4, 64):
+    _, batches = prompt_batches(model, tokenizer, prompts, True, 4, 64)
+    for items, ids, mask in batches:
         result[items] = np.asarray(model.next_token_logits(ids, mask, edit))[:len(items)]
     return result
 
