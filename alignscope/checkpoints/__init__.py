@@ -4,7 +4,7 @@ onto a mesh and saving it back.
 Modules: `paths` (directory or hub id, config.json, which weight files), `safetensors` (the
 format), `gguf` and `gguf_families` (GGUF files: llama.cpp's conversion undone per family), `load`
 (`load_model`, `init_model`), `save` (`save_model`), `fingerprint` (what a model loaded from files
-is keyed by).
+is keyed by), `lora` (PEFT LoRA adapters, merged into the base as it is read).
 """
 
 from alignscope.checkpoints.load import init_model, load_model

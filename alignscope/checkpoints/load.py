@@ -14,7 +14,7 @@ from flax import nnx
 from jax.sharding import Mesh, SingleDeviceSharding
 
 from alignscope import sharding
-from alignscope.checkpoints import fingerprint, gguf, paths
+from alignscope.checkpoints import fingerprint, gguf, lora, paths
 from alignscope.checkpoints.safetensors import SafetensorsReader
 from alignscope.errors import AlignscopeError
 from alignscope.models.config import DecoderConfig
@@ -35,7 +35,8 @@ def _dtypes(dtype: str, param_dtype: str | None, compute_dtype: str | None,
 
 
 def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh | None = None, *,
-               param_dtype: str | None = None, compute_dtype: str | None = None) -> Model:
+               param_dtype: str | None = None, compute_dtype: str | None = None,
+               adapter: str | os.PathLike | None = None) -> Model:
     """Returns a `Model` of a Hugging Face checkpoint, read straight from safetensors, or of a GGUF file.
 
     Tensor names and shapes are checked here (from the files' headers); the weights themselves
@@ -54,6 +55,9 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
         None: everything on the first device.
       param_dtype, compute_dtype: override `dtype` for the weights or the computation (training
         keeps float32 master weights and computes in bfloat16).
+      adapter: a PEFT LoRA adapter (a directory with adapter_config.json and
+        adapter_model.safetensors, or a hub id) merged into the base weights as they are read
+        (`checkpoints.lora`); the model's identity covers it.
     """
     gguf_path = gguf.find_gguf(path_or_id)
     if gguf_path is None:
@@ -75,6 +79,11 @@ def load_model(path_or_id: str | os.PathLike, dtype: str = "float32", mesh: Mesh
         reader = gguf.GGUFTensors(gguf_file, raw_config, names)
         identity = lambda: "gguf:" + gguf_file.fingerprint()
     weight_map = _checkpoint_weight_map(reader, config, candidates)
+    if adapter is not None:
+        adapted = lora.read_adapter(adapter)
+        lora.check_targets(adapted, {name for layout in weight_map.layouts for name in weight_map.names(layout)})
+        reader, base_identity = lora.MergedReader(reader, adapted), identity
+        identity = lambda: f"{base_identity()}|lora:{adapted.fingerprint}"
 
     def read_params() -> nnx.State:
         return nnx.from_flat_state([(path, variable.replace(_read_param(reader, weight_map, path, variable, mesh)))

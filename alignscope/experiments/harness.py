@@ -36,7 +36,8 @@ class RunConfig:
     Attributes:
       base: Base (pre-alignment) model: hub id or path; default the demo base model.
       aligned: Aligned model(s): hub ids, paths or .gguf files, a comma list (e.g. SFT,DPO,instruct of one
-        lineage); default the demo models aligned-en and aligned-multi. --base alone studies one model.
+        lineage); a PEFT LoRA adapter directory is merged into --base. Default the demo models aligned-en and
+        aligned-multi. --base alone studies one model.
       quantized: Also compare the first model with itself quantized to these GGUF types and dequantized back in
         memory (a comma list of F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, Q4_0; every weight matrix, as llama-quantize
         --pure), named <model>.<type>.

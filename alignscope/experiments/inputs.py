@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from alignscope import engine
+from alignscope.checkpoints import lora
 from alignscope.errors import AlignscopeError
 from alignscope.data import Corpus
 from alignscope.data.demo import demo_model_path
@@ -42,10 +43,32 @@ def model_sources(base: str | None, aligned: Sequence[str] | None) -> dict[str, 
 
 def load_models(sources: dict[str, str], dtype: str = "float32", mesh=None) -> dict[str, engine.Model]:
     """`{name: Model}` read lazily (weights are read on the first forward pass, so models whose
-    activations are all stored are never read)."""
-    models = {name: engine.load_model(source, dtype=dtype, mesh=mesh) for name, source in sources.items()}
+    activations are all stored are never read). A source that is a PEFT LoRA adapter directory is
+    merged into its base (`adapter_base`)."""
+    models = {name: engine.load_model(adapter_base(sources, source) or source, dtype=dtype, mesh=mesh,
+                                      adapter=source if lora.is_adapter_dir(source) else None)
+              for name, source in sources.items()}
     check_same_shape(models)
     return models
+
+
+def adapter_base(sources: dict[str, str], source: str) -> str | None:
+    """The checkpoint a PEFT adapter `source` adapts: the run's base (its first source), or, when
+    the adapter is the first source, the base its config names; None when `source` is no adapter.
+
+    Raises:
+      AlignscopeError: an adapter alone whose config names no base.
+    """
+    if not lora.is_adapter_dir(source):
+        return None
+    first = next(iter(sources.values()))
+    if first != source:
+        return first
+    named = lora.read_adapter(source).base_model
+    if not named:
+        raise AlignscopeError(f"the adapter {source} names no base model (base_model_name_or_path); give the base "
+                              f"with --base and the adapter with --aligned")
+    return named
 
 
 def check_same_shape(models: dict[str, engine.Model]) -> None:
@@ -63,8 +86,12 @@ def hidden_states(model: engine.Model, layers) -> tuple[int, ...]:
 
 
 def load_tokenizer(sources: dict[str, str]):
-    """The tokenizer saved with the first aligned model (the one whose chat template applies)."""
-    return engine.load_tokenizer(list(sources.values())[-1 if len(sources) > 1 else 0])
+    """The tokenizer saved with the last model (an aligned one, whose chat template applies); an
+    adapter saved without a tokenizer uses its base's."""
+    source = list(sources.values())[-1]
+    if lora.is_adapter_dir(source) and not (pathlib.Path(source) / "tokenizer_config.json").is_file():
+        source = adapter_base(sources, source)
+    return engine.load_tokenizer(source)
 
 
 def load_languages(dataset: str, langs: Sequence[str] | None, per_class: int | None, seed: int,
