@@ -12,9 +12,9 @@ from alignscope.interp import refusal_score
 from alignscope.models import Intervention, Model, supported_architectures
 from alignscope.runtime import ExtractionSpec, extract, generate, load_tokenizer, response_logprobs, run_extraction
 from alignscope.sharding import make_mesh
-from alignscope.train import TuneConfig, TuneResult, tune
+from alignscope.train import TuneConfig, TuneResult, save_adapter, tune
 
 __all__ = ["Corpus", "ExtractionSpec", "Intervention", "Model", "demo_corpus_hash", "extract", "generate",
            "init_model", "load_corpus", "load_model", "load_preferences", "load_tokenizer", "make_mesh",
-           "refusal_score", "response_logprobs", "run_extraction", "save_model", "supported_architectures",
+           "refusal_score", "response_logprobs", "run_extraction", "save_adapter", "save_model", "supported_architectures",
            "TuneConfig", "TuneResult", "tune"]

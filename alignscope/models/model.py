@@ -88,7 +88,7 @@ class Model:
     def with_params(self, params: nnx.State) -> "Model":
         """Returns the same architecture with other weights (same structure and shapes), as a
         model made in memory: its identity is the digest of `params`."""
-        expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), self._abstract_params())
+        expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), self.abstract_params())
         given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), params)
         if jax.tree.structure(expected) != jax.tree.structure(given):
             raise AlignscopeError("with_params needs the model's own parameter structure "
@@ -104,7 +104,8 @@ class Model:
         return dataclasses.replace(self, param_dtype=jnp.dtype(dtypes.pop()) if len(dtypes) == 1 else self.param_dtype,
                                    source=None, read_params=lambda: params, read_identity=None)
 
-    def _abstract_params(self) -> nnx.State:
+    def abstract_params(self) -> nnx.State:
+        """The parameters' structure, shapes and dtypes (the weights themselves when already read)."""
         if "params" in self.__dict__:
             return self.params
         return nnx.split(nnx.eval_shape(lambda: Decoder(self.config, self.param_dtype, rngs=nnx.Rngs(0))))[1]

@@ -38,6 +38,10 @@ class TuneConfig:
       remat: recompute each block and each LM-head chunk in the backward pass (`jax.checkpoint`),
         so activation memory does not grow with depth x sequence; False keeps them (more memory,
         about a third less compute: small models on CPU).
+      lora_rank: 0 trains every weight; r > 0 trains LoRA factors of rank r on `lora_targets`
+        only, the base frozen (`train.lora`).
+      lora_alpha: LoRA's alpha; the update is scaled by alpha / r.
+      lora_targets: the adapted linear layers, as PEFT's `target_modules` (e.g. q_proj, v_proj).
     """
 
     method: str
@@ -58,6 +62,9 @@ class TuneConfig:
     compute_dtype: str | None = None
     checkpoint_every: int = 0
     remat: bool = True
+    lora_rank: int = 0
+    lora_alpha: float = 16.0
+    lora_targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -66,7 +73,7 @@ class TuneConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise AlignscopeError(f"{name} must be a positive integer, not {value!r}")
-        for name in ("warmup_steps", "checkpoint_every", "seed"):
+        for name in ("warmup_steps", "checkpoint_every", "seed", "lora_rank"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise AlignscopeError(f"{name} must be a non-negative integer, not {value!r}")
@@ -78,6 +85,9 @@ class TuneConfig:
             raise AlignscopeError("weight_decay and max_grad_norm must be >= 0 and beta > 0")
         if not 0 <= self.label_smoothing < 0.5:
             raise AlignscopeError(f"label_smoothing must be in [0, 0.5), not {self.label_smoothing!r}")
+        if self.lora_rank and not (self.lora_alpha > 0 and self.lora_targets):
+            raise AlignscopeError("LoRA needs lora_alpha > 0 and at least one of lora_targets")
+        object.__setattr__(self, "lora_targets", tuple(self.lora_targets))
         if self.compute_dtype == "float16" or self.param_dtype == "float16":
             raise AlignscopeError("float16 training would need loss scaling; use bfloat16 or float32")
 

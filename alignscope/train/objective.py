@@ -12,7 +12,7 @@ with log-probabilities summed over response tokens and the reference's computed 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -21,6 +21,9 @@ from flax import nnx
 
 from alignscope.runtime.logprobs import masked_sums
 from alignscope.models.forward import merged
+
+# (frozen model parameters, trained adapters) -> the model's parameters.
+Merge = Callable[[nnx.State, Any], nnx.State]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,20 +73,25 @@ def batch_loss(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, para
     return jnp.sum(losses) / denominator, metrics
 
 
-def loss_and_grads(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, params: nnx.State,
-                   batch: dict[str, jax.Array]) -> tuple[jax.Array, nnx.State, dict[str, jax.Array]]:
+def loss_and_grads(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, params, batch: dict[str, jax.Array],
+                   frozen: nnx.State | None = None, merge: Merge | None = None
+                   ) -> tuple[jax.Array, Any, dict[str, jax.Array]]:
     """Returns (loss, its gradient w.r.t. `params`, metrics) of one update's batch, summed over
     its micro-batches.
 
     Args:
+      params: the trained parameters: the model's (`nnx.State`), or with `merge` adapters.
       batch: arrays `[micro_batches, examples, ...]` (`batch_loss`'s, with a leading micro-batch axis).
+      frozen, merge: with adapters, the model's parameters are `merge(frozen, params)` (LoRA:
+        `train.lora.LoraPlan.merged`), so only `params` get gradients.
     """
     if objective.method == "dpo":
         denominator = jnp.float32(batch["ids"].shape[0] * batch["ids"].shape[1])
     else:
         denominator = jnp.sum(batch["scored"]).astype(jnp.float32)
-    grad_fn = jax.value_and_grad(lambda p, micro: batch_loss(graphdef, compute_dtype, objective, p, micro,
-                                                             denominator), has_aux=True)
+    model_params = (lambda p: p) if merge is None else (lambda p: merge(frozen, p))
+    grad_fn = jax.value_and_grad(lambda p, micro: batch_loss(graphdef, compute_dtype, objective, model_params(p),
+                                                             micro, denominator), has_aux=True)
 
     def accumulate(carry, micro):
         (loss, metrics), grads = grad_fn(params, micro)
@@ -99,11 +107,12 @@ def loss_and_grads(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, 
 
 
 def train_step(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, optimizer: optax.GradientTransformation,
-               schedule: Callable[[jax.Array], jax.Array], params: nnx.State, opt_state, batch: dict[str, jax.Array],
-               step: jax.Array):
+               schedule: Callable[[jax.Array], jax.Array], merge: Merge | None, params, opt_state,
+               batch: dict[str, jax.Array], step: jax.Array, frozen: nnx.State | None = None):
     """Returns (new params, new optimiser state, metrics: loss, grad_norm (before clipping), lr, ...)
-    of update `step` (0-based; `schedule` gives its learning rate, for the metrics)."""
-    loss, grads, metrics = loss_and_grads(graphdef, compute_dtype, objective, params, batch)
+    of update `step` (0-based; `schedule` gives its learning rate, for the metrics). `params`,
+    `frozen` and `merge` as in `loss_and_grads`."""
+    loss, grads, metrics = loss_and_grads(graphdef, compute_dtype, objective, params, batch, frozen, merge)
     updates, opt_state = optimizer.update(grads, opt_state, params)
     params = optax.apply_updates(params, updates)
     grad_norm = jnp.sqrt(sum(jnp.sum(jnp.square(g.astype(jnp.float32))) for g in jax.tree.leaves(grads)))

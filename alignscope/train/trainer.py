@@ -18,12 +18,14 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from flax import nnx
+from jax.sharding import NamedSharding, PartitionSpec
 
 from alignscope.errors import AlignscopeError
 from alignscope.runtime import fingerprint
 from alignscope import sharding
 from alignscope.models.dtypes import cast_params, resolve_dtype
 from alignscope.models.model import Model
+from alignscope.train import lora
 from alignscope.train.config import TuneConfig
 from alignscope.train.data import TrainingSet, example_order, training_set
 from alignscope.train.objective import Objective, sequence_sums, learning_rate_schedule, make_optimizer, train_step
@@ -44,10 +46,13 @@ class TuneResult:
         tokens (real tokens in the batch), tokens_per_s, seconds (wall time of the update);
         DPO adds reward_accuracy (fraction of pairs with a positive margin) and reward_margin
         (mean beta * h).
+      adapters: with LoRA (`config.lora_rank`), the trained factors (`train.lora.save_adapter`
+        writes them in PEFT's layout); `model` has them merged. None otherwise.
     """
 
     model: Model
     history: pd.DataFrame
+    adapters: lora.LoraAdapters | None = None
 
 
 def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: Model | None = None,
@@ -99,13 +104,21 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         "model": model.identity, "reference": reference.identity if reference is not None else None,
         "data": hashlib.sha256(examples.ids.tobytes() + examples.scored.tobytes()).hexdigest(),
     })
-    params = jax.tree.map(jnp.copy, cast_params(model.params, param_dtype))  # copied: the step donates its input
+    frozen, lora_plan = None, None
+    if config.lora_rank:
+        lora_plan = lora.plan(model, config.lora_rank, config.lora_alpha, config.lora_targets)
+        frozen = cast_params(model.params, param_dtype)
+        params = lora.init_factors(lora_plan, model.config.num_layers, config.seed, param_dtype)
+        if model.mesh is not None:
+            params = jax.device_put(params, NamedSharding(model.mesh, PartitionSpec()))
+    else:
+        params = jax.tree.map(jnp.copy, cast_params(model.params, param_dtype))  # copied: the step donates its input
     schedule = learning_rate_schedule(config.learning_rate, config.warmup_steps, config.steps)
     optimizer = make_optimizer(schedule, config.weight_decay, config.max_grad_norm)
     opt_state = jax.jit(optimizer.init)(params)  # committed like the step's outputs: one compilation
     objective = Objective(config.method, config.beta, config.label_smoothing, remat=config.remat)
-    step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule),
-                      donate_argnums=(0, 1))
+    step_fn = jax.jit(functools.partial(train_step, model.graphdef, compute_dtype, objective, optimizer, schedule,
+                                        None if lora_plan is None else lora_plan.merged), donate_argnums=(0, 1))
 
     checkpoints = TrainingCheckpoints(checkpoint_dir, run_key) if checkpoint_dir is not None else None
     start, position, history = 0, 0, []  # position: examples drawn so far from the seeded stream
@@ -132,7 +145,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
             indices = example_order(position, config.batch_size, len(examples), config.seed)
             position += config.batch_size
             batch = _place(_micro_batches(examples, indices, references, config.grad_accum), model.mesh)
-            params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step))
+            params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step), frozen)
             if pending is not None:
                 record(*pending)
             pending = (step, int(examples.mask[indices].sum()), metrics)
@@ -149,8 +162,10 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
             checkpoints.wait()
             checkpoints.close()
     _write_history(history, log_dir)
-    tuned = dataclasses.replace(model.with_params(params), compute_dtype=compute_dtype)
-    return TuneResult(tuned, pd.DataFrame(history))
+    adapters = None if lora_plan is None else lora.LoraAdapters(lora_plan, params)
+    weights = params if adapters is None else jax.jit(lora_plan.merged)(frozen, params)
+    tuned = dataclasses.replace(model.with_params(weights), compute_dtype=compute_dtype)
+    return TuneResult(tuned, pd.DataFrame(history), adapters)
 
 
 def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int,
