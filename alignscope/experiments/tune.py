@@ -1,4 +1,5 @@
-"""Tunes a model by pretraining, SFT or DPO and saves it as a Hugging Face checkpoint, with its
+"""Tunes a model by pretraining, SFT or DPO (every weight, or LoRA factors with --lora_rank) and
+saves it as a Hugging Face checkpoint (with LoRA also the adapter, in PEFT's layout), with its
 loss curve (history.csv, loss.png).
 
     python -m experiments.tune --method=dpo --model=demo:base --data=demo --langs=en --steps=200 \
@@ -58,6 +59,10 @@ class TuneCommandConfig:
       checkpoint_every: Save the training state every N updates into <output_dir>/state (0: never); a rerun with
         the same flags resumes from it.
       mesh: Device mesh, e.g. `data:8` or `data:4,model:2` (default: one device).
+      lora_rank: 0 tunes every weight; r > 0 tunes LoRA factors of rank r only, the base frozen, and also saves
+        them in PEFT's layout in <output_dir>/adapter.
+      lora_alpha: LoRA's alpha (the update is scaled by alpha / r).
+      lora_targets: Linear layers LoRA adapts, as PEFT's target_modules (comma-separated).
       output_dir: Directory of the tuned model (<output_dir>/model), history.csv and loss.png.
     """
 
@@ -83,6 +88,9 @@ class TuneCommandConfig:
     save_dtype: str = flag("float32", choices=WEIGHT_DTYPES)
     checkpoint_every: int = 0
     mesh: str = ""
+    lora_rank: int = flag(0, lower_bound=0)
+    lora_alpha: float = 16.0
+    lora_targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     output_dir: str = "results"
 
 
@@ -142,7 +150,8 @@ def main(config: TuneCommandConfig) -> None:
         warmup_steps=config.warmup_steps, weight_decay=config.weight_decay, max_grad_norm=config.max_grad_norm,
         grad_accum=config.grad_accum, seed=config.seed, beta=config.beta, label_smoothing=config.label_smoothing,
         max_length=config.max_length, chat_template=config.chat_template and config.method != "pretrain",
-        param_dtype=config.param_dtype, compute_dtype=config.compute_dtype, checkpoint_every=config.checkpoint_every)
+        param_dtype=config.param_dtype, compute_dtype=config.compute_dtype, checkpoint_every=config.checkpoint_every,
+        lora_rank=config.lora_rank, lora_alpha=config.lora_alpha, lora_targets=config.lora_targets)
     if config.reference and config.method != "dpo":
         raise AlignscopeError(f"--reference is used by --method=dpo only, not {config.method}")
     data = training_data(config.method, config.data, list(config.langs))
@@ -156,10 +165,13 @@ def main(config: TuneCommandConfig) -> None:
     engine.save_model(result.model, output / "model", tokenizer, dtype=config.save_dtype,
                       extra_config={"alignscope_tuning": {"method": config.method, "data": config.data,
                                                           "langs": list(config.langs), "steps": config.steps}})
+    if result.adapters is not None:
+        engine.save_adapter(result.adapters, output / "adapter", base_model=str(location))
     plot_history(result.history, output / "loss.png", f"{config.method} of {config.model}")
     last = result.history.iloc[-1]
+    adapter = f", LoRA adapter in {output / 'adapter'}" if result.adapters is not None else ""
     print(f"{config.method}: {len(result.history)} updates, final loss {last['loss']:.4f}; model in "
-          f"{output / 'model'}, loss curve in {output / 'loss.png'}")
+          f"{output / 'model'}{adapter}, loss curve in {output / 'loss.png'}")
 
 
 if __name__ == "__main__":
