@@ -1,5 +1,6 @@
 """Training state survives SIGKILL (resumed weights bitwise equal to an uninterrupted run on
-CPU), and data/tensor parallel training on 8 simulated CPU devices equals one device.
+CPU), and data/tensor parallel training on 8 simulated CPU devices equals one device, for every
+weight and for LoRA.
 
 Each run is a subprocess (`tune_worker.py`). The 8-device run is DPO (the reference's
 log-probabilities are sharded too) on a `data:8` mesh, against the same run on one device.
@@ -47,9 +48,11 @@ def test_sigkill_then_resume_ends_bitwise_equal(tiny, tmp_path):
         np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
 
 
-def test_eight_devices_equal_one(tiny, tmp_path):
+@pytest.mark.parametrize("lora_rank", [0, 2])
+def test_eight_devices_equal_one(tiny, tmp_path, lora_rank):
+    """Every weight trained, or LoRA factors (replicated) over frozen sharded weights."""
     done = _worker(tiny[0], tmp_path / "out", tmp_path / "jax-cache", "--method=dpo", "--steps=2",
-                   "--batch_size=8", "--meshes=none;data:8", devices=8)
+                   "--batch_size=8", "--meshes=none;data:8", f"--lora_rank={lora_rank}", devices=8)
     assert done.returncode == 0, done.stderr[-3000:]
     one = _weights(tmp_path / "out/none.npz")
     eight = _weights(tmp_path / "out/data_8.npz")

@@ -1,7 +1,7 @@
 """The subprocess side of the resume and data-parallel tests: one tiny tuning run of a saved
 checkpoint, its final weights written to an .npz (one file per mesh).
 
-  python -m tests.tuning.tune_worker CHECKPOINT OUT_DIR --method=sft --meshes="none;data:8"
+  python -m tests.tuning.tune_worker CHECKPOINT OUT_DIR --method=sft --meshes="none;data:8" [--lora_rank=2]
       [--checkpoint_dir=D --checkpoint_every=2 --kill_after_save=4 | --then_uninterrupted]
 
 With --kill_after_save=K the process SIGKILLs itself right after the save of update K has been
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--grad_accum", type=int, default=1)
     parser.add_argument("--checkpoint_dir")
     parser.add_argument("--checkpoint_every", type=int, default=0)
+    parser.add_argument("--lora_rank", type=int, default=0)
     parser.add_argument("--kill_after_save", type=int)
     parser.add_argument("--then_uninterrupted", action="store_true",
                         help="then run again without checkpoints, into uninterrupted.npz")
@@ -56,7 +57,8 @@ def main() -> None:
     config = engine.TuneConfig(method=args.method, steps=args.steps, batch_size=args.batch_size,
                                grad_accum=args.grad_accum, learning_rate=3e-3, warmup_steps=2, weight_decay=0.01,
                                chat_template=args.method != "pretrain", max_length=64,
-                               checkpoint_every=args.checkpoint_every)
+                               checkpoint_every=args.checkpoint_every, lora_rank=args.lora_rank,
+                               lora_targets=("q_proj", "v_proj", "down_proj"))
     runs = [(spec, spec, args.checkpoint_dir) for spec in args.meshes.split(";")]
     if args.then_uninterrupted:
         runs.append(("uninterrupted", "none", None))
