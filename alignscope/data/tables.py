@@ -61,8 +61,8 @@ def read_table(path: pathlib.Path) -> pd.DataFrame:
     raise AlignscopeError(f"cannot read {path}: accepted table files end in {', '.join(TABLE_SUFFIXES)}")
 
 
-def _jsonl_records(path: pathlib.Path) -> list[dict]:
-    """The JSON objects of a JSONL file, one per non-blank line.
+def _jsonl_records(path: pathlib.Path, limit: int | None = None) -> list[dict]:
+    """The JSON objects of a JSONL file, one per non-blank line (the first `limit` of them).
 
     Raises:
       AlignscopeError: a line that is not a JSON object (the message gives its line number).
@@ -80,6 +80,8 @@ def _jsonl_records(path: pathlib.Path) -> list[dict]:
                 raise AlignscopeError(f"cannot read {path}: line {number} is a JSON {type(record).__name__}, "
                                       f"not an object with named fields")
             records.append(record)
+            if len(records) == limit:
+                break
     return records
 
 
@@ -92,8 +94,7 @@ def read_columns(path: pathlib.Path) -> list[str]:
         if suffix in (".csv", ".tsv"):
             return list(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", nrows=0).columns)
         if suffix == ".jsonl":
-            with open(path, encoding="utf-8-sig") as f:
-                return next((list(json.loads(line)) for line in f if line.strip()), [])
+            return [name for record in _jsonl_records(path, limit=1) for name in record]
     except (OSError, ValueError, pa.ArrowException) as e:
         raise _unreadable(path, e) from e
     return list(read_table(path).columns)
