@@ -29,8 +29,8 @@ def _reference(torch_model, tokenizer, texts, pooling, max_length, chat_template
             rows.append(hidden[:, item.text_start:item.text_end].mean(axis=1))
         elif pooling == "first":
             rows.append(hidden[:, item.text_start])
-        else:
-            rows.append(hidden[:, -1])
+        else:  # last or last-k
+            rows.append(hidden[:, -1 - (int(pooling.split("-")[1]) if "-" in pooling else 0)])
     return np.stack(rows)
 
 

@@ -15,7 +15,8 @@ from alignscope import engine
 from alignscope.runtime.extraction import run_extractions
 from alignscope.runtime.encoding import MIN_SHARED_PREFIX, encode_texts, shared_prefix
 from tests.extraction.conftest import TEXTS, tiny_llama_config
-from tests.models.hf_reference import reference_alone, save_tiny_model, save_tiny_tokenizer
+from tests.extraction.test_pooling_parity import _reference
+from tests.models.hf_reference import save_tiny_model, save_tiny_tokenizer
 
 ATOL = 1e-5
 SYSTEM_TEMPLATE = ("<|system|>Be brief.<|end|>"
@@ -39,20 +40,6 @@ def system_prompt_model(request, tmp_path_factory):
     return engine.load_model(directory), tokenizer, torch_model
 
 
-def _reference(torch_model, encoded, name: str) -> np.ndarray:
-    """`[N, L + 1, d]` transformers' states of each input alone, pooled as `name`."""
-    rows = []
-    for item in encoded:
-        hidden, _ = reference_alone(torch_model, item.ids.tolist())  # [L+1, n, d]
-        if name == "mean":
-            rows.append(hidden[:, item.text_start:item.text_end].mean(axis=1))
-        elif name == "first":
-            rows.append(hidden[:, item.text_start])
-        else:
-            rows.append(hidden[:, -1 - (int(name.split("-")[1]) if "-" in name else 0)])
-    return np.stack(rows)
-
-
 @pytest.mark.parametrize("chat_template", [True, False])
 def test_shared_prefix_pools_as_each_text_alone(system_prompt_model, chat_template):
     """With the template, the system prompt is shared; without it, texts that begin alike share
@@ -67,7 +54,8 @@ def test_shared_prefix_pools_as_each_text_alone(system_prompt_model, chat_templa
     # Fewer positions run than the texts' tokens: the prefix ran once per row, not once per text.
     assert results[0].stats.padded_tokens < results[0].stats.real_tokens
     for name, result in zip(POOLINGS, results):
-        error = float(np.abs(result.activations - _reference(torch_model, encoded, name)).max())
+        expected = _reference(torch_model, tokenizer, texts, name, 128, chat_template)
+        error = float(np.abs(result.activations - expected).max())
         print(f"SHARED PREFIX {name} chat_template={chat_template}: max_abs_error={error:.2e}")
         assert error < ATOL
 
