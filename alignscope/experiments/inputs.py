@@ -53,8 +53,9 @@ def load_models(sources: dict[str, str], dtype: str = "float32", mesh=None) -> d
 
 
 def adapter_base(sources: dict[str, str], source: str) -> str | None:
-    """The checkpoint a PEFT adapter `source` adapts: the run's base (its first source), or, when
-    the adapter is the first source, the base its config names; None when `source` is no adapter.
+    """The checkpoint a PEFT adapter `source` adapts: the run's base (its first source; when that is
+    an adapter too, the checkpoint it adapts), or, when the adapter is the first source, the base
+    its config names; None when `source` is no adapter.
 
     Raises:
       AlignscopeError: an adapter alone whose config names no base.
@@ -63,7 +64,7 @@ def adapter_base(sources: dict[str, str], source: str) -> str | None:
         return None
     first = next(iter(sources.values()))
     if first != source:
-        return first
+        return adapter_base(sources, first) or first
     named = lora.read_adapter(source).base_model
     if not named:
         raise AlignscopeError(f"the adapter {source} names no base model (base_model_name_or_path); give the base "
