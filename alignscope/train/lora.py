@@ -65,16 +65,11 @@ class LoraPlan:
             a, b = factors[name]["a"], factors[name]["b"]
             logical = self.scale * jnp.einsum("lor,lri->loi", b.astype(jnp.float32), a.astype(jnp.float32))
             stored = jnp.swapaxes(logical, 1, 2) if layout.tensor.transposed else logical
-            for path, part in zip(layout.tensor.params, _split_layers(layout, stored)):
+            for path, part in zip(layout.tensor.params, jax.vmap(layout.split)(stored)):
                 updates[path] = part
         return nnx.from_flat_state([
             (path, variable.replace(variable.get_value() + updates[tuple(path)].astype(variable.get_value().dtype))
              if tuple(path) in updates else variable) for path, variable in nnx.to_flat_state(frozen)])
-
-
-def _split_layers(layout: Layout, stored: jax.Array) -> list[jax.Array]:
-    """Each decoder parameter's `[L, ...]` part of a per-layer stack of stored tensors `[L, ...]`."""
-    return [jnp.stack(parts) for parts in zip(*(layout.split(stored[layer]) for layer in range(stored.shape[0])))]
 
 
 def plan(model: Model, rank: int, alpha: float, targets: Sequence[str]) -> LoraPlan:
@@ -90,7 +85,7 @@ def plan(model: Model, rank: int, alpha: float, targets: Sequence[str]) -> LoraP
     if not alpha > 0:
         raise AlignscopeError(f"lora_alpha must be positive, not {alpha!r}")
     weight_map: WeightMap = weight_maps(model.config, parameter_specs(model.abstract_params()))[0]
-    chosen = []
+    chosen: dict[str, Layout] = {}  # a tensor two targets name is adapted once
     for target in targets:
         found = [layout for layout in weight_map.layouts
                  if layout.tensor.name.removesuffix(".weight").split(".")[-1] == target]
@@ -103,10 +98,10 @@ def plan(model: Model, rank: int, alpha: float, targets: Sequence[str]) -> LoraP
         for layout in found:
             if "{layer}" not in layout.tensor.name or len(layout.rest) != 1 or layout.tensor.keep_shape:
                 raise AlignscopeError(f"LoRA target {target!r} is {layout.tensor.name}, not a per-layer linear weight")
-            chosen.append((layout.tensor.name, layout))
-    if len({layout.tensor.transposed for _, layout in chosen}) > 1:
+            chosen[layout.tensor.name] = layout
+    if len({layout.tensor.transposed for layout in chosen.values()}) > 1:
         raise AlignscopeError("the LoRA targets mix Conv1D and linear weights; PEFT's fan_in_fan_out is one setting")
-    return LoraPlan(rank, float(alpha), tuple(chosen), tuple(targets))
+    return LoraPlan(rank, float(alpha), tuple(chosen.items()), tuple(dict.fromkeys(targets)))
 
 
 def init_factors(lora_plan: LoraPlan, num_layers: int, seed: int, dtype=jnp.float32) -> Factors:

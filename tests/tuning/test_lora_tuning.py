@@ -128,3 +128,5 @@ def test_lora_targets_are_checked(tiny):
                                               "linear layers: down_proj, gate_proj, k_proj, o_proj, q_proj, "
                                               "up_proj, v_proj"):
         lora.plan(model, 4, 8.0, ("c_attn",))
+    twice = lora.plan(model, 4, 8.0, ("q_proj", "q_proj"))  # adapted once, not given two updates
+    assert [name for name, _ in twice.layouts] == ["model.layers.{layer}.self_attn.q_proj.weight"]
