@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from alignscope.checkpoints.paths import HUB_ID
+from alignscope.checkpoints.paths import HUB_ID, hub_snapshot
 from alignscope.checkpoints.safetensors import SafetensorsReader
 from alignscope.errors import AlignscopeError
 
@@ -145,13 +145,7 @@ def _resolve(path_or_id) -> pathlib.Path:
     name = str(path_or_id)
     if not HUB_ID.match(name):
         raise AlignscopeError(f"adapter {name!r} does not exist; give a PEFT adapter directory or a hub id")
-    import huggingface_hub  # Only hub ids need it.
-    try:
-        directory = pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_PATTERNS))
-    except Exception as error:  # The hub client raises many types; the user needs one line.
-        raise AlignscopeError(f"could not get adapter {name}: the Hugging Face hub is unreachable or refused it, and "
-                              f"it is not in the local cache ({type(error).__name__}); download it where the hub is "
-                              f"reachable (hf download {name} --local-dir DIR) and pass that directory") from error
+    directory = hub_snapshot(name, HUB_PATTERNS)
     if not is_adapter_dir(directory):
         raise AlignscopeError(f"hub repository {name} has no {CONFIG_FILE}; it is not a PEFT adapter")
     return directory

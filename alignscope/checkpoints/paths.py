@@ -39,14 +39,20 @@ def resolve_checkpoint_dir(path_or_id: str | os.PathLike, weights: bool = True) 
     if not HUB_ID.match(name):
         raise AlignscopeError(f"checkpoint {name!r} does not exist; give a local directory or a hub id "
                               f"such as meta-llama/Llama-2-7b-hf")
+    directory = hub_snapshot(name, HUB_METADATA_PATTERNS)
+    return hub_snapshot(name, _weight_file_names(directory)) if weights else directory
+
+
+def hub_snapshot(name: str, patterns: list[str]) -> pathlib.Path:
+    """Returns the local snapshot of hub repository `name`'s files matching `patterns`, through
+    huggingface_hub's cache and download (honouring `HF_HUB_OFFLINE`).
+
+    Raises:
+      AlignscopeError: the hub is unreachable or refused, and the files are not cached (one line).
+    """
     import huggingface_hub  # Only hub ids need it.
     try:
-        directory = pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=HUB_METADATA_PATTERNS))
-        if not weights:
-            return directory
-        return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=_weight_file_names(directory)))
-    except AlignscopeError:
-        raise
+        return pathlib.Path(huggingface_hub.snapshot_download(name, allow_patterns=patterns))
     except Exception as error:  # The hub client raises many types; the user needs one line.
         raise AlignscopeError(f"could not get {name}: the Hugging Face hub is unreachable or refused it, and it is "
                               f"not in the local cache ({type(error).__name__}); download it where the hub is reachable "

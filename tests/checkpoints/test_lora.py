@@ -108,6 +108,8 @@ def test_unsupported_adapters_are_refused(lineages, tmp_path):
         engine.load_model(base_dir, adapter=dora)
     with pytest.raises(AlignscopeError, match="not a PEFT adapter directory"):
         engine.load_model(base_dir, adapter=base_dir)
+    with pytest.raises(AlignscopeError, match="could not get alignscope-test/no-such-adapter: .* not in the local cache"):
+        engine.load_model(base_dir, adapter="alignscope-test/no-such-adapter")  # HF_HUB_OFFLINE in tests
     phi3_adapter = lineages["phi3-fused-rslora"][1]
     with pytest.raises(AlignscopeError, match="adapts model.layers.0.mlp.gate_up_proj.weight, which the base model does not have"):
         engine.load_model(base_dir, adapter=phi3_adapter)
