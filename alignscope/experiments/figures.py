@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from alignscope.data import languages  # noqa: E402
 from alignscope.experiments.outputs import write_bytes  # noqa: E402
+from alignscope.kernels import metrics as metrics_registry  # noqa: E402
 from alignscope.kernels.analysis import Analysis  # noqa: E402
 
 METRIC_NAMES = {
@@ -98,7 +99,8 @@ def pca_grid(points: np.ndarray, explained: np.ndarray, labels: Sequence[np.ndar
 def layer_curves(result: Analysis, model_names: Sequence[str], layer_names: Sequence[int],
                  stem: pathlib.Path) -> list[pathlib.Path]:
     """Per metric (rows) and language (columns): each model's estimate across layers with its
-    bootstrap CI band, and the permutation null's central band in grey."""
+    bootstrap CI band, and the permutation null's central band in grey (not for bias-corrected
+    metrics: the null holds plug-in values, which carry the bias the estimate has shed)."""
     metrics, langs = result.metrics, result.langs
     figure, axes = plt.subplots(len(metrics), len(langs), figsize=(3.4 * len(langs), 2.3 * len(metrics)),
                                 squeeze=False, sharex=True)
@@ -106,7 +108,7 @@ def layer_curves(result: Analysis, model_names: Sequence[str], layer_names: Sequ
     for k, metric in enumerate(metrics):
         for g, lang in enumerate(langs):
             ax = axes[k, g]
-            if not np.isnan(result.null_low[:, g, :, k]).all():
+            if not np.isnan(result.null_low[:, g, :, k]).all() and not metrics_registry.REGISTRY[metric].debiased:
                 low = np.nanmin(result.null_low[:, g, :, k], axis=0)
                 high = np.nanmax(result.null_high[:, g, :, k], axis=0)
                 ax.fill_between(x, low, high, facecolor="none", hatch="////", edgecolor="0.55", linewidth=0)
@@ -154,7 +156,6 @@ def change_by_language(result: Analysis, model_names: Sequence[str], layer_index
             x = np.arange(len(langs)) + (i - (len(aligned) - 1) / 2) * width
             value = result.change[m, :, layer_index, k]
             low, high = result.change_low[m, :, layer_index, k], result.change_high[m, :, layer_index, k]
-            # Intervals drawn from their bounds: a basic bootstrap interval need not contain the estimate.
             ax.vlines(x, low, high, color=colour, linewidth=1.2)
             ax.plot(x, value, marker, color=colour, markersize=5, linestyle="none",
                     label=f"{model_names[m]} − {model_names[0]}")

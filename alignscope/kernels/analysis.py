@@ -79,16 +79,22 @@ class Analysis:
     Attributes:
       langs, metrics: names along those axes; layers: their count.
       reference_lang: the language of the gaps, or None when the data have none.
-      estimate, low, high: the metric on the data and its basic bootstrap interval
-        [2·est − q_high, 2·est − q_low] (q: replica quantiles), which corrects resampling bias,
-        clipped to the metric's range (`Metric.bounds`).
-      bias: mean of the replicas minus the estimate (in-sample separation grows when rows are
-        duplicated; a large bias means the sample is small for the dimension).
+      plug_in: the metric computed on the data (what scikit-learn / numpy give).
+      estimate, low, high: the estimate and its normal bootstrap interval estimate ∓ z·sd(θ*)
+        (`resample.normal_interval`), clipped to the metric's range (`Metric.bounds`). The
+        estimate is the plug-in value minus `bias` for metrics that are `Metric.debiased`
+        (distances and variance shares, which grow when rows are few for the dimension), else
+        the plug-in value. No interval (NaN, and the plug-in estimate) for a language with fewer
+        rows than the metric's `min_rows_per_feature` × d; `notes` says so. The coverage these
+        intervals reach is measured by simulation in `experiments.benchmarks.coverage`.
+      bias: mean of the replicas minus the plug-in value (a large bias means the sample is small
+        for the dimension).
       null_mean, null_low, null_high: mean and central `level` interval of the permutation null.
-      p_value: one-sided permutation p-value (large values extreme), (1 + #{null ≥ est}) / (1 + P).
-      change, change_low, change_high, change_p_value: model m minus model 0, basic bootstrap
-        interval on the same draws, and the two-sided bootstrap p-value of "no change",
-        (1 + #{|r − est| ≥ |est|}) / (1 + R) over the replicas r.
+      p_value: one-sided permutation p-value of the plug-in value (large values extreme),
+        (1 + #{null ≥ plug-in}) / (1 + P): at least 1/(1 + P).
+      change, change_low, change_high, change_p_value: model m minus model 0 (bias-corrected as
+        the estimate is), its interval from the replicas' differences on the same draws, and the
+        two-sided p-value of "no change", 2Φ(−|change| / sd).
       gap, gap_low, gap_high, gap_p_value: change in a language minus change in `reference_lang`
         on the same draw index (paired where the languages share groups), interval, p-value.
       replicas: `[bootstrap, models, langs, layers, metrics]` bootstrap values.
@@ -102,6 +108,7 @@ class Analysis:
     layers: int
     reference_lang: str | None
     estimate: np.ndarray
+    plug_in: np.ndarray
     low: np.ndarray
     high: np.ndarray
     bias: np.ndarray
@@ -151,7 +158,7 @@ class Analysis:
         return rows
 
 
-RECORD_FIELDS = ("estimate", "low", "high", "bias", "null_mean", "null_low", "null_high", "p_value",
+RECORD_FIELDS = ("estimate", "low", "high", "plug_in", "bias", "null_mean", "null_low", "null_high", "p_value",
                  "change", "change_low", "change_high", "change_p_value",
                  "gap", "gap_low", "gap_high", "gap_p_value")
 
@@ -196,7 +203,7 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
                                   options.seed)
     chosen = registry.checked(options.metrics)
     shape = (models, len(names), layers, len(chosen))
-    estimate = np.full(shape, np.nan)
+    plug_in = np.full(shape, np.nan)
     replicas = np.full((options.bootstrap,) + shape, np.nan)
     null = np.full((options.permutations,) + shape, np.nan)
     for g, lang in enumerate(names):
@@ -209,14 +216,15 @@ def analyze(activations: Any, labels: Any, langs: Sequence[str], groups: Any = N
         # The estimate is labelling 0 of the permutation call: one compiled shape serves both.
         labellings = np.concatenate([y[rows][None], draws[lang].permuted_labels])
         own = language_metrics.values(chosen, rows[None], labellings)
-        estimate[:, g] = own[:, :, 0]
+        plug_in[:, g] = own[:, :, 0]
         null[:, :, g] = np.moveaxis(own[:, :, 1:], 2, 0)
         drawn = draws[lang].bootstrap
         replicas[:, :, g] = np.moveaxis(language_metrics.values(chosen, drawn, y[drawn]), 2, 0)
     for k, metric in enumerate(chosen):
         if metric.label_free:
             null[..., k] = np.nan
-    return _summarise(names, chosen, options, layers, reference, estimate, replicas, null, draws, notes)
+    return _summarise(names, chosen, options, layers, reference, plug_in, replicas, null, draws, X.shape[-1],
+                      notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,45 +293,70 @@ class _LanguageMetrics:
 # Summaries
 
 
-def _summarise(names, metrics, options, layers, reference, estimate, replicas, null, draws, notes):
-    tail = (1.0 - options.level) / 2
-    quantile = functools.partial(np.nanquantile, q=[tail, 1.0 - tail], axis=0)
-    low, high = resample.basic_interval(estimate, replicas, quantile)
+def _summarise(names, metrics, options, layers, reference, plug_in, replicas, null, draws, d, notes):
+    level = options.level
+    debias = np.array([metric.debiased for metric in metrics])  # [metrics]
+    sizes = np.array([len(draws[lang].rows) for lang in names])
+    floor = np.array([metric.min_rows_per_feature for metric in metrics]) * d
+    valid = sizes[:, None, None] >= floor[None, None, :]  # [langs, 1, metrics]: an interval is given
+    for k, metric in enumerate(metrics):
+        short = [lang for lang, size in zip(names, sizes) if size < floor[k]]
+        if short:
+            notes.append(f"{metric.name}: no interval for {', '.join(short)}: below n = {floor[k]:g} rows"
+                         f" ({metric.min_rows_per_feature:g} per feature) no interval reached 93% coverage in"
+                         " simulation, and its estimate there is the biased plug-in value")
+    estimate = resample.normal_interval(plug_in, replicas, level, debias & valid)
+    low, high = _within(estimate, valid, metrics)
     bounds = np.array([metric.bounds for metric in metrics])  # [metrics, 2]
-    low, high = np.clip(low, bounds[:, 0], bounds[:, 1]), np.clip(high, bounds[:, 0], bounds[:, 1])
-    bias = resample.quiet(functools.partial(np.nanmean, axis=0), replicas) - estimate
-    nan = np.full_like(estimate, np.nan)
+    point = np.clip(estimate.point, bounds[:, 0], bounds[:, 1])
+    bias = resample.quiet(functools.partial(np.nanmean, axis=0), replicas) - plug_in
+    nan = np.full_like(plug_in, np.nan)
     if options.permutations:
+        tail = (1.0 - level) / 2
         null_mean = resample.quiet(functools.partial(np.nanmean, axis=0), null)
-        null_low, null_high = resample.quiet(quantile, null)
-        p_value = resample.permutation_p_value(estimate, null)
-        p_value = np.where(np.isnan(null).all(axis=0) | np.isnan(estimate), np.nan, p_value)
+        null_low, null_high = resample.quiet(functools.partial(np.nanquantile, q=[tail, 1.0 - tail], axis=0), null)
+        p_value = resample.permutation_p_value(plug_in, null)
+        p_value = np.where(np.isnan(null).all(axis=0) | np.isnan(plug_in), np.nan, p_value)
+        if options.permutations < 999:
+            notes.append(f"with {options.permutations} permutations a permutation p-value is at least"
+                         f" {1 / (options.permutations + 1):.2g} (one in {options.permutations + 1}); a p-value at"
+                         " that floor says only that no permuted labelling separated the classes as much")
     else:
         null_mean = null_low = null_high = p_value = nan
-    change = estimate - estimate[:1]
+    change_plug_in = plug_in - plug_in[:1]
     change_replicas = replicas - replicas[:, :1]
-    change_low, change_high = resample.basic_interval(change, change_replicas, quantile)
-    change_p = resample.zero_p_value(change, change_replicas)
-    for field in (change, change_low, change_high, change_p):
+    change = resample.normal_interval(change_plug_in, change_replicas, level, debias & valid)
+    change_fields = [change.point, *_within(change, valid, None), np.where(valid, change.p_value, np.nan)]
+    for field in change_fields:
         field[0] = np.nan
     if reference is None:
-        gap = gap_low = gap_high = gap_p = nan.copy()
+        gap_fields = [nan.copy() for _ in range(4)]
     else:
         ref = names.index(reference)
-        gap = change - change[:, ref: ref + 1]
-        gap_replicas = change_replicas - change_replicas[:, :, ref: ref + 1]
-        gap_low, gap_high = resample.basic_interval(gap, gap_replicas, quantile)
-        gap_p = resample.zero_p_value(gap, gap_replicas)
-        for field in (gap, gap_low, gap_high, gap_p):
+        gap_valid = valid & valid[ref]
+        gap = resample.normal_interval(change_plug_in - change_plug_in[:, ref: ref + 1],
+                                       change_replicas - change_replicas[:, :, ref: ref + 1], level,
+                                       debias & gap_valid)
+        gap_fields = [gap.point, *_within(gap, gap_valid, None), np.where(gap_valid, gap.p_value, np.nan)]
+        for field in gap_fields:
             field[0] = np.nan
             field[:, ref] = np.nan
     return Analysis(
         langs=tuple(names), metrics=tuple(metric.name for metric in metrics), layers=layers,
-        reference_lang=reference, estimate=estimate, low=low, high=high, bias=bias, null_mean=null_mean,
-        null_low=null_low, null_high=null_high, p_value=p_value, change=change, change_low=change_low,
-        change_high=change_high, change_p_value=change_p, gap=gap, gap_low=gap_low,
-        gap_high=gap_high, gap_p_value=gap_p, replicas=replicas, null=null, draws=draws,
-        notes=tuple(notes))
+        reference_lang=reference, estimate=point, plug_in=plug_in, low=low, high=high, bias=bias,
+        null_mean=null_mean, null_low=null_low, null_high=null_high, p_value=p_value,
+        change=change_fields[0], change_low=change_fields[1], change_high=change_fields[2],
+        change_p_value=change_fields[3], gap=gap_fields[0], gap_low=gap_fields[1], gap_high=gap_fields[2],
+        gap_p_value=gap_fields[3], replicas=replicas, null=null, draws=draws, notes=tuple(notes))
+
+
+def _within(interval: resample.Interval, valid: np.ndarray, metrics) -> tuple[np.ndarray, np.ndarray]:
+    """The interval's bounds, NaN where not `valid`, clipped to the metrics' ranges when given."""
+    low, high = np.where(valid, interval.low, np.nan), np.where(valid, interval.high, np.nan)
+    if metrics is None:
+        return low, high
+    bounds = np.array([metric.bounds for metric in metrics])
+    return np.clip(low, bounds[:, 0], bounds[:, 1]), np.clip(high, bounds[:, 0], bounds[:, 1])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,6 +40,12 @@ class Metric:
       gram: Gram form, `GramInputs` -> `[R]` (or `[]`, shared by every labelling), or None.
       needs_pairs: whether it reads the (toxic, neutral) pairs.
       uses_folds: whether it reads the probe folds (each language needs `probe_folds` groups).
+      debiased: whether its reported estimate and intervals subtract the bootstrap bias
+        (`resample.normal_interval`): plug-in distances and variance shares grow when rows are
+        few for the dimension; the silhouette and the probe's held-out accuracy do not.
+      min_rows_per_feature: a language gets intervals only with at least this many rows per
+        feature (n ≥ this × d); below it no interval reached 93% coverage in the simulation of
+        `experiments.benchmarks.coverage`, so none is given.
     """
 
     name: str
@@ -50,6 +56,8 @@ class Metric:
     gram: Callable[[GramInputs], jax.Array] | None = None
     needs_pairs: bool = False
     uses_folds: bool = False
+    debiased: bool = False
+    min_rows_per_feature: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,16 +179,16 @@ _UNIT, _POSITIVE, _SIGNED = (0.0, 1.0), (0.0, np.inf), (-1.0, 1.0)
 
 REGISTRY: dict[str, Metric] = {metric.name: metric for metric in (
     Metric("evr2", "explained variance ratio of the top 2 PCs (both classes pooled)", _UNIT, True,
-           functools.partial(_evr_features, k=2), functools.partial(_evr_gram, k=2)),
+           functools.partial(_evr_features, k=2), functools.partial(_evr_gram, k=2), debiased=True),
     Metric("between2", "between-class share of the variance on the top 2 PCs", _UNIT, False,
            functools.partial(_between_features, k=2), functools.partial(_between_gram, k=2)),
     Metric("between10", "between-class share of the variance on the top 10 PCs", _UNIT, False,
            functools.partial(_between_features, k=10), functools.partial(_between_gram, k=10)),
     Metric("fisher", "Fisher ratio ΔᵀΣ⁻¹Δ with Ledoit–Wolf shrinkage", _POSITIVE, False,
-           _fisher_features, _fisher_gram),
+           _fisher_features, _fisher_gram, debiased=True, min_rows_per_feature=1.0),
     Metric("bhattacharyya", "Bhattacharyya distance of Gaussians on the top 10 PCs (NaN where a class"
            " has too few distinct rows for a nonsingular covariance)", _POSITIVE, False,
-           _bhattacharyya_features, _bhattacharyya_gram),
+           _bhattacharyya_features, _bhattacharyya_gram, debiased=True, min_rows_per_feature=1.0),
     Metric("silhouette", "mean euclidean silhouette of the two classes", _SIGNED, False,
            _silhouette_features, _silhouette_gram),
     Metric("probe", "group-folded cross-validated accuracy of a ridge probe on the language's"
@@ -188,7 +196,7 @@ REGISTRY: dict[str, Metric] = {metric.name: metric for metric in (
            _probe_features, uses_folds=True),
     Metric("paired_shift", "‖mean over pairs of (x_toxic − x_neutral)‖ / √(total variance of the"
            " language's rows): the average displacement in units of the layer's RMS spread", _POSITIVE, False,
-           _paired_shift_features, needs_pairs=True),
+           _paired_shift_features, needs_pairs=True, debiased=True),
 )}
 
 # The metrics computed when none are named: every one that needs no pairs.

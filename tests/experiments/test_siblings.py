@@ -42,7 +42,7 @@ def test_detox_pairs(tiny_models, tmp_path):
     models, tokenizer = _models(tiny_models)
     result = detox.run(models, tokenizer, corpus, tmp_path / "out", spec=SPEC, options=OPTIONS)
     assert result.analysis.metrics[-1] == "paired_shift"
-    shift = result.analysis.estimate[..., -1]
+    shift = result.analysis.plug_in[..., -1]
     assert np.isfinite(shift).all() and (shift > 0).all()
     assert (tmp_path / "out" / "figures" / "pair_arrows.png").is_file()
     rows = json.loads((tmp_path / "out" / "metrics.json").read_text())["rows"]

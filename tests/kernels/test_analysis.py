@@ -7,6 +7,7 @@ scikit-learn's RidgeClassifier on the same folds, features standardised over the
 import jax
 import numpy as np
 import pytest
+import scipy.stats
 from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.decomposition import PCA
 from sklearn.linear_model import RidgeClassifier
@@ -129,7 +130,7 @@ def test_estimates_match_references(fitted):
             for m in range(MODELS):
                 for layer in range(LAYERS):
                     expected = metric_refs(X[m, layer, rows], y[rows], groups[rows], options)
-                    np.testing.assert_allclose(result.estimate[m, g, layer], expected, rtol=RTOL)
+                    np.testing.assert_allclose(result.plug_in[m, g, layer], expected, rtol=RTOL)
     np.testing.assert_allclose(silhouette_with_copies_ref(X[0, 0], y, np.arange(len(y))),
                                silhouette_score(X[0, 0], y), rtol=1e-12)
 
@@ -145,13 +146,27 @@ def test_bootstrap_replicas_are_the_metrics_of_the_drawn_rows(fitted):
                     expected = metric_refs(X[m, 1, rows], y[rows], groups[rows], options, original=rows,
                                            standardise_on=X[m, 1, own])
                     np.testing.assert_allclose(result.replicas[r, m, g, 1], expected, rtol=RTOL)
-    low, high = np.nanquantile(result.replicas, [0.025, 0.975], axis=0)
-    bounds = np.array([metrics.REGISTRY[metric].bounds for metric in METRICS])
-    basic_low = np.clip(2 * result.estimate - high, bounds[:, 0], bounds[:, 1])  # basic interval, clipped
-    np.testing.assert_allclose(result.low, basic_low, rtol=1e-12)
-    np.testing.assert_allclose(result.high, np.clip(2 * result.estimate - low, bounds[:, 0], bounds[:, 1]),
-                               rtol=1e-12)
-    np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.estimate, rtol=1e-12)
+    np.testing.assert_allclose(result.bias, np.nanmean(result.replicas, axis=0) - result.plug_in, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Degrees of freedom")  # a metric NaN in every replica
+def test_intervals_are_normal_about_the_bias_corrected_estimate(fitted):
+    X, *_, result = fitted
+    n = len(result.draws["en"].rows)
+    half_width = 1.959964 * np.nanstd(result.replicas, axis=0, ddof=1)
+    for k, name in enumerate(METRICS):
+        metric = metrics.REGISTRY[name]
+        given = n >= metric.min_rows_per_feature * X.shape[-1]
+        corrected = result.plug_in[..., k] - (result.bias[..., k] if metric.debiased and given else 0.0)
+        low, high = metric.bounds
+        np.testing.assert_allclose(result.estimate[..., k], np.clip(corrected, low, high), rtol=1e-12)
+        if not given:
+            assert np.isnan(result.low[..., k]).all() and any(name in note for note in result.notes)
+            continue
+        np.testing.assert_allclose(result.low[..., k], np.clip(corrected - half_width[..., k], low, high),
+                                   rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(result.high[..., k], np.clip(corrected + half_width[..., k], low, high),
+                                   rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("gram_rows", [0, 10**6], ids=["feature-space", "gram"])
@@ -166,7 +181,7 @@ def test_both_paths_give_every_replica_its_reference(gram_rows, monkeypatch):
         for g, lang in enumerate(result.langs):
             draws = result.draws[lang]
             # (values [models, layers, metrics], rows, labels, copies' original ids, first metric)
-            cases = [(result.estimate[:, g], draws.rows, y[draws.rows], None, 0)]
+            cases = [(result.plug_in[:, g], draws.rows, y[draws.rows], None, 0)]
             cases += [(result.replicas[r, :, g], rows, y[rows], rows, 0) for r, rows in enumerate(draws.bootstrap)]
             cases += [(result.null[p, :, g], draws.rows, labels, None, 1)  # evr2 has no null
                       for p, labels in enumerate(draws.permuted_labels)]
@@ -180,17 +195,16 @@ def test_both_paths_give_every_replica_its_reference(gram_rows, monkeypatch):
 def test_changes_and_gaps_are_paired_on_the_same_draws(fitted):
     *_, result = fitted
     change = result.replicas[:, 1] - result.replicas[:, 0]  # [R, langs, layers, metrics]
-    np.testing.assert_allclose(result.change[1], result.estimate[1] - result.estimate[0], rtol=1e-12)
-    np.testing.assert_allclose(result.change_low[1], 2 * result.change[1] - np.nanquantile(change, 0.975, axis=0),
-                               rtol=1e-12)
+    k = METRICS.index("between2")  # not bias-corrected: the change is the plug-in difference
+    np.testing.assert_allclose(result.change[1, ..., k], (result.plug_in[1] - result.plug_in[0])[..., k], rtol=1e-12)
+    sd = np.nanstd(change[..., k], axis=0, ddof=1)
+    np.testing.assert_allclose(result.change_low[1, ..., k], result.change[1, ..., k] - 1.959964 * sd, rtol=1e-6)
     gap = change[:, 1] - change[:, 0]  # zh minus en, replica by replica
-    np.testing.assert_allclose(result.gap[1, 1], result.change[1, 1] - result.change[1, 0], rtol=1e-12)
-    np.testing.assert_allclose(result.gap_high[1, 1], 2 * result.gap[1, 1] - np.nanquantile(gap, 0.025, axis=0),
-                               rtol=1e-12)
-    k = METRICS.index("between2")
-    g, estimate = gap[:, :, k], result.gap[1, 1, :, k]
-    expected_p = (1 + (np.abs(g - estimate) >= np.abs(estimate)).sum(0)) / (len(g) + 1)
-    np.testing.assert_allclose(result.gap_p_value[1, 1, :, k], expected_p)
+    np.testing.assert_allclose(result.gap[1, 1], result.change[1, 1] - result.change[1, 0], rtol=1e-9, atol=1e-12)
+    gap_sd = np.nanstd(gap[..., k], axis=0, ddof=1)
+    np.testing.assert_allclose(result.gap_high[1, 1, :, k], result.gap[1, 1, :, k] + 1.959964 * gap_sd, rtol=1e-6)
+    np.testing.assert_allclose(result.gap_p_value[1, 1, :, k],
+                               2 * scipy.stats.norm.sf(np.abs(result.gap[1, 1, :, k]) / gap_sd), rtol=1e-9)
     assert np.isnan(result.change[0]).all() and np.isnan(result.gap[:, 0]).all()
     assert np.isnan(result.gap[0]).all()
     # English separates most after "alignment": its change in the between-class ratio is larger.
@@ -208,7 +222,7 @@ def test_permutation_null_is_the_metrics_of_the_permuted_labels(fitted):
     assert np.isnan(result.null[..., 0]).all() and np.isnan(result.p_value[..., 0]).all()
     null = result.null[..., 1:]
     np.testing.assert_allclose(result.null_mean[..., 1:], null.mean(0), rtol=1e-12)
-    expected_p = (1 + (null >= result.estimate[..., 1:]).sum(0)) / (1 + len(null))
+    expected_p = (1 + (null >= result.plug_in[..., 1:]).sum(0)) / (1 + len(null))
     np.testing.assert_allclose(result.p_value[..., 1:], expected_p)
 
 
@@ -264,7 +278,7 @@ def test_paired_shift_and_its_null():
     flat = X[0, 0]
     spread = np.sqrt(np.sum((flat - flat.mean(0)) ** 2) / (2 * p - 1))
     expected = np.linalg.norm((toxic - neutral).mean(0)) / spread
-    np.testing.assert_allclose(result.estimate[0, 0, 0, 0], expected, rtol=RTOL)
+    np.testing.assert_allclose(result.plug_in[0, 0, 0, 0], expected, rtol=RTOL)
     draws = result.draws["en"]
     for r in range(8):
         rows = draws.bootstrap[r]
@@ -295,7 +309,7 @@ def test_records_and_a_missing_reference_language():
     assert (first["model"], first["lang"], first["layer"], first["metric"]) == ("base", "hi", 0, "between2")
     assert set(first) == {"model", "lang", "layer", "metric", *analysis.RECORD_FIELDS}
     assert first["change"] is None and rows[-1]["change"] == pytest.approx(
-        result.estimate[1, 1, 1, 1] - result.estimate[0, 1, 1, 1])
+        result.plug_in[1, 1, 1, 1] - result.plug_in[0, 1, 1, 1])
     with pytest.raises(AlignscopeError, match="model names"):
         result.records(model_names=["only one"])
 

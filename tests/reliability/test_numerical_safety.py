@@ -185,6 +185,6 @@ def test_analyze_is_finite_on_hard_inputs(case):
     assert np.isfinite(result.estimate).all() and np.isfinite(result.replicas).all()  # silhouette, probe: above
     X64 = X.astype(np.float64)
     k = result.metrics.index("between2")
-    np.testing.assert_allclose(result.estimate[0, 0, 0, k], between_ref(X64, y, 2), rtol=TOL, atol=1e-6)
+    np.testing.assert_allclose(result.plug_in[0, 0, 0, k], between_ref(X64, y, 2), rtol=TOL, atol=1e-6)
     k = result.metrics.index("fisher")
-    np.testing.assert_allclose(result.estimate[0, 0, 0, k], fisher_ref(X64, y, "auto")[0], rtol=5 * TOL)
+    np.testing.assert_allclose(result.plug_in[0, 0, 0, k], fisher_ref(X64, y, "auto")[0], rtol=5 * TOL)

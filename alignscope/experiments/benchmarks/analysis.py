@@ -141,7 +141,7 @@ def _peer(X, y, groups, result) -> tuple[float, list[np.ndarray]]:
     seconds, differences = 0.0, []
     for g, lang in enumerate(result.langs):
         draws = result.draws[lang]
-        cases = [(draws.rows, y[draws.rows], result.estimate[:, g])]
+        cases = [(draws.rows, y[draws.rows], result.plug_in[:, g])]
         cases += [(draws.rows, draws.permuted_labels[p], result.null[p, :, g]) for p in range(2)]
         cases += [(draws.bootstrap[r], y[draws.bootstrap[r]], None) for r in range(2)]
         for rows, labels, ours in cases:
