@@ -302,9 +302,10 @@ def _summarise(names, metrics, options, layers, reference, plug_in, replicas, nu
     for k, metric in enumerate(metrics):
         short = [lang for lang, size in zip(names, sizes) if size < floor[k]]
         if short:
-            notes.append(f"{metric.name}: no interval for {', '.join(short)}: below n = {floor[k]:g} rows"
-                         f" ({metric.min_rows_per_feature:g} per feature) no interval reached 93% coverage in"
-                         " simulation, and its estimate there is the biased plug-in value")
+            notes.append(f"{metric.name}: no interval for {', '.join(short)}: with fewer than {floor[k]:g} rows"
+                         f" ({metric.min_rows_per_feature:g} per feature) its bootstrap intervals held the population"
+                         " value too rarely in simulation (coverage.md in the docs)"
+                         + ("; its estimate there is the plug-in value, biased upward" if metric.debiased else ""))
     estimate = resample.normal_interval(plug_in, replicas, level, debias & valid)
     low, high = _within(estimate, valid, metrics)
     bounds = np.array([metric.bounds for metric in metrics])  # [metrics, 2]

@@ -44,8 +44,8 @@ class Metric:
         (`resample.normal_interval`): plug-in distances and variance shares grow when rows are
         few for the dimension; the silhouette and the probe's held-out accuracy do not.
       min_rows_per_feature: a language gets intervals only with at least this many rows per
-        feature (n ≥ this × d); below it no interval reached 93% coverage in the simulation of
-        `experiments.benchmarks.coverage`, so none is given.
+        feature (n ≥ this × d); below it the bootstrap intervals fell far short of 95% coverage
+        in the simulation of `experiments.benchmarks.coverage` (docs/coverage.md), so none is given.
     """
 
     name: str
@@ -193,7 +193,7 @@ REGISTRY: dict[str, Metric] = {metric.name: metric for metric in (
            _silhouette_features, _silhouette_gram),
     Metric("probe", "group-folded cross-validated accuracy of a ridge probe on the language's"
            " standardised features (scikit-learn's RidgeClassifier; every replica refits it)", _UNIT, False,
-           _probe_features, uses_folds=True),
+           _probe_features, uses_folds=True, min_rows_per_feature=0.5),
     Metric("paired_shift", "‖mean over pairs of (x_toxic − x_neutral)‖ / √(total variance of the"
            " language's rows): the average displacement in units of the layer's RMS spread", _POSITIVE, False,
            _paired_shift_features, needs_pairs=True, debiased=True),

@@ -18,6 +18,10 @@ Suites:
 - `analysis`: the experiments' one kernels entry point on the default run's shape (3 models x 7
   layers x 2 languages x 179 rows x d=128, 50 bootstrap / 20 permutations), whole, against
   scikit-learn and numpy on the same draws (see benchmarks/analysis.py).
+- `coverage`: how often the analysis' 95% intervals hold the population value, by simulation of
+  two Gaussian classes with known truth, at the default run's shape, at n/d = 0.25 and across
+  n/d; also the permutation p-values under the null and the gap test's type-I error (see
+  benchmarks/coverage.py). Writes a figure of coverage against n/d beside the result.
 - `kernels`: the Gram-first analysis kernels against scikit-learn and numpy on one analysis'
   shape (2 models x 33 layers x n=2000 x d=4096; `--quick` 4 layers x n=500 x d=1024), per metric
   and for the whole workload, against the machine's GEMM floor (see benchmarks/kernels.py).
@@ -43,11 +47,14 @@ from absl import logging
 from alignscope import engine
 from alignscope.errors import AlignscopeError
 from alignscope.experiments import flags, outputs
-from alignscope.experiments.benchmarks import analysis, extraction, kernels
+from alignscope.experiments.benchmarks import analysis, coverage, extraction, kernels
 from alignscope.versions import library_versions
 
-SUITES = ("padding", "extraction", "kernels", "analysis")
-SYNTHETIC = ("kernels", "analysis")  # suites that need neither the corpora nor a tokenizer
+SUITES = ("padding", "extraction", "kernels", "analysis", "coverage")
+SYNTHETIC = ("kernels", "analysis", "coverage")  # suites that need neither the corpora nor a tokenizer
+# The 1-minute load average up to which the machine counts as idle. A busy machine slows a
+# multi-threaded BLAS peer more than alignscope, so ratios taken on one flatter alignscope.
+IDLE_LOAD = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +62,7 @@ class BenchmarkConfig:
     """`python -m experiments.benchmark`: its flags.
 
     Attributes:
-      suite: Benchmarks to run, from: padding, extraction, kernels, analysis.
+      suite: Benchmarks to run, from: padding, extraction, kernels, analysis, coverage.
       text_suites: the padding and extraction suites' settings (`extraction.TextSuitesConfig`).
       kernel_suite: the kernels suite's settings (`kernels.KernelsSuiteConfig`).
       shared_data: Directory holding real corpora in the hub layout
@@ -91,6 +98,16 @@ def analysis_suite() -> dict:
     return result
 
 
+def coverage_suite(output: pathlib.Path) -> dict:
+    """The coverage suite; prints its tables and writes coverage.png into `output`."""
+    result = coverage.suite(log=lambda line: logging.info("%s", line))
+    for shape in result["shapes"]:
+        print(coverage.table(shape), "\n")
+    coverage.plot(result, output / "coverage.png")
+    print(f"wrote {output / 'coverage.png'}")
+    return result
+
+
 def _text_suites(config: BenchmarkConfig, workdir: pathlib.Path) -> dict:
     """The suites that read the real corpora and a tokenizer trained on them, built lazily."""
     texts = extraction.texts_by_language(config.shared_data, config.text_suites.langs)
@@ -114,19 +131,25 @@ def main(config: BenchmarkConfig) -> None:
                                         else pathlib.Path(config.output_dir) / "benchmark")
     with tempfile.TemporaryDirectory() as temporary:
         workdir = pathlib.Path(temporary)
-        suites = {"kernels": lambda: kernels_suite(config.kernel_suite), "analysis": analysis_suite}
+        suites = {"kernels": lambda: kernels_suite(config.kernel_suite), "analysis": analysis_suite,
+                  "coverage": lambda: coverage_suite(output)}
         if set(config.suite) - set(SYNTHETIC):
             suites.update(_text_suites(config, workdir))
         shape = config.kernel_suite.kernels_shape
         for suite in config.suite:
             logging.info("running %s", suite)
             load_before = os.getloadavg()
+            if load_before[0] > IDLE_LOAD:
+                logging.warning("the machine is not idle (1-minute load average %.2f > %.1f): other work slows the"
+                                " multi-threaded peers more than alignscope, so ratios measured now flatter"
+                                " alignscope; rerun on an idle machine", load_before[0], IDLE_LOAD)
             result = {"suite": suite, "versions": library_versions(), "flags": {
                 "batch_size": config.text_suites.batch_size, "max_length": config.text_suites.max_length,
                 "texts_per_lang": config.text_suites.texts_per_lang, "langs": list(config.text_suites.langs),
                 "quick": config.kernel_suite.quick, "kernels_shape": None if shape is None else list(shape),
                 "model": config.text_suites.model}, "results": suites[suite]()}
-            result["load_average_1_5_15_min"] = {"before": list(load_before), "after": list(os.getloadavg())}
+            result["load_average_1_5_15_min"] = {"before": list(load_before), "after": list(os.getloadavg()),
+                                                 "idle_before": load_before[0] <= IDLE_LOAD}
             if suite in SYNTHETIC:
                 result["versions"].update(kernels.peer_versions())
             path = pathlib.Path(config.output) if config.output else output / f"{suite}.json"
