@@ -148,8 +148,11 @@ def _figures(activations, corpus, result, names, layer_names, layer_index, outpu
 
 
 def _interval(estimate: float, low: float, high: float) -> str:
+    """`estimate [low, high]`; `estimate (no CI)` where no interval is given (see the notes)."""
     if math.isnan(estimate):
         return "n/a"
+    if math.isnan(low) or math.isnan(high):
+        return f"{estimate:.3g} (no CI)"
     return f"{estimate:.3g} [{low:.3g}, {high:.3g}]"
 
 
