@@ -15,7 +15,7 @@ def _run(*flags: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("flag, message", [
-    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction, kernels, analysis"),
+    ("--suite=nope", "error: unknown suite(s) ['nope']; available: padding, extraction, kernels, analysis, coverage"),
     ("--dtype=float16", "error: flag --dtype=float16: value should be one of <float32|bfloat16>"),
 ])
 def test_bad_flags_exit_2_with_one_line(flag, message):
@@ -71,3 +71,12 @@ def test_extraction_suite_times_a_real_checkpoint_with_its_own_tokenizer(shared_
     assert rows["parameters"] < 100_000  # the tiny checkpoint, not the random 50M Llama
     assert rows["max_abs_difference_pooled"] < 1e-4 and rows["speedup_alignscope_over_transformers"] > 0
     assert len(result["load_average_1_5_15_min"]["before"]) == 3
+
+
+def test_extraction_suite_times_the_random_llama_by_default(shared_data, tmp_path):
+    run = _run("--suite=extraction", "--langs=en", "--texts_per_lang=4", "--repeats=1", "--max_length=32",
+               f"--shared_data={shared_data}", f"--output_dir={tmp_path}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = json.loads((tmp_path / "benchmark" / "extraction.json").read_text())["results"]
+    assert rows["texts"] == 4 and rows["parameters"] > 40_000_000  # the random 50M Llama
+    assert rows["max_difference_pooled_relative_to_largest"] < 1e-4

@@ -106,10 +106,10 @@ def _random_llama(directory: pathlib.Path, vocab_size: int, config: TextSuitesCo
     import torch
     import transformers
 
-    config = transformers.LlamaConfig(vocab_size=vocab_size, tie_word_embeddings=True, max_position_embeddings=1024,
-                                      **LLAMA_SIZES[config.llama])
+    llama = transformers.LlamaConfig(vocab_size=vocab_size, tie_word_embeddings=True, max_position_embeddings=1024,
+                                     **LLAMA_SIZES[config.llama])
     torch.manual_seed(0)
-    model = transformers.AutoModelForCausalLM.from_config(config).eval()
+    model = transformers.AutoModelForCausalLM.from_config(llama).eval()
     model.save_pretrained(directory)
     peer = transformers.AutoModel.from_pretrained(directory, dtype=getattr(torch, config.dtype))
     return peer.to(config.torch_device).eval()
