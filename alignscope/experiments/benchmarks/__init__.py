@@ -30,8 +30,9 @@ Results go to `<output_dir>/benchmark/<suite>.json` with library versions, the d
 machine's load average before and after (a loaded machine slows a multi-threaded peer more). The
 recorded results of the repository's benchmarks are in its top-level `benchmarks/` folder.
 
-Modules: `extraction` (the padding and extraction suites), `kernels`, `analysis`, and
-`ablate_kernels` (one layer of the kernels suite, each optimisation against what it replaced).
+Modules: `extraction` (the padding and extraction suites), `kernels`, `analysis`, `coverage`,
+`ablate_kernels` (one layer of the kernels suite, each optimisation against what it replaced)
+and `profile_analysis` (the analysis at the papers' shape, split into its parts).
 """
 
 from __future__ import annotations
