@@ -134,7 +134,7 @@ def _probe_features(sample: Sample) -> jax.Array:
     dtype = inputs.dtype
     positions = sample.positions
     if language.gram_path:
-        tests = jnp.asarray(fold_of[:, None, :] == np.arange(language.folds)[:, None], dtype)  # [R, F, m]
+        tests = (fold_of[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, m]
         if sample.shared:
             return ridge_probe.accuracy(inputs, jnp.asarray(labels, dtype), tests[0])
         return ridge_probe.bootstrap_accuracy(inputs, positions, jnp.asarray(labels, dtype), tests)

@@ -27,6 +27,8 @@ from alignscope.errors import AlignscopeError
 from alignscope.kernels.leading_axes import over_leading
 
 RIDGE = 1.0
+# Fold block sizes are rounded up to a multiple of this (see `fold_sizes`).
+SIZE_STEP = 16
 
 
 @jax.jit
@@ -59,8 +61,8 @@ def _alpha(ridge, squared_norms, train):
     return jnp.where(alpha > 0, alpha, 1.0)
 
 
-def accuracy_core(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float = RIDGE,
-                  sizes: tuple[int, int] | None = None) -> jax.Array:
+def accuracy_core(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float,
+                  sizes: tuple[int, int]) -> jax.Array:
     """`[B]` cross-validated accuracy of one layer, unbatched.
 
     Args:
@@ -68,14 +70,13 @@ def accuracy_core(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float = R
       Y: `[B, m]` labellings (0/1), all scored with the same folds.
       tests: `[F, m]` 1 where a row is held out in fold f; each row in exactly one fold.
       ridge: alpha relative to the mean squared norm of the centred training rows.
-      sizes: (most training rows, most held-out rows) over the folds, static (`fold_sizes`):
-        each fold factors only its training block, padded to that size (a fifth fewer rows than
-        m with 5 folds: half the Cholesky's work). None: every fold factors all m rows, the
-        held-out ones as an identity block.
+      sizes: at least (the most training rows, the most held-out rows) of any fold, static
+        (`fold_sizes`): each fold factors only its training block, padded to that size with
+        identity rows (a fifth fewer rows than m with 5 folds: half the Cholesky's work).
     """
     m = K.shape[0]
     signs = 2.0 * Y - 1.0  # [B, m]
-    train_rows, held_rows = (m, m) if sizes is None else sizes
+    train_rows, held_rows = sizes
 
     def fold(test):
         train = 1.0 - test
@@ -98,11 +99,14 @@ def accuracy_core(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float = R
 
 
 def fold_sizes(tests) -> tuple[int, int]:
-    """(most training rows, most held-out rows) of any fold in `tests: [..., F, m]` (0/1 masks
-    on the host), the static block sizes of `accuracy_core`."""
-    held = np.asarray(tests).sum(axis=-1)
-    m = np.asarray(tests).shape[-1]
-    return int(m - held.min()), int(held.max())
+    """The static block sizes of `accuracy_core` for the folds `tests: [..., F, m]` (0/1 masks):
+    the most training rows and the most held-out rows of any fold, each rounded up to a multiple
+    of `SIZE_STEP` (at most m) so that the draws of one analysis share a compiled program."""
+    tests = np.asarray(tests)
+    m = tests.shape[-1]
+    held = tests.sum(axis=-1)
+    step = lambda rows: min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
+    return step(m - held.min()), step(held.max())
 
 
 def primal_accuracy_core(Z: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Array,

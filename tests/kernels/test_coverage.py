@@ -35,7 +35,6 @@ def _reported(study, metric):
 @pytest.mark.parametrize("metric", ["between2", "between10", "silhouette", "probe", "evr2"])
 def test_intervals_hold_the_truth_with_few_rows(few_rows, metric):
     assert min(_reported(few_rows, metric)) >= 0.85, few_rows["intervals"]["reported"]
-    assert min(few_rows["intervals"]["reported"]["estimate_inside"][metric]) == 1.0
 
 
 @pytest.mark.parametrize("metric", ["fisher", "bhattacharyya"])

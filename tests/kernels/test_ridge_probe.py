@@ -130,3 +130,23 @@ def test_ridge_out_of_range_is_one_clear_error():
     K = jnp.eye(4)
     with pytest.raises(AlignscopeError, match=r"ridge=0 is not accepted; use a number in \[1e-4, 1e4\]"):
         ridge_probe.accuracy(K, jnp.zeros((1, 4)), jnp.ones((1, 4)), ridge=0)
+
+
+def test_padding_the_fold_blocks_changes_nothing():
+    # Folds of unequal size (groups of 7 rows); the fold blocks padded to all m rows (every
+    # held-out row an identity row) give the same decisions as the tightest blocks.
+    X, y = data(90, 40, seed=3)
+    groups = np.arange(90) // 7
+    folds = probe.group_folds(90, 5, groups, seed=2)
+    tests = fold_masks(folds).astype(np.float64)
+    held = tests.sum(1)
+    assert held.min() < held.max()
+    tight = (int(90 - held.min()), int(held.max()))
+    with jax.enable_x64(True):
+        K = ridge_probe.standardized_gram(jnp.asarray(X))
+        Y = jnp.asarray(np.stack([y, np.random.default_rng(1).permutation(y)]), jnp.float64)
+        got = {sizes: np.asarray(ridge_probe.accuracy_core(K, Y, jnp.asarray(tests), ridge_probe.RIDGE, sizes))
+               for sizes in (tight, (90, 90), ridge_probe.fold_sizes(tests))}
+    assert got[tight][0] == pytest.approx(sklearn_accuracy(X, y, folds), abs=1e-12)
+    for value in got.values():
+        np.testing.assert_array_equal(value, got[tight])

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
-from alignscope.kernels import analysis, ridge_probe, separation
+from alignscope.kernels import analysis, resample, ridge_probe, separation
 from alignscope.kernels import metrics as metrics_registry
 
 LANGS = ("en", "xx")
@@ -188,16 +188,13 @@ def _percentile(estimate, replicas, level):
 
 
 def _normal(estimate, replicas, level):
-    z = stats.norm.ppf(0.5 + level / 2)
-    sd = np.nanstd(replicas, axis=0, ddof=1)
-    return estimate - z * sd, estimate + z * sd
+    interval = resample.normal_interval(estimate, replicas, level, debias=False)
+    return interval.low, interval.high
 
 
 def _normal_debiased(estimate, replicas, level):
-    centre = 2 * estimate - np.nanmean(replicas, axis=0)
-    z = stats.norm.ppf(0.5 + level / 2)
-    sd = np.nanstd(replicas, axis=0, ddof=1)
-    return centre - z * sd, centre + z * sd
+    interval = resample.normal_interval(estimate, replicas, level, debias=True)
+    return interval.low, interval.high
 
 
 INTERVALS: dict[str, Callable] = {"basic": _basic, "percentile": _percentile, "normal": _normal,
