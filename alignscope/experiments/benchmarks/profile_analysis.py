@@ -1,19 +1,24 @@
 """`kernels.analysis.analyze` at the papers' shape, one layer, split into its parts (BENCHMARKS.md,
 "The analysis at the papers' shape"): 2 models x 2 languages x 1,000 rows x d = 4,096, the
-default metrics, 200 bootstrap replicas and 100 permutations. Prints seconds per part, second
-calls after a first (compiling) one, and the load average before and after.
+default metrics, 200 bootstrap replicas and 100 permutations. Prints seconds per part (second
+calls, after a first compiling one) and writes them, with versions and the load average before
+and after, to the JSON file named as the argument (default profile_analysis.json).
 
-    python -m alignscope.experiments.benchmarks.profile_analysis
+    python -m alignscope.experiments.benchmarks.profile_analysis benchmarks/profile_analysis_cpu.json
 """
 
 from __future__ import annotations
 
+import json
 import os
+import pathlib
+import sys
 import time
 
 import numpy as np
 
 from alignscope.kernels import analysis
+from alignscope.versions import library_versions
 
 ROWS, D, BOOTSTRAP, PERMUTATIONS = 1000, 4096, 200, 100
 GRAM_METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette")
@@ -40,19 +45,28 @@ def seconds(X, y, langs, metrics, bootstrap, permutations) -> tuple[float, float
     return times[0], times[1]
 
 
-def main() -> None:
+def main(path: str) -> None:
     X, y, langs = inputs()
-    print(f"load average before: {os.getloadavg()}")
+    before = os.getloadavg()
+    print(f"load average before: {before}")
     first, second = seconds(X, y, langs, analysis.DEFAULT_METRICS, BOOTSTRAP, PERMUTATIONS)
     print(f"whole analysis: first call {first:.1f} s, second call {second:.1f} s")
+    result = {"shape": {"models": 2, "langs": 2, "layers": 1, "rows_per_lang": ROWS, "d": D, "bootstrap": BOOTSTRAP,
+                        "permutations": PERMUTATIONS},
+              "whole_first_call_s": first, "whole_second_call_s": second, "parts_second_call_s": {}}
     for name, metrics in (("six Gram-path metrics", GRAM_METRICS), ("probe", ("probe",))):
         # The fewest replicas `analyze` accepts (2) stand for "no bootstrap".
         parts = {"estimate and permutations": (2, PERMUTATIONS), "bootstrap": (BOOTSTRAP, 0),
                  "both": (BOOTSTRAP, PERMUTATIONS)}
         timed = {part: seconds(X, y, langs, metrics, *counts)[1] for part, counts in parts.items()}
+        result["parts_second_call_s"][name] = timed
         print(f"{name}: " + ", ".join(f"{part} {value:.1f} s" for part, value in timed.items()))
-    print(f"load average after: {os.getloadavg()}")
+    after = os.getloadavg()
+    print(f"load average after: {after}")
+    result |= {"versions": library_versions(), "load_average_1_5_15_min": {"before": list(before), "after": list(after)}}
+    pathlib.Path(path).write_text(json.dumps(result, indent=1))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "profile_analysis.json")
