@@ -59,7 +59,10 @@ def test_chunks_equal_whole_in_values_and_gradients(tiny):
     whole_value, whole_grads = grad(10_000)(model.params, ids, mask, scored)
     np.testing.assert_allclose(float(chunked_value), float(whole_value), rtol=1e-6)
     for a, b in zip(jax.tree.leaves(chunked_grads), jax.tree.leaves(whole_grads)):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
+        # float32: summing in another order moves near-cancelling entries by up to ~1e-6 of the
+        # leaf's largest entry (seen: 2.3e-6 on a leaf of scale 3), so the bound is relative to it.
+        scale = float(np.max(np.abs(np.asarray(b))))
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5 * scale)
 
 
 def test_no_full_logits_in_the_training_program(tiny):
