@@ -306,9 +306,9 @@ def _summarise(names, metrics, options, layers, reference, plug_in, replicas, nu
                          f" ({metric.min_rows_per_feature:g} per feature) its bootstrap intervals held the population"
                          " value too rarely in simulation (coverage.md in the docs)"
                          + ("; its estimate there is the plug-in value, biased upward" if metric.debiased else ""))
-    estimate = resample.normal_interval(plug_in, replicas, level, debias & valid)
-    low, high = _within(estimate, valid, metrics)
     bounds = np.array([metric.bounds for metric in metrics])  # [metrics, 2]
+    estimate = resample.normal_interval(plug_in, replicas, level, debias & valid)
+    low, high = _within(estimate, valid, bounds)
     point = np.clip(estimate.point, bounds[:, 0], bounds[:, 1])
     bias = resample.quiet(functools.partial(np.nanmean, axis=0), replicas) - plug_in
     nan = np.full_like(plug_in, np.nan)
@@ -327,7 +327,7 @@ def _summarise(names, metrics, options, layers, reference, plug_in, replicas, nu
     change_plug_in = plug_in - plug_in[:1]
     change_replicas = replicas - replicas[:, :1]
     change = resample.normal_interval(change_plug_in, change_replicas, level, debias & valid)
-    change_fields = [change.point, *_within(change, valid, None), np.where(valid, change.p_value, np.nan)]
+    change_fields = [change.point, *_within(change, valid), np.where(valid, change.p_value, np.nan)]
     for field in change_fields:
         field[0] = np.nan
     if reference is None:
@@ -338,7 +338,7 @@ def _summarise(names, metrics, options, layers, reference, plug_in, replicas, nu
         gap = resample.normal_interval(change_plug_in - change_plug_in[:, ref: ref + 1],
                                        change_replicas - change_replicas[:, :, ref: ref + 1], level,
                                        debias & gap_valid)
-        gap_fields = [gap.point, *_within(gap, gap_valid, None), np.where(gap_valid, gap.p_value, np.nan)]
+        gap_fields = [gap.point, *_within(gap, gap_valid), np.where(gap_valid, gap.p_value, np.nan)]
         for field in gap_fields:
             field[0] = np.nan
             field[:, ref] = np.nan
@@ -351,12 +351,11 @@ def _summarise(names, metrics, options, layers, reference, plug_in, replicas, nu
         gap_p_value=gap_fields[3], replicas=replicas, null=null, draws=draws, notes=tuple(notes))
 
 
-def _within(interval: resample.Interval, valid: np.ndarray, metrics) -> tuple[np.ndarray, np.ndarray]:
-    """The interval's bounds, NaN where not `valid`, clipped to the metrics' ranges when given."""
+def _within(interval: resample.Interval, valid: np.ndarray, bounds=None) -> tuple[np.ndarray, np.ndarray]:
+    """The interval's (low, high), NaN where not `valid`, clipped to `bounds: [metrics, 2]` when given."""
     low, high = np.where(valid, interval.low, np.nan), np.where(valid, interval.high, np.nan)
-    if metrics is None:
+    if bounds is None:
         return low, high
-    bounds = np.array([metric.bounds for metric in metrics])
     return np.clip(low, bounds[:, 0], bounds[:, 1]), np.clip(high, bounds[:, 0], bounds[:, 1])
 
 

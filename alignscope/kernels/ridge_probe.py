@@ -6,7 +6,8 @@ Z: targets s = ±1, training rows and targets centred on their means, w = argmin
 alpha ‖w‖², and a row is called harmful where (z − z̄)·w + s̄ > 0. Two equal forms:
 - dual (few rows): w = Zcᵀ a with (Kc + alpha I) a = sc, Kc the Gram of the centred training rows,
   so a fold needs only the Gram `K = Z Zᵀ` of the layer's rows (`standardized_gram`), shared by
-  every labelling (the estimate and the permutations) and gathered for a bootstrap draw; m³ a fold.
+  every labelling (the estimate and the permutations) and gathered for a bootstrap draw; t³ a fold
+  for its t training rows (the held-out rows are left out of the factorization).
 - primal (many rows, n > d): (Zcᵀ C Zc + alpha I) w = Zcᵀ C sc with C the rows' weights (copies
   in a bootstrap draw, 0 for held-out rows), on the layer's standardised rows (`standardized`)
   with no gather; n d² + d³ a fold.
