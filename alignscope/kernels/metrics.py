@@ -137,7 +137,10 @@ def _probe_features(sample: Sample) -> jax.Array:
         tests = (fold_of[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, m]
         if sample.shared:
             return ridge_probe.accuracy(inputs, jnp.asarray(labels, dtype), tests[0])
-        return ridge_probe.bootstrap_accuracy(inputs, positions, jnp.asarray(labels, dtype), tests)
+        rows, counts, labels, fold_of = ridge_probe.distinct_draws(positions, labels, fold_of)
+        tests = (fold_of[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, U]
+        return ridge_probe.bootstrap_accuracy(inputs, rows, jnp.asarray(counts, dtype), jnp.asarray(labels, dtype),
+                                              tests)
     m = len(language.rows)
     counts = np.stack([np.bincount(p, minlength=m) for p in positions])  # [R, m]
     fold_of_row = np.zeros((rows.shape[0], m), np.int64)

@@ -6,8 +6,9 @@ Z: targets s = ±1, training rows and targets centred on their means, w = argmin
 alpha ‖w‖², and a row is called harmful where (z − z̄)·w + s̄ > 0. Two equal forms:
 - dual (few rows): w = Zcᵀ a with (Kc + alpha I) a = sc, Kc the Gram of the centred training rows,
   so a fold needs only the Gram `K = Z Zᵀ` of the layer's rows (`standardized_gram`), shared by
-  every labelling (the estimate and the permutations) and gathered for a bootstrap draw; t³ a fold
-  for its t training rows (the held-out rows are left out of the factorization).
+  every labelling (the estimate and the permutations) and gathered for a bootstrap draw at its
+  distinct rows, each weighted by its copies; t³ a fold for its t distinct training rows (the
+  held-out rows are left out of the factorization; a draw of m rows holds about 0.63 m distinct).
 - primal (many rows, n > d): (Zcᵀ C Zc + alpha I) w = Zcᵀ C sc with C the rows' weights (copies
   in a bootstrap draw, 0 for held-out rows), on the layer's standardised rows (`standardized`)
   with no gather; n d² + d³ a fold.
@@ -62,52 +63,77 @@ def _alpha(ridge, squared_norms, train):
     return jnp.where(alpha > 0, alpha, 1.0)
 
 
-def accuracy_core(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float,
+def accuracy_core(K: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Array, ridge: float,
                   sizes: tuple[int, int]) -> jax.Array:
     """`[B]` cross-validated accuracy of one layer, unbatched.
 
     Args:
-      K: `[m, m]` Gram of the standardised rows (copies of a row allowed: a bootstrap draw).
+      K: `[m, m]` Gram of the standardised distinct rows.
       Y: `[B, m]` labellings (0/1), all scored with the same folds.
+      counts: `[m]` how many times each row counts: 1 for a language's own rows, its copies in a
+        bootstrap draw (`distinct_draws`), 0 for padding. A row taken c times is the same fit as c
+        identical rows (ridge with weights c: the dual's system is C½ Kc C½ + alpha I over distinct
+        rows, a third of the rows of a draw fewer than its copies), and is scored c times.
       tests: `[F, m]` 1 where a row is held out in fold f; each row in exactly one fold.
       ridge: alpha relative to the mean squared norm of the centred training rows.
-      sizes: at least (the most training rows, the most held-out rows) of any fold, static
-        (`fold_sizes`): each fold factors only its training block, padded to that size with
+      sizes: at least (the most training rows, the most held-out rows) with a count of any fold,
+        static (`fold_sizes`): each fold factors only its training block, padded to that size with
         identity rows (a fifth fewer rows than m with 5 folds: half the Cholesky's work).
     """
-    m = K.shape[0]
     signs = 2.0 * Y - 1.0  # [B, m]
     train_rows, held_rows = sizes
 
     def fold(test):
-        train = 1.0 - test
+        train, held = counts * (1.0 - test), counts * test
         weights = train / jnp.sum(train)
         row_means = K @ weights  # [m]: z_i · z̄
         Kc = K - row_means[:, None] - row_means[None, :] + weights @ row_means
         alpha = _alpha(ridge, jnp.diagonal(Kc), train)
         offset = signs @ weights  # [B]
-        order = jnp.argsort(test, stable=True)  # training rows first, then held-out rows
-        fit, scored = order[:train_rows], order[m - held_rows:]
-        fit_mask, scored_mask = train[fit], test[scored]  # 0 on padding
-        A = fit_mask[:, None] * Kc[fit][:, fit] * fit_mask[None, :] + alpha * jnp.eye(train_rows, dtype=K.dtype)
-        rhs = fit_mask[:, None] * (signs[:, fit].T - offset)  # [T, B]
-        dual = jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(A), rhs)
+        fit = jnp.argsort(train == 0, stable=True)[:train_rows]  # training rows first
+        scored = jnp.argsort(held == 0, stable=True)[:held_rows]  # held-out rows first
+        root = jnp.sqrt(train[fit])  # 0 on padding
+        A = root[:, None] * Kc[fit][:, fit] * root[None, :] + alpha * jnp.eye(train_rows, dtype=K.dtype)
+        rhs = root[:, None] * (signs[:, fit].T - offset)  # [T, B]
+        dual = root[:, None] * jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(A), rhs)
         decision = Kc[scored][:, fit] @ dual + offset  # [H, B]
         correct = (decision > 0) == (Y[:, scored].T > 0)
-        return scored_mask @ correct.astype(K.dtype)  # [B]
+        return held[scored] @ correct.astype(K.dtype)  # [B]
 
-    return jnp.sum(jax.lax.map(fold, tests), axis=0) / m
+    return jnp.sum(jax.lax.map(fold, tests), axis=0) / jnp.sum(counts)
 
 
-def fold_sizes(tests) -> tuple[int, int]:
-    """The static block sizes of `accuracy_core` for the folds `tests: [..., F, m]` (0/1 masks):
-    the most training rows and the most held-out rows of any fold, each rounded up to a multiple
-    of `SIZE_STEP` (at most m) so that the draws of one analysis share a compiled program."""
+def fold_sizes(tests, counts=None) -> tuple[int, int]:
+    """The static block sizes of `accuracy_core` for the folds `tests: [..., F, m]` (0/1 masks) of
+    rows with `counts: [..., m]` (default all 1): the most training rows and the most held-out
+    rows with a count of any fold, each rounded up to a multiple of `SIZE_STEP` (at most m) so that
+    the draws of one analysis share a compiled program."""
     tests = np.asarray(tests)
     m = tests.shape[-1]
-    held = tests.sum(axis=-1)
+    present = np.ones(m) if counts is None else (np.asarray(counts) > 0)[..., None, :]
+    held = (tests * present).sum(axis=-1)
+    train = ((1 - tests) * present).sum(axis=-1)
     step = lambda rows: min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
-    return step(m - held.min()), step(held.max())
+    return step(train.max()), step(held.max())
+
+
+def distinct_draws(positions: np.ndarray, *per_row: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Returns (`[R, U]` each draw's distinct positions, `[R, U]` their copies, then each of
+    `per_row` `[R, m]` (a value every copy of a row shares, e.g. its label or fold) at them), for
+    bootstrap draws `positions: [R, m]`. U is the most distinct positions of any draw, rounded up
+    to a multiple of `SIZE_STEP` (at most m); shorter draws are padded with position 0, count 0."""
+    positions = np.asarray(positions)
+    m = positions.shape[1]
+    found = [np.unique(row, return_index=True, return_counts=True) for row in positions]
+    width = min(m, -(-max(len(unique) for unique, _, _ in found) // SIZE_STEP) * SIZE_STEP)
+    rows = np.zeros((len(positions), width), positions.dtype)
+    copies = np.zeros((len(positions), width), np.int64)
+    values = [np.zeros((len(positions), width), np.asarray(array).dtype) for array in per_row]
+    for r, (unique, first, count) in enumerate(found):
+        rows[r, :len(unique)], copies[r, :len(unique)] = unique, count
+        for value, array in zip(values, per_row):
+            value[r, :len(unique)] = np.asarray(array)[r, first]
+    return (rows, copies, *values)
 
 
 def primal_accuracy_core(Z: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Array,
@@ -141,34 +167,36 @@ def checked_ridge(ridge: float) -> float:
 
 
 def accuracy(K: jax.Array, Y: jax.Array, tests: jax.Array, ridge: float = RIDGE) -> jax.Array:
-    """`[..., B]` `accuracy_core` over the leading (layer) axes of `K: [..., m, m]`; `Y: [B, m]`
-    and `tests: [F, m]` are shared."""
+    """`[..., B]` `accuracy_core` over the leading (layer) axes of `K: [..., m, m]`, each row once;
+    `Y: [B, m]` and `tests: [F, m]` are shared."""
     return _accuracy(K, Y, tests, ridge=checked_ridge(ridge), sizes=fold_sizes(tests))
 
 
 @functools.partial(jax.jit, static_argnames=("ridge", "sizes"))
 def _accuracy(K, Y, tests, ridge, sizes):
-    core = functools.partial(accuracy_core, ridge=ridge, sizes=sizes)
+    core = lambda K, Y, tests: accuracy_core(K, Y, jnp.ones(K.shape[-1], K.dtype), tests, ridge, sizes)
     return over_leading(core, (K, Y, tests), (2, 2, 2), sequential=True)
 
 
-def bootstrap_accuracy(K: jax.Array, positions: jax.Array, y: jax.Array, tests: jax.Array,
+def bootstrap_accuracy(K: jax.Array, rows: jax.Array, counts: jax.Array, y: jax.Array, tests: jax.Array,
                        ridge: float = RIDGE) -> jax.Array:
-    """`[..., R]` accuracy of bootstrap draws: replica r holds rows `positions[r]: [m]` of the
-    layer whose Gram is `K: [..., n, n]`, labelled `y[r]: [m]`, with folds `tests[r]: [F, m]`."""
-    return _bootstrap_accuracy(K, positions, y, tests, ridge=checked_ridge(ridge), sizes=fold_sizes(tests))
+    """`[..., R]` accuracy of bootstrap draws of the layer whose Gram is `K: [..., n, n]`: replica r
+    holds the distinct rows `rows[r]: [U]` taken `counts[r]` times (`distinct_draws`), labelled
+    `y[r]: [U]`, with folds `tests[r]: [F, U]` (copies of a row share its fold)."""
+    return _bootstrap_accuracy(K, rows, counts, y, tests, ridge=checked_ridge(ridge),
+                               sizes=fold_sizes(tests, counts))
 
 
 @functools.partial(jax.jit, static_argnames=("ridge", "sizes"))
-def _bootstrap_accuracy(K, positions, y, tests, ridge, sizes):
-    def per_layer(K, positions, y, tests):
+def _bootstrap_accuracy(K, rows, counts, y, tests, ridge, sizes):
+    def per_layer(K, rows, counts, y, tests):
         def replica(args):
-            rows, labels, folds = args
-            return accuracy_core(K[rows][:, rows], labels[None], folds, ridge, sizes)[0]
+            taken, copies, labels, folds = args
+            return accuracy_core(K[taken][:, taken], labels[None], copies, folds, ridge, sizes)[0]
 
-        return jax.lax.map(replica, (positions, y, tests))
+        return jax.lax.map(replica, (rows, counts, y, tests))
 
-    return over_leading(per_layer, (K, positions, y, tests), (2, 2, 2, 3), sequential=True)
+    return over_leading(per_layer, (K, rows, counts, y, tests), (2, 2, 2, 2, 3), sequential=True)
 
 
 @functools.partial(jax.jit, static_argnames=("ridge",))

@@ -64,8 +64,11 @@ def test_bootstrap_draws_gather_the_gram_and_keep_the_language_scaling():
     folds = np.stack([probe.group_folds(len(y), 4, rows, seed=0) for rows in positions])  # copies together
     with jax.enable_x64(True):
         K = ridge_probe.standardized_gram(jnp.asarray(X))
-        got = ridge_probe.bootstrap_accuracy(K, jnp.asarray(positions), jnp.asarray(y[positions], jnp.float64),
-                                             jnp.asarray(np.stack([fold_masks(f) for f in folds]), jnp.float64))
+        rows, copies, labels, fold_of = ridge_probe.distinct_draws(positions, y[positions], folds)
+        assert rows.shape[1] < len(y)  # the distinct rows of each draw, fewer than its copies
+        got = ridge_probe.bootstrap_accuracy(K, jnp.asarray(rows), jnp.asarray(copies, jnp.float64),
+                                             jnp.asarray(labels, jnp.float64),
+                                             jnp.asarray((fold_of[:, None] == np.arange(4)[:, None]), jnp.float64))
         # the primal form: each language row weighted by its copies, the fold its copies share
         counts = np.stack([np.bincount(rows, minlength=len(y)) for rows in positions])
         fold_of_row = np.zeros_like(counts)
@@ -145,7 +148,8 @@ def test_padding_the_fold_blocks_changes_nothing():
     with jax.enable_x64(True):
         K = ridge_probe.standardized_gram(jnp.asarray(X))
         Y = jnp.asarray(np.stack([y, np.random.default_rng(1).permutation(y)]), jnp.float64)
-        got = {sizes: np.asarray(ridge_probe.accuracy_core(K, Y, jnp.asarray(tests), ridge_probe.RIDGE, sizes))
+        got = {sizes: np.asarray(ridge_probe.accuracy_core(K, Y, jnp.ones(90), jnp.asarray(tests), ridge_probe.RIDGE,
+                                                           sizes))
                for sizes in (tight, (90, 90), ridge_probe.fold_sizes(tests))}
     assert got[tight][0] == pytest.approx(sklearn_accuracy(X, y, folds), abs=1e-12)
     for value in got.values():
