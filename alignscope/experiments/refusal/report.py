@@ -114,9 +114,10 @@ def effects_figure(rows: Sequence[dict], models: Sequence[str], langs: Sequence[
             hatch = "//" if edit != "none" else None
             bars = ax.bar(np.arange(len(langs)) + (index - 1.5) * width, values, width, yerr=errors, capsize=2,
                           color=colour, hatch=hatch, edgecolor="black", linewidth=0.5, label=label)
-            ax.bar_label(bars, labels=[f"{value:.2f}" for value in values], padding=2, fontsize=6)  # zeros show too
+            ax.bar_label(bars, labels=[f"{value:.2f}" for value in values], padding=2, fontsize=6,
+                         rotation=90)  # zeros show too, upright so that neighbours do not run together
         ax.set_xticks(range(len(langs)), langs)
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.2)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("language")
         if panel == 0:
