@@ -3,14 +3,17 @@
   1. a byte-level BPE tokenizer trained on every train-split text (prompts, chosen and rejected
      answers, all languages), with the chat template of `experiments.bpe_tokenizer`;
   2. `base`: a small Llama pretrained on every train-split text as plain text, and on every
-     train-split prompt in the chat format answered once by its chosen and once by its rejected
-     answer (so `base` is shown no preference);
-  3. `aligned-en`: `base` as stored (bfloat16), reloaded, after DPO on the English pairs only;
-  4. `aligned-multi`: the same DPO (steps, batch size, schedule) on the pairs of every language.
+     train-split prompt in the chat format with its helpful answer: the chosen one to a harmless
+     prompt, the rejected (complying) one to a harmful prompt. So `base` is a helpful-only
+     assistant, the usual start of safety tuning: it answers everything and refuses nothing;
+  3. `aligned-en`: `base` as stored (bfloat16), reloaded, after SFT on the chosen answers of the
+     English pairs, then DPO on those pairs (against the SFT model as reference);
+  4. `aligned-multi`: the same SFT and DPO (steps, batch sizes, schedules) on the pairs of every
+     language.
 
 Each is written by `engine.save_model` with the tokenizer into `--demo_models_dir/<name>/`, its
 config.json recording the corpus hash as `alignscope_corpus_sha256`; loss histories go to
-`--output_dir/make_demo/<name>/history.csv`. `--quick` runs the same pipeline with a tiny model
+`--output_dir/make_demo/base/history.csv` and `<aligned>/{sft,dpo}/history.csv`. `--quick` runs the same pipeline with a tiny model
 and few steps (for tests); its models are not the shipped ones.
 """
 
@@ -42,7 +45,8 @@ class MakeDemoConfig:
       quick: A reduced run (tiny model, few steps) of the same pipeline, for tests.
       seed: Seed of the initial weights, the packing and the data order.
       demo_models_dir: Directory the demo models are written to, <demo_models_dir>/{base,aligned-en,aligned-multi}/.
-      output_dir: Directory of the loss histories, <output_dir>/make_demo/<model>/history.csv.
+      output_dir: Directory of the loss histories, <output_dir>/make_demo/base/history.csv and
+        <output_dir>/make_demo/<aligned>/{sft,dpo}/history.csv.
     """
 
     quick: bool = False
@@ -63,6 +67,8 @@ class Recipe:
       pretrain_epochs: passes over the packed documents.
       pretrain_batch: documents per update.
       pretrain_lr, pretrain_warmup: AdamW peak learning rate and warmup updates.
+      sft_steps, sft_batch, sft_lr, sft_warmup: SFT on the chosen answers before DPO: updates,
+        pairs per update, AdamW peak rate and warmup, the same for both aligned models.
       dpo_steps, dpo_batch: DPO updates and preference pairs per update, the same for both
         aligned models.
       dpo_lr, dpo_warmup, dpo_beta: DPO's AdamW peak rate, warmup and beta.
@@ -80,6 +86,10 @@ class Recipe:
     pretrain_batch: int
     pretrain_lr: float
     pretrain_warmup: int
+    sft_steps: int
+    sft_batch: int
+    sft_lr: float
+    sft_warmup: int
     dpo_steps: int
     dpo_batch: int
     dpo_lr: float
@@ -90,10 +100,12 @@ class Recipe:
 
 
 FULL = Recipe(vocab_size=4096, hidden_size=128, intermediate_size=384, num_layers=6, num_heads=4,
-              document_tokens=256, pretrain_epochs=2, pretrain_batch=16, pretrain_lr=3e-3, pretrain_warmup=30,
-              dpo_steps=80, dpo_batch=16, dpo_lr=3e-4, dpo_warmup=10, dpo_beta=0.1, max_length=192)
+              document_tokens=256, pretrain_epochs=6, pretrain_batch=16, pretrain_lr=3e-3, pretrain_warmup=30,
+              sft_steps=120, sft_batch=16, sft_lr=3e-4, sft_warmup=10,
+              dpo_steps=40, dpo_batch=16, dpo_lr=1e-5, dpo_warmup=10, dpo_beta=0.5, max_length=192)
 QUICK_RECIPE = Recipe(vocab_size=1024, hidden_size=32, intermediate_size=64, num_layers=2, num_heads=2,
                       document_tokens=256, pretrain_epochs=1, pretrain_batch=8, pretrain_lr=3e-3, pretrain_warmup=2,
+                      sft_steps=3, sft_batch=4, sft_lr=1e-3, sft_warmup=1,
                       dpo_steps=4, dpo_batch=4, dpo_lr=3e-4, dpo_warmup=1, dpo_beta=0.1, max_length=256,
                       pairs_per_lang=16)
 
@@ -119,10 +131,16 @@ def architecture(recipe: Recipe, tokenizer) -> dict[str, Any]:
     }
 
 
+def helpful_answers(pairs: Preferences) -> list[str]:
+    """Returns per pair the answer of a helpful-only assistant: the rejected (complying) answer to a
+    harmful prompt, the chosen answer to a harmless one."""
+    return [rejected if label == 1 else chosen for chosen, rejected, label in zip(pairs.chosen, pairs.rejected, pairs.label)]
+
+
 def pretraining_pieces(tokenizer, pairs: Preferences) -> list[str]:
     """Returns every pretraining sequence as a string without its BOS and EOS: each prompt, chosen
     and rejected answer as plain text, then each prompt in the chat format answered by its
-    chosen answer and again by its rejected one.
+    helpful answer (`helpful_answers`).
 
     Tokenized with BOS and EOS around it (how `engine.tune` pretrains on a text), a chat piece has
     exactly the ids that DPO and `response_logprobs` (chat_template, append_eos) give the pair.
@@ -130,12 +148,11 @@ def pretraining_pieces(tokenizer, pairs: Preferences) -> list[str]:
     plain = list(pairs.prompt) + list(pairs.chosen) + list(pairs.rejected)
     bos, eos = tokenizer.bos_token, tokenizer.eos_token
     chats = []
-    for answers in (pairs.chosen, pairs.rejected):
-        for prompt, answer in zip(pairs.prompt, answers):
-            rendered = tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}], tokenize=False)
-            assert rendered.startswith(bos) and rendered.endswith(eos), rendered
-            chats.append(rendered[len(bos):-len(eos)])
+    for prompt, answer in zip(pairs.prompt, helpful_answers(pairs)):
+        rendered = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}], tokenize=False)
+        assert rendered.startswith(bos) and rendered.endswith(eos), rendered
+        chats.append(rendered[len(bos):-len(eos)])
     return plain + chats
 
 
@@ -191,11 +208,15 @@ def make_demo(models_dir: pathlib.Path, log_dir: pathlib.Path, recipe: Recipe, s
     for name, langs in (("aligned-en", ["en"]), ("aligned-multi", list(DEMO_LANGS))):
         began = time.perf_counter()
         stored_base = engine.load_model(models_dir / "base", dtype="float32")
+        pairs = train_pairs(recipe, langs)
+        sft = engine.TuneConfig(method="sft", steps=recipe.sft_steps, batch_size=recipe.sft_batch,
+                                learning_rate=recipe.sft_lr, warmup_steps=recipe.sft_warmup, weight_decay=0.01,
+                                seed=seed, max_length=recipe.max_length, chat_template=True, append_eos=True)
+        tuned = engine.tune(stored_base, tokenizer, pairs, sft, log_dir=log_dir / name / "sft").model
         dpo = engine.TuneConfig(method="dpo", steps=recipe.dpo_steps, batch_size=recipe.dpo_batch,
                                 learning_rate=recipe.dpo_lr, warmup_steps=recipe.dpo_warmup, beta=recipe.dpo_beta,
                                 seed=seed, max_length=recipe.max_length, chat_template=True, append_eos=True)
-        pairs = train_pairs(recipe, langs)
-        aligned = engine.tune(stored_base, tokenizer, pairs, dpo, log_dir=log_dir / name).model
+        aligned = engine.tune(tuned, tokenizer, pairs, dpo, log_dir=log_dir / name / "dpo").model
         engine.save_model(aligned, models_dir / name, tokenizer, dtype=SAVED_DTYPE, extra_config=extra)
         seconds[name] = time.perf_counter() - began
     return seconds

@@ -1,6 +1,10 @@
 """`python -m experiments.measure_demo`: what the demo lineage shows, on the demo corpus's test split.
 
 Per language:
+  - each model's behaviour on the harmful and on the harmless test prompts: the refusal rate of
+    its greedy chat answers (`interp.refusal.is_refusal`: a refusal phrase of the language or of
+    English) and the mean refusal score (Arditi et al.'s next-token log-odds of a refusal token),
+    with 95% bootstrap intervals over prompts, and its first answers quoted as generated;
   - each model's preference rate: how often the summed log-probability of the chosen answer
     exceeds the rejected one's (`engine.response_logprobs`, chat format with EOS, as DPO saw
     them), over the test pairs, with a 95% bootstrap interval over pairs;
@@ -27,6 +31,7 @@ from alignscope import engine
 from alignscope.data.demo import DEMO_LANGS, DEMO_MODELS, demo_table, load_preferences
 from alignscope.data.demo.shipped import MODELS_DIR
 from alignscope.experiments import flags
+from alignscope.interp import refusal
 from alignscope.kernels import analysis
 
 
@@ -37,6 +42,8 @@ class MeasureDemoConfig:
     Attributes:
       bootstrap: Bootstrap replicas for every interval.
       bootstrap_seed: Seed of the bootstrap draws.
+      max_new_tokens: Tokens of each greedy answer.
+      samples: Answers quoted per model, language and class.
       demo_models_dir: Directory of the demo models, <demo_models_dir>/{base,aligned-en,aligned-multi}/ (make_demo
         writes them).
       output_dir: Directory of the results, <output_dir>/measure_demo/{measurements.json,table.md}.
@@ -44,6 +51,8 @@ class MeasureDemoConfig:
 
     bootstrap: int = 1000
     bootstrap_seed: int = 0
+    max_new_tokens: int = 32
+    samples: int = 3
     demo_models_dir: str = str(MODELS_DIR)
     output_dir: str = "results"
 
@@ -75,6 +84,34 @@ def preference_rates(models: dict[str, Any], tokenizer, num_replicas: int, seed:
                 rows.append({"model": name, "lang": lang, "prompts": subset, "pairs": int(keep.sum()),
                              "rate": float(prefers[keep].mean()), "low": float(low), "high": float(high)})
     return rows
+
+
+def refusal_behaviour(models: dict[str, Any], tokenizer, num_replicas: int, seed: int, max_new_tokens: int,
+                      samples: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Returns (rows (model, lang, prompts: harmful / harmless, n, refusal_rate, refusal_score, each
+    with low and high), the first `samples` answers per model, language and class (model, lang,
+    prompts, prompt, answer)). One pass per case gives both: the score reads the logits the first
+    answer token comes from (`interp.refusal.score_and_generate`)."""
+    rows, quoted = [], []
+    for lang in DEMO_LANGS:
+        pairs = load_preferences("demo", split="test", langs=lang)
+        for label, kind in ((1, "harmful"), (0, "harmless")):
+            prompts = [prompt for prompt, y in zip(pairs.prompt, pairs.label) if y == label]
+            draws = np.random.default_rng([seed, DEMO_LANGS.index(lang), label]).integers(
+                0, len(prompts), (num_replicas, len(prompts)))
+            for name, model in models.items():
+                scores, answers = refusal.score_and_generate(model, tokenizer, prompts, [lang] * len(prompts),
+                                                             max_new_tokens, chat_template=True, max_length=256)
+                refused = refusal.refusals(answers, [lang] * len(prompts)).astype(np.float64)
+                row = {"model": name, "lang": lang, "prompts": kind, "n": len(prompts)}
+                for metric, values in (("refusal_rate", refused), ("refusal_score", scores)):
+                    low, high = interval(values[draws].mean(1))  # the same prompt draws for every model
+                    row.update({metric: float(values.mean()), f"{metric}_low": float(low),
+                                f"{metric}_high": float(high)})
+                rows.append(row)
+                quoted += [{"model": name, "lang": lang, "prompts": kind, "prompt": prompt, "answer": answer}
+                           for prompt, answer in list(zip(prompts, answers))[:samples]]
+    return rows, quoted
 
 
 def separation_changes(models: dict[str, Any], tokenizer, num_replicas: int, seed: int) -> list[dict[str, Any]]:
@@ -110,10 +147,27 @@ def _number(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def markdown(rates: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str:
-    """The two tables as Markdown."""
+def markdown(behaviour: list[dict[str, Any]], quoted: list[dict[str, Any]], rates: list[dict[str, Any]],
+             changes: list[dict[str, Any]]) -> str:
+    """The tables, and the quoted answers, as Markdown."""
     names = list(dict.fromkeys(row["model"] for row in rates))
-    lines = ["Preference rate on test pairs (chosen log-prob > rejected), 95% bootstrap interval:", "",
+    lines = ["Refusal on test prompts: rate of greedy answers with a refusal phrase, and mean refusal score "
+             "(log-odds of a refusal token first), 95% bootstrap intervals over prompts:", "",
+             "| lang | prompts | n | " + " | ".join(f"{n} rate | {n} score" for n in names) + " |",
+             "|---|---|---|" + "---|---|" * len(names)]
+    for lang in DEMO_LANGS:
+        for kind in ("harmful", "harmless"):
+            cells = {r["model"]: r for r in behaviour if r["lang"] == lang and r["prompts"] == kind}
+            lines.append(f"| {lang} | {kind} | {cells[names[0]]['n']} | " + " | ".join(
+                f"{c['refusal_rate']:.2f} [{c['refusal_rate_low']:.2f}, {c['refusal_rate_high']:.2f}] | "
+                f"{c['refusal_score']:+.1f} [{c['refusal_score_low']:+.1f}, {c['refusal_score_high']:+.1f}]"
+                for c in (cells[n] for n in names)) + " |")
+    lines += ["", "Greedy answers, as generated (the first test prompts of each class):", "",
+              "| model | lang | prompts | prompt | answer |", "|---|---|---|---|---|"]
+    cell = lambda text: text.replace("|", "\\|").replace("\n", " ")
+    lines += [f"| {q['model']} | {q['lang']} | {q['prompts']} | {cell(q['prompt'])} | {cell(q['answer'])} |"
+              for q in quoted]
+    lines += ["", "Preference rate on test pairs (chosen log-prob > rejected), 95% bootstrap interval:", "",
              "| lang | prompts | pairs | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
     for lang in DEMO_LANGS:
         for subset in ("all", "harmful", "harmless"):
@@ -140,6 +194,8 @@ def main(config: MeasureDemoConfig) -> None:
     directory = pathlib.Path(config.demo_models_dir).expanduser()
     models = {name: engine.load_model(directory / name) for name in DEMO_MODELS}
     tokenizer = engine.load_tokenizer(directory / DEMO_MODELS[0])
+    behaviour, quoted = refusal_behaviour(models, tokenizer, config.bootstrap, config.bootstrap_seed,
+                                          config.max_new_tokens, config.samples)
     rates = preference_rates(models, tokenizer, config.bootstrap, config.bootstrap_seed)
     changes = separation_changes(models, tokenizer, config.bootstrap, config.bootstrap_seed)
     out = pathlib.Path(config.output_dir).expanduser() / "measure_demo"
@@ -147,8 +203,9 @@ def main(config: MeasureDemoConfig) -> None:
     identities = {name: model.identity for name, model in models.items()}
     (out / "measurements.json").write_text(json.dumps(
         {"models": identities, "bootstrap": config.bootstrap, "bootstrap_seed": config.bootstrap_seed,
-         "level": LEVEL, "preference_rates": rates, "separation": changes}, indent=1) + "\n")
-    text = markdown(rates, changes)
+         "level": LEVEL, "max_new_tokens": config.max_new_tokens, "refusal": behaviour, "answers": quoted,
+         "preference_rates": rates, "separation": changes}, indent=1, ensure_ascii=False) + "\n")
+    text = markdown(behaviour, quoted, rates, changes)
     (out / "table.md").write_text(text)
     print(text)
 

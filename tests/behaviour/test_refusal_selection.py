@@ -1,8 +1,11 @@
 """The refusal direction's selection against the straightforward rule: every candidate scored in
 full (ablation on harmful prompts, KL on harmless ones, addition on harmless ones), each score a
 left-padded forward pass (`Model.next_token_logits`), on the demo models and corpus. The fast
-path (packed scoring, additions scored lazily) gives the same numbers and choice; the shortlist
-of the default screening picks the same candidate on these models."""
+path (packed scoring, additions scored lazily) gives the same numbers and choice; the default
+screening scores its shortlist in full with the same numbers and applies the same rule among it.
+The screen is a heuristic: on the demo models of the SFT + DPO recipe its shortlist misses the
+full rule's candidate for both aligned models (validation of 8 prompts per class here), which
+this test prints rather than hides."""
 
 from __future__ import annotations
 
@@ -87,8 +90,15 @@ def test_fast_selection_equals_the_straightforward_rule(demo_selection_inputs, n
     positions = candidates.shape[1]
     assert len(layers) > rd.SHORTLIST and not np.isnan(screened.screen_block).any()
     assert np.sum(~np.isnan(screened.screen_harmful)) == rd.SHORTLIST * positions
-    assert np.sum(~np.isnan(screened.ablated_harmful)) == rd.SHORTLIST
-    assert screened.chosen == reference["chosen"]
+    keep = np.flatnonzero(~np.isnan(screened.ablated_harmful))  # the shortlist, scored in full
+    assert len(keep) == rd.SHORTLIST
+    np.testing.assert_allclose(screened.ablated_harmful[keep], reference["ablated"][keep], atol=1e-4)
+    np.testing.assert_allclose(screened.kl_harmless[keep], reference["kl"][keep], atol=1e-5)
+    eligible = keep[(reference["added"][keep] > 0) & (reference["kl"][keep] < rd.MAX_KL)]
+    calm = keep[reference["kl"][keep] < rd.MAX_KL]
+    pool = eligible if eligible.size else calm if calm.size else keep
+    assert screened.chosen == pool[np.argmin(reference["ablated"][pool])]
+    print(f"{name}: screened choice {screened.chosen}, full rule's {reference['chosen']}")
 
 
 def test_the_fallback_keeps_to_candidates_whose_ablation_leaves_harmless_prompts_alone():

@@ -37,7 +37,7 @@ def test_training_data_is_the_train_split_only():
 def test_packed_documents_tokenize_as_their_pieces_back_to_back(tokenizer, pairs):
     pieces = make_demo.pretraining_pieces(tokenizer, pairs)
     n = len(pairs)
-    assert len(pieces) == 5 * n  # prompt, chosen, rejected as text; chosen and rejected in chat
+    assert len(pieces) == 4 * n  # prompt, chosen, rejected as text; the helpful answer in chat
     documents = make_demo.pack_documents(tokenizer, pieces, 200, seed=3)
     assert documents == make_demo.pack_documents(tokenizer, pieces, 200, seed=3)
     joint = tokenizer.eos_token + tokenizer.bos_token
@@ -48,7 +48,7 @@ def test_packed_documents_tokenize_as_their_pieces_back_to_back(tokenizer, pairs
     trained_ids = np.concatenate([s.ids for s in as_trained])
     # Each piece alone, as pretraining (plain text) and DPO / response_logprobs (chat) encode it.
     plain = encode_sequences(tokenizer, [""] * 3 * n, pieces[:3 * n], append_eos=True)
-    chat = encode_sequences(tokenizer, list(pairs.prompt) * 2, list(pairs.chosen) + list(pairs.rejected),
+    chat = encode_sequences(tokenizer, list(pairs.prompt), make_demo.helpful_answers(pairs),
                             chat_template=True, append_eos=True)
     alone = {piece: s.ids for piece, s in zip(pieces, plain + chat)}
     expected = np.concatenate([alone[p] for d in documents for p in d.split(joint)])
@@ -70,7 +70,8 @@ def test_quick_pipeline_builds_three_models_and_measures_them(tmp_path):
         config = json.loads((directory / "config.json").read_text())
         assert config["alignscope_corpus_sha256"] == demo_corpus_hash()
         assert config["architectures"] == ["LlamaForCausalLM"] and config["dtype"] == "bfloat16"
-        assert (tmp_path / "out" / "make_demo" / name / "history.csv").is_file()
+        stages = ["."] if name == "base" else ["sft", "dpo"]
+        assert all((tmp_path / "out" / "make_demo" / name / stage / "history.csv").is_file() for stage in stages)
         model = engine.load_model(directory)
         tokenizer = engine.load_tokenizer(directory)
         assert tokenizer.chat_template and len(tokenizer) == config["vocab_size"]
@@ -83,6 +84,12 @@ def test_quick_pipeline_builds_three_models_and_measures_them(tmp_path):
     run = _run("experiments.measure_demo", models, f"--output_dir={tmp_path / 'out'}", "--bootstrap=20")
     assert run.returncode == 0, run.stderr[-3000:]
     measured = json.loads((tmp_path / "out" / "measure_demo" / "measurements.json").read_text())
+    behaviour = measured["refusal"]
+    assert len(behaviour) == 3 * 4 * 2  # models x languages x (harmful, harmless)
+    assert {(r["prompts"], r["n"]) for r in behaviour} == {("harmful", 90), ("harmless", 89)}
+    assert all(r["refusal_rate_low"] <= r["refusal_rate"] <= r["refusal_rate_high"] for r in behaviour)
+    assert all(r["refusal_score_low"] <= r["refusal_score"] <= r["refusal_score_high"] for r in behaviour)
+    assert len(measured["answers"]) == 3 * 4 * 2 * 3 and all(isinstance(q["answer"], str) for q in measured["answers"])
     rates = measured["preference_rates"]
     assert len(rates) == 3 * 4 * 3  # models x languages x (all, harmful, harmless)
     assert all(0 <= r["low"] <= r["high"] <= 1 and 0 <= r["rate"] <= 1 for r in rates)
@@ -93,4 +100,12 @@ def test_quick_pipeline_builds_three_models_and_measures_them(tmp_path):
         for name in DEMO_MODELS[1:]:
             assert row[f"change_{name}_low"] <= row[f"change_{name}_high"]
             assert np.isclose(row[f"change_{name}"], row[name] - row["base"])
-    assert (tmp_path / "out" / "measure_demo" / "table.md").read_text().count("\n| de |") == 3 + 2 * layers
+    assert (tmp_path / "out" / "measure_demo" / "table.md").read_text().count("\n| de |") == 2 + 3 + 2 * layers
+
+
+def test_base_is_shown_the_helpful_answer_only(pairs):
+    """base's chat pieces comply with harmful prompts and help with harmless ones: no refusal."""
+    answers = make_demo.helpful_answers(pairs)
+    for answer, chosen, rejected, label in zip(answers, pairs.chosen, pairs.rejected, pairs.label):
+        assert answer == (rejected if label == 1 else chosen)
+    assert {1, 0} <= set(pairs.label)
