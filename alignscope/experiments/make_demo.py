@@ -13,8 +13,8 @@
 
 Each is written by `engine.save_model` with the tokenizer into `--demo_models_dir/<name>/`, its
 config.json recording the corpus hash as `alignscope_corpus_sha256`; loss histories go to
-`--output_dir/make_demo/base/history.csv` and `<aligned>/{sft,dpo}/history.csv`. `--quick` runs the same pipeline with a tiny model
-and few steps (for tests); its models are not the shipped ones.
+`--output_dir/make_demo/base/history.csv` and `<aligned>/{sft,dpo}/history.csv`. `--quick` runs
+the same pipeline with a tiny model and few steps (for tests); its models are not the shipped ones.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def architecture(recipe: Recipe, tokenizer) -> dict[str, Any]:
 def helpful_answers(pairs: Preferences) -> list[str]:
     """Returns per pair the answer of a helpful-only assistant: the rejected (complying) answer to a
     harmful prompt, the chosen answer to a harmless one."""
-    return [rejected if label == 1 else chosen for chosen, rejected, label in zip(pairs.chosen, pairs.rejected, pairs.label)]
+    return [rejected if label == 1 else chosen
+            for chosen, rejected, label in zip(pairs.chosen, pairs.rejected, pairs.label)]
 
 
 def pretraining_pieces(tokenizer, pairs: Preferences) -> list[str]:
