@@ -133,26 +133,25 @@ def _probe_features(sample: Sample) -> jax.Array:
     inputs = language.standardized
     dtype = inputs.dtype
     positions = sample.positions
+    masks = lambda folds: (folds[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, rows]
     if language.gram_path:
-        tests = (fold_of[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, m]
         if sample.shared:
-            return ridge_probe.accuracy(inputs, jnp.asarray(labels, dtype), tests[0])
+            return ridge_probe.accuracy(inputs, jnp.asarray(labels, dtype), masks(fold_of)[0])
         rows, counts, labels, fold_of = ridge_probe.distinct_draws(positions, labels, fold_of)
-        tests = (fold_of[:, None, :] == np.arange(language.folds)[:, None]).astype(dtype)  # [R, F, U]
         return ridge_probe.bootstrap_accuracy(inputs, rows, jnp.asarray(counts, dtype), jnp.asarray(labels, dtype),
-                                              tests)
+                                              masks(fold_of))
     m = len(language.rows)
     counts = np.stack([np.bincount(p, minlength=m) for p in positions])  # [R, m]
     fold_of_row = np.zeros((rows.shape[0], m), np.int64)
     np.put_along_axis(fold_of_row, positions, fold_of, axis=1)  # copies share their fold
-    tests = fold_of_row[:, None, :] == np.arange(language.folds)[:, None]  # [R, F, m]
+    tests = masks(fold_of_row)
     if sample.shared:
         label_rows = np.empty_like(labels)
         label_rows[:, positions[0]] = labels
     else:
         label_rows = np.broadcast_to(language.y[language.rows], counts.shape)  # a draw keeps the labels
     return ridge_probe.primal_accuracy(inputs, jnp.asarray(label_rows, dtype), jnp.asarray(counts, dtype),
-                                       jnp.asarray(tests, dtype))
+                                       jnp.asarray(tests))
 
 
 def _paired_shift_features(sample: Sample) -> jax.Array:

@@ -113,8 +113,12 @@ def fold_sizes(tests, counts=None) -> tuple[int, int]:
     present = np.ones(m) if counts is None else (np.asarray(counts) > 0)[..., None, :]
     held = (tests * present).sum(axis=-1)
     train = ((1 - tests) * present).sum(axis=-1)
-    step = lambda rows: min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
-    return step(train.max()), step(held.max())
+    return _rounded(train.max(), m), _rounded(held.max(), m)
+
+
+def _rounded(rows, m: int) -> int:
+    """`rows` rounded up to a multiple of `SIZE_STEP`, at most m."""
+    return min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
 
 
 def distinct_draws(positions: np.ndarray, *per_row: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -125,7 +129,7 @@ def distinct_draws(positions: np.ndarray, *per_row: np.ndarray) -> tuple[np.ndar
     positions = np.asarray(positions)
     m = positions.shape[1]
     found = [np.unique(row, return_index=True, return_counts=True) for row in positions]
-    width = min(m, -(-max(len(unique) for unique, _, _ in found) // SIZE_STEP) * SIZE_STEP)
+    width = _rounded(max(len(unique) for unique, _, _ in found), m)
     rows = np.zeros((len(positions), width), positions.dtype)
     copies = np.zeros((len(positions), width), np.int64)
     values = [np.zeros((len(positions), width), np.asarray(array).dtype) for array in per_row]
