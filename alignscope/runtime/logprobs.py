@@ -31,6 +31,32 @@ from alignscope.runtime.sequences import encode_sequences, pad_id, padded_sequen
 SEQ_CHUNK = 128
 
 
+def _target_logprobs(module: Decoder, hidden: jax.Array, targets: jax.Array, remat: bool,
+                     chunk: int) -> jax.Array:
+    """Returns `[batch, n]` float32 log p(targets | hidden): the LM head on `[batch, chunk]`
+    positions at a time (rematerialised in the backward pass with `remat`)."""
+    batch, n = targets.shape
+    chunk = max(1, min(chunk, n))
+    chunks = -(-n // chunk)
+    extra = chunks * chunk - n
+    hidden = jnp.pad(hidden, ((0, 0), (0, extra), (0, 0)))
+    targets = jnp.pad(targets, ((0, 0), (0, extra)))
+
+    def chunk_logprobs(hidden_chunk: jax.Array, target_chunk: jax.Array) -> jax.Array:
+        logits = module.logits(hidden_chunk)  # [batch, chunk, vocab] float32
+        picked = jnp.take_along_axis(logits, target_chunk[..., None], axis=-1)[..., 0]
+        return picked - jax.nn.logsumexp(logits, axis=-1)
+
+    if remat:  # the backward pass recomputes a chunk's logits instead of keeping every chunk's
+        chunk_logprobs = jax.checkpoint(chunk_logprobs)
+
+    if chunks == 1:
+        return chunk_logprobs(hidden, targets)[:, :n]
+    split = lambda x: jnp.moveaxis(x.reshape(batch, chunks, chunk, *x.shape[2:]), 1, 0)
+    scores = jax.lax.map(lambda pair: chunk_logprobs(*pair), (split(hidden), split(targets)))
+    return jnp.moveaxis(scores, 0, 1).reshape(batch, chunks * chunk)[:, :n]
+
+
 def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, *, remat: bool = False,
                    seq_chunk: int = SEQ_CHUNK, edits: Edits | None = None) -> jax.Array:
     """Returns `[batch, seq]` float32: entry t is log p(input_ids[t] | input_ids[:t]); entry 0 is 0.
@@ -47,29 +73,8 @@ def token_logprobs(module: Decoder, input_ids: jax.Array, attention_mask: jax.Ar
       edits: residual-stream edits (`models.intervention.to_edits`); None for none.
     """
     _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
-    batch, seq = input_ids.shape
-    hidden, targets = final[:, :-1], input_ids[:, 1:]
-    chunk = max(1, min(seq_chunk, seq - 1))
-    chunks = -(-(seq - 1) // chunk)
-    extra = chunks * chunk - (seq - 1)
-    hidden = jnp.pad(hidden, ((0, 0), (0, extra), (0, 0)))
-    targets = jnp.pad(targets, ((0, 0), (0, extra)))
-
-    def chunk_logprobs(hidden_chunk: jax.Array, target_chunk: jax.Array) -> jax.Array:
-        logits = module.logits(hidden_chunk)  # [batch, chunk, vocab] float32
-        picked = jnp.take_along_axis(logits, target_chunk[..., None], axis=-1)[..., 0]
-        return picked - jax.nn.logsumexp(logits, axis=-1)
-
-    if remat:  # the backward pass recomputes a chunk's logits instead of keeping every chunk's
-        chunk_logprobs = jax.checkpoint(chunk_logprobs)
-
-    if chunks == 1:
-        scores = chunk_logprobs(hidden, targets)
-    else:
-        split = lambda x: jnp.moveaxis(x.reshape(batch, chunks, chunk, *x.shape[2:]), 1, 0)
-        scores = jax.lax.map(lambda pair: chunk_logprobs(*pair), (split(hidden), split(targets)))
-        scores = jnp.moveaxis(scores, 0, 1).reshape(batch, chunks * chunk)
-    return jnp.concatenate([jnp.zeros((batch, 1), jnp.float32), scores[:, :seq - 1]], axis=1)
+    scores = _target_logprobs(module, final[:, :-1], input_ids[:, 1:], remat, seq_chunk)
+    return jnp.concatenate([jnp.zeros((input_ids.shape[0], 1), jnp.float32), scores], axis=1)
 
 
 def masked_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, scored: jax.Array, *,
@@ -80,6 +85,44 @@ def masked_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array
     """
     logprobs = token_logprobs(module, input_ids, attention_mask, remat=remat, edits=edits)
     return jnp.sum(jnp.where(scored, logprobs, 0.0), axis=-1)
+
+
+def scored_positions(scored: np.ndarray, capacity: int) -> np.ndarray:
+    """Returns `[capacity]` int32: the flat indices `row * seq + t` of the True entries of
+    `scored` `[rows, seq]` (each t >= 1), then -1 for the empty slots (`packed_sums`' input).
+
+    Raises:
+      AlignscopeError: more scored tokens than `capacity`, or a scored first token (it has no
+        predecessor to predict it).
+    """
+    if np.any(scored[:, 0]):
+        raise AlignscopeError("a sequence's first token is scored, but nothing precedes it to predict it")
+    flat = np.flatnonzero(scored.reshape(-1))
+    if len(flat) > capacity:
+        raise AlignscopeError(f"{len(flat)} scored tokens do not fit a capacity of {capacity}")
+    return np.concatenate([flat, np.full(capacity - len(flat), -1)]).astype(np.int32)
+
+
+def packed_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, positions: jax.Array, *,
+                remat: bool = False, chunk: int = 8 * SEQ_CHUNK, edits: Edits | None = None) -> jax.Array:
+    """Returns `[batch]` float32: each row's summed log-probability over the tokens at
+    `positions`, as `masked_sums` gives it, with the LM head run on those tokens only.
+
+    The LM head (the costliest part of a small model with a large vocabulary) runs on the
+    `[capacity]` scored positions gathered from every row, not on `[batch, seq]`.
+
+    Args:
+      positions: `[capacity]` int32 from `scored_positions`: flat indices `row * seq + t`, -1 for
+        an empty slot.
+      chunk: positions per LM-head chunk.
+    """
+    _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
+    batch, seq = input_ids.shape
+    valid = positions >= 0
+    flat = jnp.where(valid, positions, 1)  # an empty slot reads row 0's token 1, then counts for nothing
+    hidden = final.reshape(batch * seq, -1)[flat - 1]  # the state before each target, in the same row as t >= 1
+    logprobs = _target_logprobs(module, hidden[None], jnp.asarray(input_ids).reshape(-1)[flat][None], remat, chunk)[0]
+    return jax.ops.segment_sum(jnp.where(valid, logprobs, 0.0), flat // seq, num_segments=batch)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))

@@ -14,10 +14,13 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.runtime import batching
+from alignscope.runtime.logprobs import scored_positions
 from alignscope.runtime.sequences import EncodedSequence, encode_sequences, pad_id, padded_sequences
 from alignscope.train.config import TuneConfig
 
 logger = logging.getLogger(__name__)
+
+CAPACITY_MULTIPLE = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,9 +40,20 @@ class TrainingSet:
     def __len__(self) -> int:
         return self.ids.shape[0]
 
-    def take(self, indices: np.ndarray) -> dict[str, np.ndarray]:
-        """Returns the arrays of the examples at `indices`, as a batch dict."""
-        return {"ids": self.ids[indices], "mask": self.mask[indices], "scored": self.scored[indices]}
+    def take(self, indices: np.ndarray, capacity: int) -> dict[str, np.ndarray]:
+        """Returns the examples at `indices` as a batch dict: `ids`, `mask`, `scored`
+        `[len(indices), rows, length]` and `positions` `[capacity]`, the flat indices of their
+        scored tokens (`runtime.logprobs.scored_positions`)."""
+        scored = self.scored[indices]
+        return {"ids": self.ids[indices], "mask": self.mask[indices], "scored": scored,
+                "positions": scored_positions(scored.reshape(-1, scored.shape[-1]), capacity)}
+
+    def scored_capacity(self, draws: Sequence[np.ndarray]) -> int:
+        """Returns the most scored tokens among the example sets `draws` (each an array of
+        indices), rounded up to a multiple of `CAPACITY_MULTIPLE`: one `take` capacity for them all."""
+        counts = self.scored.reshape(len(self), -1).sum(axis=1)
+        most = max(int(counts[np.asarray(indices)].sum()) for indices in draws)
+        return -(-most // CAPACITY_MULTIPLE) * CAPACITY_MULTIPLE
 
 
 def _columns(data: Any, names: Sequence[str]) -> list[list[str]] | None:

@@ -19,12 +19,14 @@ PEFT and `load_model(base, adapter=...)` read.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import pathlib
 from typing import Sequence
 
 import jax
 import jax.numpy as jnp
+import ml_dtypes
 import numpy as np
 from flax import nnx
 
@@ -128,20 +130,36 @@ class LoraAdapters:
         """Returns `model` with the adapters merged into its weights (an in-memory model)."""
         return model.with_params(jax.jit(self.plan.merged)(model.params, self.factors))
 
+    def fingerprint(self) -> str:
+        """Returns a sha256 hex digest of the plan and every factor's values."""
+        digest = hashlib.sha256(repr(self.plan).encode())
+        for name in sorted(self.factors):
+            for side in ("a", "b"):
+                digest.update(np.asarray(self.factors[name][side], np.float32).tobytes())
+        return digest.hexdigest()
 
-def save_adapter(adapters: LoraAdapters, directory, base_model: str | None = None) -> pathlib.Path:
+
+SAVED_DTYPES = {"float32": np.dtype(np.float32), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
+
+
+def save_adapter(adapters: LoraAdapters, directory, base_model: str | None = None,
+                 dtype: str = "float32") -> pathlib.Path:
     """Writes the adapters in PEFT's layout to `directory` (created): `adapter_config.json` and
-    `adapter_model.safetensors` with PEFT's tensor names (float32). Returns the directory."""
+    `adapter_model.safetensors` with PEFT's tensor names, in `dtype` (`float32` or `bfloat16`,
+    half the size). Returns the directory."""
+    if dtype not in SAVED_DTYPES:
+        raise AlignscopeError(f"adapters are saved as {', '.join(SAVED_DTYPES)}, not {dtype!r}")
+    saved = SAVED_DTYPES[dtype]
     directory = pathlib.Path(directory).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
     tensors = []
     for name, _ in adapters.plan.layouts:
         module = name.removesuffix(".weight")
         for side in ("a", "b"):
-            stacked = np.asarray(adapters.factors[name][side], np.float32)
+            stacked = np.asarray(adapters.factors[name][side], np.float32).astype(saved)
             for layer in range(stacked.shape[0]):
                 key = f"{peft_layout.KEY_PREFIX}{module.format(layer=layer)}.lora_{side.upper()}.weight"
-                tensors.append(TensorToWrite(key, np.dtype(np.float32), stacked[layer].shape,
+                tensors.append(TensorToWrite(key, saved, stacked[layer].shape,
                                              lambda value=stacked[layer]: value))
     write_safetensors(directory / peft_layout.WEIGHTS_FILE, sorted(tensors, key=lambda tensor: tensor.name))
     config = {"peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": base_model,

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import optax
 from flax import nnx
 
-from alignscope.runtime.logprobs import masked_sums
+from alignscope.runtime.logprobs import packed_sums
 from alignscope.models.forward import merged
 
 # (frozen model parameters, trained adapters) -> the model's parameters.
@@ -45,10 +45,15 @@ class Objective:
 
 def sequence_sums(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, params: nnx.State,
                    batch: dict[str, jax.Array]) -> jax.Array:
-    """Returns `[examples, rows]` summed log-probabilities of each row's scored tokens."""
+    """Returns `[examples, rows]` summed log-probabilities of each row's scored tokens.
+
+    `batch` holds `ids`, `mask` `[examples, rows, length]` and `positions` `[capacity]`, the
+    scored tokens' flat indices into `[examples * rows, length]` (`runtime.logprobs.scored_positions`):
+    the LM head runs on those tokens only.
+    """
     examples, rows, length = batch["ids"].shape
     flat = lambda name: batch[name].reshape(examples * rows, length)
-    sums = masked_sums(merged(graphdef, params, compute_dtype), flat("ids"), flat("mask"), flat("scored"),
+    sums = packed_sums(merged(graphdef, params, compute_dtype), flat("ids"), flat("mask"), batch["positions"],
                        remat=objective.remat)
     return sums.reshape(examples, rows)
 
@@ -58,7 +63,8 @@ def batch_loss(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, para
     """Returns (the batch's loss sum / `denominator`, metric sums) for one micro-batch.
 
     Args:
-      batch: `ids`, `mask`, `scored` `[examples, rows, length]`; for DPO also `reference`
+      batch: `ids`, `mask`, `scored` `[examples, rows, length]`, `positions` `[capacity]` (the
+        scored tokens, `sequence_sums`); for DPO also `reference`
         `[examples, 2]` float32, the reference's summed log-probabilities of chosen and rejected.
       denominator: scored tokens (pretrain, sft) or pairs (dpo) in the whole update's batch.
     """

@@ -56,7 +56,7 @@ class TuneResult:
 
 
 def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: Model | None = None,
-         mesh=None, checkpoint_dir: str | os.PathLike | None = None, log_dir: str | os.PathLike | None = None,
+         adapters: lora.LoraAdapters | None = None, mesh=None, checkpoint_dir: str | os.PathLike | None = None, log_dir: str | os.PathLike | None = None,
          progress: bool = True) -> TuneResult:
     """Trains `model` on `data` by `config.method`; returns the tuned model and the history.
 
@@ -68,6 +68,9 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
       config: the run (`TuneConfig`).
       reference: DPO's frozen reference; default the starting model. Its log-probabilities of
         every pair are computed once, before training.
+      adapters: with LoRA, the factors to start from instead of fresh ones (DPO continuing the
+        adapter an SFT run trained, against the SFT model as `reference`); their rank, alpha and
+        targets must be the config's. The result's adapter is then one adapter of that rank.
       mesh: a `(data, model)` mesh; rows are split over `data`, weights by the logical-axis
         rules. Default the model's own mesh, or one device.
       checkpoint_dir: where the training state is saved every `config.checkpoint_every`
@@ -81,6 +84,8 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         raise AlignscopeError("checkpoint_every needs a checkpoint_dir to save the training state in")
     if config.method != "dpo" and reference is not None:
         raise AlignscopeError(f"a reference model is used by dpo only, not by {config.method}")
+    if adapters is not None and not config.lora_rank:
+        raise AlignscopeError("starting adapters were given, but the config trains every weight (lora_rank=0)")
     param_dtype = resolve_dtype(config.param_dtype, "param_dtype") if config.param_dtype else model.param_dtype
     compute_dtype = resolve_dtype(config.compute_dtype, "compute_dtype") if config.compute_dtype else model.compute_dtype
     if mesh is not None and mesh is not model.mesh:
@@ -90,6 +95,11 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         raise AlignscopeError(f"batch_size / grad_accum = {config.micro_batch} examples per micro-batch is not a "
                               f"multiple of the mesh's data axis ({data_axis})")
     examples = training_set(tokenizer, data, config)
+    # Every update's examples, known in advance: they fix the scored-token capacity (one compiled
+    # shape) and which pairs need the reference's log-probabilities.
+    draws = [example_order(step * config.batch_size, config.batch_size, len(examples), config.seed)
+             for step in range(config.steps)]
+    capacity = examples.scored_capacity([micro for draw in draws for micro in draw.reshape(config.grad_accum, -1)])
     references = None
     if config.method == "dpo":
         # The starting model as reference computes as the policy does, so the first margins are 0.
@@ -97,18 +107,27 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         reference = model if reference is None else reference
         if reference.mesh is not model.mesh and model.mesh is not None:
             reference = reference.to_mesh(model.mesh)
-        references = reference_logprobs(reference, examples, config.micro_batch, reference_dtype)
+        references = reference_logprobs(reference, examples, config.micro_batch, reference_dtype,
+                                         needed=np.unique(np.concatenate(draws)))
 
     run_key = fingerprint.combine({
         "config": {k: v for k, v in dataclasses.asdict(config).items() if k != "checkpoint_every"},
         "model": model.identity, "reference": reference.identity if reference is not None else None,
         "data": hashlib.sha256(examples.ids.tobytes() + examples.scored.tobytes()).hexdigest(),
+        "adapters": None if adapters is None else adapters.fingerprint(),
     })
     frozen, lora_plan = None, None
     if config.lora_rank:
         lora_plan = lora.plan(model, config.lora_rank, config.lora_alpha, config.lora_targets)
         frozen = cast_params(model.params, param_dtype)
-        params = lora.init_factors(lora_plan, model.config.num_layers, config.seed, param_dtype)
+        if adapters is None:
+            params = lora.init_factors(lora_plan, model.config.num_layers, config.seed, param_dtype)
+        elif adapters.plan != lora_plan:
+            raise AlignscopeError(f"the starting adapters (rank {adapters.plan.rank}, alpha {adapters.plan.alpha}, "
+                                  f"targets {', '.join(adapters.plan.targets)}) are not the config's (rank "
+                                  f"{lora_plan.rank}, alpha {lora_plan.alpha}, targets {', '.join(lora_plan.targets)})")
+        else:
+            params = jax.tree.map(lambda x: jnp.array(x, param_dtype), adapters.factors)  # a copy: the step donates it
         if model.mesh is not None:
             params = jax.device_put(params, NamedSharding(model.mesh, PartitionSpec()))
     else:
@@ -142,9 +161,9 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     pending = None  # the last update dispatched, read after the next is dispatched (no device idle time)
     try:
         for step in range(start, config.steps):
-            indices = example_order(position, config.batch_size, len(examples), config.seed)
+            indices = draws[step]
             position += config.batch_size
-            batch = _place(_micro_batches(examples, indices, references, config.grad_accum), model.mesh)
+            batch = _place(_micro_batches(examples, indices, references, config.grad_accum, capacity), model.mesh)
             params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step), frozen)
             if pending is not None:
                 record(*pending)
@@ -168,39 +187,51 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     return TuneResult(tuned, pd.DataFrame(history), adapters)
 
 
-def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int,
-                       compute_dtype=None) -> np.ndarray:
+def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: int, compute_dtype=None,
+                       needed: np.ndarray | None = None) -> np.ndarray:
     """Returns `[examples, rows]` float32: the reference's summed log-probabilities of each row's
     scored tokens (DPO: chosen and rejected), in calls of `rows_per_call` examples, computed in
-    `compute_dtype` (default the reference's own)."""
+    `compute_dtype` (default the reference's own).
+
+    Args:
+      needed: the examples to compute (the ones a run draws); the others stay 0. Default all.
+    """
     objective = Objective("dpo", remat=False)
     sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, compute_dtype or reference.compute_dtype,
                                      objective))
+    needed = np.arange(len(examples)) if needed is None else np.asarray(needed)
+    calls = [np.resize(needed[start:start + rows_per_call], rows_per_call)  # the last call repeats some: one shape
+             for start in range(0, len(needed), rows_per_call)]
+    capacity = examples.scored_capacity(calls)
     result = np.zeros(examples.ids.shape[:2], dtype=np.float32)
-    for start in range(0, len(examples), rows_per_call):
-        indices = np.arange(start, start + rows_per_call) % len(examples)  # the last call wraps: one shape
-        values = np.asarray(sums(reference.params, _place(examples.take(indices), reference.mesh, leading=0)))
-        keep = min(rows_per_call, len(examples) - start)
-        result[start:start + keep] = values[:keep]
+    for indices in calls:
+        values = np.asarray(sums(reference.params, _place(examples.take(indices, capacity), reference.mesh, leading=0)))
+        result[indices] = values
     return result
 
 
 def _micro_batches(examples: TrainingSet, indices: np.ndarray, references: np.ndarray | None,
-                   grad_accum: int) -> dict[str, np.ndarray]:
-    """The update's batch as arrays `[grad_accum, examples per micro-batch, ...]`."""
-    batch = examples.take(indices)
+                   grad_accum: int, capacity: int | None = None) -> dict[str, np.ndarray]:
+    """The update's batch as arrays `[grad_accum, examples per micro-batch, ...]` (`positions`:
+    `[grad_accum, capacity]`, each micro-batch's scored tokens; default capacity: their most)."""
+    parts = indices.reshape(grad_accum, -1)
+    capacity = capacity or examples.scored_capacity(parts)
+    micros = [examples.take(part, capacity) for part in parts]
     if references is not None:
-        batch["reference"] = references[indices]
-    return {name: value.reshape(grad_accum, -1, *value.shape[1:]) for name, value in batch.items()}
+        for micro, part in zip(micros, parts):
+            micro["reference"] = references[part]
+    return {name: np.stack([micro[name] for micro in micros]) for name in micros[0]}
 
 
 def _place(batch: dict[str, np.ndarray], mesh, leading: int = 1) -> dict[str, jax.Array]:
     """Puts arrays `[micro_batches, examples, ...]` (`leading` = 1) or `[examples, ...]` (0) on
-    the mesh, examples split over its `data` axis."""
+    the mesh, examples split over its `data` axis; `positions` (flat indices into every row) is
+    replicated."""
     if mesh is None:
         return {name: jnp.asarray(value) for name, value in batch.items()}
-    axes = lambda ndim: (None,) * leading + ("batch",) + (None,) * (ndim - leading - 1)
-    return {name: jax.device_put(value, sharding.named_sharding(axes(value.ndim), value.shape, mesh))
+    axes = lambda name, ndim: (None,) * ndim if name == "positions" else \
+        (None,) * leading + ("batch",) + (None,) * (ndim - leading - 1)
+    return {name: jax.device_put(value, sharding.named_sharding(axes(name, value.ndim), value.shape, mesh))
             for name, value in batch.items()}
 
 

@@ -1,6 +1,7 @@
 """The LM head runs on chunks of positions: chunked and whole give the same log-probabilities and
 gradients, and no `[batch, seq, vocab]` array longer than one chunk exists in the traced program
-(forward or backward); the scanned block is rematerialised in training."""
+(forward or backward); the scanned block is rematerialised in training. Training's packed form
+(the LM head on the scored tokens only) gives what the dense form gives, empty slots and all."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from flax import nnx
 
 from alignscope import engine
-from alignscope.runtime.logprobs import masked_sums, token_logprobs
+from alignscope.errors import AlignscopeError
+from alignscope.runtime.logprobs import masked_sums, packed_sums, scored_positions, token_logprobs
 from alignscope.models.forward import merged
 from tests.models.hf_reference import padded_batch
 
@@ -80,3 +83,39 @@ def test_no_full_logits_in_the_training_program(tiny):
     layer_scans = [eqn for eqn in _equations(jax.make_jaxpr(loss)(model.params, ids, mask, scored).jaxpr)
                    if eqn.primitive.name == "scan" and eqn.params["length"] == model.config.num_layers]
     assert len(layer_scans) == 1 and "remat2" in _primitives(layer_scans[0].params["jaxpr"].jaxpr)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_packed_sums_equal_dense_sums_in_values_and_gradients(tiny, side):
+    model = engine.load_model(tiny[0])
+    rng = np.random.default_rng(1)
+    ids, mask = padded_batch([rng.integers(1, model.config.vocab_size, n).tolist() for n in (23, 9, 17)], side)
+    scored = mask.astype(bool) & (rng.random(ids.shape) < 0.5)
+    scored[:, 0] = False
+    capacity = int(scored.sum()) + 7  # empty slots too
+    positions = scored_positions(scored, capacity)
+    assert (positions == -1).sum() == 7
+
+    def dense(params):
+        return masked_sums(merged(model.graphdef, params, jnp.float32), ids, mask, scored, remat=True)
+
+    def packed(params):
+        return packed_sums(merged(model.graphdef, params, jnp.float32), ids, mask, positions, remat=True, chunk=CHUNK)
+
+    np.testing.assert_allclose(np.asarray(jax.jit(packed)(model.params)), np.asarray(jax.jit(dense)(model.params)),
+                               rtol=1e-6, atol=1e-5)
+    grad = lambda f: jax.jit(jax.grad(lambda p: jnp.sum(f(p) * jnp.arange(1.0, 4.0))))(model.params)
+    for a, b in zip(jax.tree.leaves(grad(packed)), jax.tree.leaves(grad(dense))):
+        scale = float(np.max(np.abs(np.asarray(b))))
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5 * scale)
+
+
+def test_scored_positions_refuses_what_it_cannot_pack():
+    scored = np.zeros((2, 4), bool)
+    scored[1, 2:] = True
+    np.testing.assert_array_equal(scored_positions(scored, 3), [6, 7, -1])
+    with pytest.raises(AlignscopeError, match="do not fit"):
+        scored_positions(scored, 1)
+    scored[0, 0] = True
+    with pytest.raises(AlignscopeError, match="first token"):
+        scored_positions(scored, 8)
