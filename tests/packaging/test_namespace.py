@@ -118,4 +118,9 @@ def test_the_wheel_holds_one_package_and_the_files_it_reads_at_run_time(tmp_path
     for model in ("base", "aligned-en", "aligned-multi"):
         assert {f"alignscope/data/demo/models/{model}/{file}" for file in (
             "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")} <= names
-    assert {"alignscope/data/refusal_phrases.json", "alignscope/data/demo/demo_corpus.jsonl"} <= names
+    for model in ("aligned-en", "aligned-multi"):
+        assert {f"alignscope/data/gemma_lineage/{model}/{file}" for file in (
+            "adapter_config.json", "adapter_model.safetensors", "chat_template.jinja", "GEMMA_TERMS.html", "NOTICE.md",
+            "build.json")} <= names
+    assert {"alignscope/data/refusal_phrases.json", "alignscope/data/demo/demo_corpus.jsonl",
+            "alignscope/data/gemma_lineage/chat_template.jinja"} <= names

