@@ -39,7 +39,7 @@ def test_every_flag_is_a_config_field_with_help_and_its_default(name):
         assert flag.default == (list(default) if isinstance(default, tuple) else default), flag_name
 
 
-README_FLAGS = {"base": None, "aligned": None, "quantized": None, "dataset": "demo", "lang": "all", "per_class": None, "layers": "all",
+README_FLAGS = {"models": None, "base": None, "aligned": None, "quantized": None, "dataset": "demo", "lang": "all", "per_class": None, "layers": "all",
                 "pooling": "mean", "bootstrap": 50, "permutations": 20, "mesh": None, "cache_dir": None,
                 "output_dir": "results/separation", "dry_run": False, "chat_template": False, "pca_layer": -1,
                 "distributed": False, "dtype": "float32", "batch_size": 32, "max_length": 256, "seed": 0,
