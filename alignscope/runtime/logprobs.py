@@ -36,8 +36,8 @@ def _target_logprobs(module: Decoder, hidden: jax.Array, targets: jax.Array, rem
     """Returns `[batch, n]` float32 log p(targets | hidden): the LM head on `[batch, chunk]`
     positions at a time (rematerialised in the backward pass with `remat`)."""
     batch, n = targets.shape
-    chunk = max(1, min(chunk, n))
-    chunks = -(-n // chunk)
+    chunks = -(-n // max(1, min(chunk, n)))
+    chunk = -(-n // chunks)  # equal chunks: at most chunks - 1 padded positions
     extra = chunks * chunk - n
     hidden = jnp.pad(hidden, ((0, 0), (0, extra), (0, 0)))
     targets = jnp.pad(targets, ((0, 0), (0, extra)))
@@ -87,20 +87,25 @@ def masked_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array
     return jnp.sum(jnp.where(scored, logprobs, 0.0), axis=-1)
 
 
-def scored_positions(scored: np.ndarray, capacity: int) -> np.ndarray:
-    """Returns `[capacity]` int32: the flat indices `row * seq + t` of the True entries of
-    `scored` `[rows, seq]` (each t >= 1), then -1 for the empty slots (`packed_sums`' input).
+def scored_positions(scored: np.ndarray, capacity: int, shards: int = 1) -> np.ndarray:
+    """Returns `[shards, capacity]` int32: per shard (consecutive equal groups of the rows of
+    `scored` `[rows, seq]`, as a mesh's data axis splits them), the flat indices
+    `local_row * seq + t` of its True entries (each t >= 1), then -1 for the empty slots
+    (`packed_sums`' input).
 
     Raises:
-      AlignscopeError: more scored tokens than `capacity`, or a scored first token (it has no
-        predecessor to predict it).
+      AlignscopeError: a shard with more scored tokens than `capacity`, or a scored first token
+        (it has no predecessor to predict it).
     """
     if np.any(scored[:, 0]):
         raise AlignscopeError("a sequence's first token is scored, but nothing precedes it to predict it")
-    flat = np.flatnonzero(scored.reshape(-1))
-    if len(flat) > capacity:
-        raise AlignscopeError(f"{len(flat)} scored tokens do not fit a capacity of {capacity}")
-    return np.concatenate([flat, np.full(capacity - len(flat), -1)]).astype(np.int32)
+    result = np.full((shards, capacity), -1, dtype=np.int32)
+    for shard, part in enumerate(np.split(scored, shards)):
+        flat = np.flatnonzero(part.reshape(-1))
+        if len(flat) > capacity:
+            raise AlignscopeError(f"{len(flat)} scored tokens do not fit a capacity of {capacity}")
+        result[shard, :len(flat)] = flat
+    return result
 
 
 def packed_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array, positions: jax.Array, *,
@@ -109,20 +114,27 @@ def packed_sums(module: Decoder, input_ids: jax.Array, attention_mask: jax.Array
     `positions`, as `masked_sums` gives it, with the LM head run on those tokens only.
 
     The LM head (the costliest part of a small model with a large vocabulary) runs on the
-    `[capacity]` scored positions gathered from every row, not on `[batch, seq]`.
+    `[shards, capacity]` scored positions gathered from the rows, not on `[batch, seq]`; each
+    shard gathers from its own rows, so on a mesh whose data axis splits the rows into those
+    shards, the head stays split too.
 
     Args:
-      positions: `[capacity]` int32 from `scored_positions`: flat indices `row * seq + t`, -1 for
-        an empty slot.
-      chunk: positions per LM-head chunk.
+      positions: `[shards, capacity]` int32 from `scored_positions`: flat indices
+        `local_row * seq + t` within each shard's `batch / shards` rows, -1 for an empty slot.
+      chunk: positions per shard per LM-head chunk.
     """
     _, final = module.hidden_states(input_ids, attention_mask, collect=lambda h: None, remat=remat, edits=edits)
     batch, seq = input_ids.shape
+    shards = positions.shape[0]
+    rows = batch // shards
     valid = positions >= 0
-    flat = jnp.where(valid, positions, 1)  # an empty slot reads row 0's token 1, then counts for nothing
-    hidden = final.reshape(batch * seq, -1)[flat - 1]  # the state before each target, in the same row as t >= 1
-    logprobs = _target_logprobs(module, hidden[None], jnp.asarray(input_ids).reshape(-1)[flat][None], remat, chunk)[0]
-    return jax.ops.segment_sum(jnp.where(valid, logprobs, 0.0), flat // seq, num_segments=batch)
+    flat = jnp.where(valid, positions, 1)  # an empty slot reads its shard's token 1, then counts for nothing
+    # The state before each target, in the same row since t >= 1.
+    hidden = jnp.take_along_axis(final.reshape(shards, rows * seq, -1), (flat - 1)[..., None], axis=1)
+    targets = jnp.take_along_axis(jnp.asarray(input_ids).reshape(shards, rows * seq), flat, axis=1)
+    logprobs = _target_logprobs(module, hidden, targets, remat, chunk)
+    row_ids = flat // seq + rows * jnp.arange(shards)[:, None]
+    return jax.ops.segment_sum(jnp.where(valid, logprobs, 0.0).reshape(-1), row_ids.reshape(-1), num_segments=batch)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))

@@ -40,21 +40,21 @@ class TrainingSet:
     def __len__(self) -> int:
         return self.ids.shape[0]
 
-    def take(self, indices: np.ndarray, capacity: int) -> dict[str, np.ndarray]:
+    def take(self, indices: np.ndarray, capacity: int, shards: int = 1) -> dict[str, np.ndarray]:
         """Returns the examples at `indices` as a batch dict: `ids`, `mask`, `scored`
-        `[len(indices), rows, length]` and `positions` `[capacity]`, the flat indices of their
-        scored tokens (`runtime.logprobs.scored_positions`)."""
+        `[len(indices), rows, length]` and `positions` `[shards, capacity]`, the flat indices of
+        their scored tokens per shard of the examples (`runtime.logprobs.scored_positions`)."""
         scored = self.scored[indices]
         return {"ids": self.ids[indices], "mask": self.mask[indices], "scored": scored,
-                "positions": scored_positions(scored.reshape(-1, scored.shape[-1]), capacity)}
+                "positions": scored_positions(scored.reshape(-1, scored.shape[-1]), capacity, shards)}
 
-    def scored_capacity(self, draws: Sequence[np.ndarray]) -> int:
-        """Returns the most scored tokens among the example sets `draws` (each an array of
-        indices), rounded up to a multiple of `CAPACITY_MULTIPLE`: one `take` capacity for them all."""
+    def scored_capacity(self, draws: Sequence[np.ndarray], shards: int = 1) -> int:
+        """Returns the most scored tokens in one shard (of `shards` equal consecutive parts) of
+        any of the example sets `draws` (each an array of indices), rounded up to a multiple of
+        `CAPACITY_MULTIPLE`: one `take` capacity for them all."""
         counts = self.scored.reshape(len(self), -1).sum(axis=1)
-        most = max(int(counts[np.asarray(indices)].sum()) for indices in draws)
+        most = max(int(part.sum()) for indices in draws for part in np.split(counts[np.asarray(indices)], shards))
         return -(-most // CAPACITY_MULTIPLE) * CAPACITY_MULTIPLE
-
 
 def _columns(data: Any, names: Sequence[str]) -> list[list[str]] | None:
     """Returns `data`'s attributes or columns `names` as lists (a `Preferences`, a DataFrame,

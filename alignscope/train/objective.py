@@ -47,9 +47,9 @@ def sequence_sums(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, p
                    batch: dict[str, jax.Array]) -> jax.Array:
     """Returns `[examples, rows]` summed log-probabilities of each row's scored tokens.
 
-    `batch` holds `ids`, `mask` `[examples, rows, length]` and `positions` `[capacity]`, the
-    scored tokens' flat indices into `[examples * rows, length]` (`runtime.logprobs.scored_positions`):
-    the LM head runs on those tokens only.
+    `batch` holds `ids`, `mask` `[examples, rows, length]` and `positions` `[shards, capacity]`,
+    the scored tokens' flat indices within each shard of the `[examples * rows, length]` rows
+    (`runtime.logprobs.scored_positions`): the LM head runs on those tokens only.
     """
     examples, rows, length = batch["ids"].shape
     flat = lambda name: batch[name].reshape(examples * rows, length)
@@ -63,8 +63,8 @@ def batch_loss(graphdef: nnx.GraphDef, compute_dtype, objective: Objective, para
     """Returns (the batch's loss sum / `denominator`, metric sums) for one micro-batch.
 
     Args:
-      batch: `ids`, `mask`, `scored` `[examples, rows, length]`, `positions` `[capacity]` (the
-        scored tokens, `sequence_sums`); for DPO also `reference`
+      batch: `ids`, `mask`, `scored` `[examples, rows, length]`, `positions` `[shards, capacity]`
+        (the scored tokens, `sequence_sums`); for DPO also `reference`
         `[examples, 2]` float32, the reference's summed log-probabilities of chosen and rejected.
       denominator: scored tokens (pretrain, sft) or pairs (dpo) in the whole update's batch.
     """

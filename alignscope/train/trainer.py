@@ -97,9 +97,10 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     examples = training_set(tokenizer, data, config)
     # Every update's examples, known in advance: they fix the scored-token capacity (one compiled
     # shape) and which pairs need the reference's log-probabilities.
-    draws = [example_order(step * config.batch_size, config.batch_size, len(examples), config.seed)
-             for step in range(config.steps)]
-    capacity = examples.scored_capacity([micro for draw in draws for micro in draw.reshape(config.grad_accum, -1)])
+    draws = example_order(0, config.steps * config.batch_size, len(examples), config.seed).reshape(
+        config.steps, config.batch_size)
+    capacity = examples.scored_capacity([micro for draw in draws for micro in draw.reshape(config.grad_accum, -1)],
+                                        data_axis)
     references = None
     if config.method == "dpo":
         # The starting model as reference computes as the policy does, so the first margins are 0.
@@ -108,7 +109,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         if reference.mesh is not model.mesh and model.mesh is not None:
             reference = reference.to_mesh(model.mesh)
         references = reference_logprobs(reference, examples, config.micro_batch, reference_dtype,
-                                         needed=np.unique(np.concatenate(draws)))
+                                         needed=np.unique(draws))
 
     run_key = fingerprint.combine({
         "config": {k: v for k, v in dataclasses.asdict(config).items() if k != "checkpoint_every"},
@@ -124,8 +125,9 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
             params = lora.init_factors(lora_plan, model.config.num_layers, config.seed, param_dtype)
         elif adapters.plan != lora_plan:
             raise AlignscopeError(f"the starting adapters (rank {adapters.plan.rank}, alpha {adapters.plan.alpha}, "
-                                  f"targets {', '.join(adapters.plan.targets)}) are not the config's (rank "
-                                  f"{lora_plan.rank}, alpha {lora_plan.alpha}, targets {', '.join(lora_plan.targets)})")
+                                  f"targets {', '.join(adapters.plan.targets)}) do not fit this model and config (rank "
+                                  f"{lora_plan.rank}, alpha {lora_plan.alpha}, targets {', '.join(lora_plan.targets)}; "
+                                  f"the adapted tensors' shapes must match too)")
         else:
             params = jax.tree.map(lambda x: jnp.array(x, param_dtype), adapters.factors)  # a copy: the step donates it
         if model.mesh is not None:
@@ -140,9 +142,9 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
                                         None if lora_plan is None else lora_plan.merged), donate_argnums=(0, 1))
 
     checkpoints = TrainingCheckpoints(checkpoint_dir, run_key) if checkpoint_dir is not None else None
-    start, position, history = 0, 0, []  # position: examples drawn so far from the seeded stream
+    start, history = 0, []
     if checkpoints is not None and checkpoints.latest_step() is not None:
-        (params, opt_state), start, position, history = checkpoints.restore((params, opt_state))
+        (params, opt_state), start, _, history = checkpoints.restore((params, opt_state))
         logger.info("resuming %s from update %d of %d (%s)", config.method, start, config.steps, checkpoints.directory)
     bar = _progress(config.steps, start, config.method, progress)
     clock = [time.perf_counter()]
@@ -162,8 +164,8 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
     try:
         for step in range(start, config.steps):
             indices = draws[step]
-            position += config.batch_size
-            batch = _place(_micro_batches(examples, indices, references, config.grad_accum, capacity), model.mesh)
+            batch = _place(_micro_batches(examples, indices, references, config.grad_accum, capacity, data_axis),
+                           model.mesh)
             params, opt_state, metrics = step_fn(params, opt_state, batch, np.int32(step), frozen)
             if pending is not None:
                 record(*pending)
@@ -171,7 +173,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
             if checkpoints is not None and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
                 record(*pending)
                 pending = None
-                checkpoints.save(step + 1, (params, opt_state), history, position)
+                checkpoints.save(step + 1, (params, opt_state), history, (step + 1) * config.batch_size)
                 _write_history(history, log_dir)
         if pending is not None:
             record(*pending)
@@ -194,29 +196,31 @@ def reference_logprobs(reference: Model, examples: TrainingSet, rows_per_call: i
     `compute_dtype` (default the reference's own).
 
     Args:
-      needed: the examples to compute (the ones a run draws); the others stay 0. Default all.
+      needed: the examples to compute (the ones a run draws); the others are NaN. Default all.
     """
     objective = Objective("dpo", remat=False)
     sums = jax.jit(functools.partial(sequence_sums, reference.graphdef, compute_dtype or reference.compute_dtype,
                                      objective))
+    shards = reference.mesh.shape["data"] if reference.mesh is not None else 1
     needed = np.arange(len(examples)) if needed is None else np.asarray(needed)
     calls = [np.resize(needed[start:start + rows_per_call], rows_per_call)  # the last call repeats some: one shape
              for start in range(0, len(needed), rows_per_call)]
-    capacity = examples.scored_capacity(calls)
-    result = np.zeros(examples.ids.shape[:2], dtype=np.float32)
+    capacity = examples.scored_capacity(calls, shards)
+    result = np.full(examples.ids.shape[:2], np.nan, dtype=np.float32)
     for indices in calls:
-        values = np.asarray(sums(reference.params, _place(examples.take(indices, capacity), reference.mesh, leading=0)))
-        result[indices] = values
+        batch = examples.take(indices, capacity, shards)
+        result[indices] = np.asarray(sums(reference.params, _place(batch, reference.mesh, leading=0)))
     return result
 
 
 def _micro_batches(examples: TrainingSet, indices: np.ndarray, references: np.ndarray | None,
-                   grad_accum: int, capacity: int | None = None) -> dict[str, np.ndarray]:
+                   grad_accum: int, capacity: int | None = None, shards: int = 1) -> dict[str, np.ndarray]:
     """The update's batch as arrays `[grad_accum, examples per micro-batch, ...]` (`positions`:
-    `[grad_accum, capacity]`, each micro-batch's scored tokens; default capacity: their most)."""
+    `[grad_accum, shards, capacity]`, each micro-batch's scored tokens per shard of its examples;
+    default capacity: their most)."""
     parts = indices.reshape(grad_accum, -1)
-    capacity = capacity or examples.scored_capacity(parts)
-    micros = [examples.take(part, capacity) for part in parts]
+    capacity = examples.scored_capacity(parts, shards) if capacity is None else capacity
+    micros = [examples.take(part, capacity, shards) for part in parts]
     if references is not None:
         for micro, part in zip(micros, parts):
             micro["reference"] = references[part]
@@ -225,13 +229,11 @@ def _micro_batches(examples: TrainingSet, indices: np.ndarray, references: np.nd
 
 def _place(batch: dict[str, np.ndarray], mesh, leading: int = 1) -> dict[str, jax.Array]:
     """Puts arrays `[micro_batches, examples, ...]` (`leading` = 1) or `[examples, ...]` (0) on
-    the mesh, examples split over its `data` axis; `positions` (flat indices into every row) is
-    replicated."""
+    the mesh, examples (and `positions`' shards) split over its `data` axis."""
     if mesh is None:
         return {name: jnp.asarray(value) for name, value in batch.items()}
-    axes = lambda name, ndim: (None,) * ndim if name == "positions" else \
-        (None,) * leading + ("batch",) + (None,) * (ndim - leading - 1)
-    return {name: jax.device_put(value, sharding.named_sharding(axes(name, value.ndim), value.shape, mesh))
+    axes = lambda ndim: (None,) * leading + ("batch",) + (None,) * (ndim - leading - 1)
+    return {name: jax.device_put(value, sharding.named_sharding(axes(value.ndim), value.shape, mesh))
             for name, value in batch.items()}
 
 

@@ -85,16 +85,17 @@ def test_no_full_logits_in_the_training_program(tiny):
     assert len(layer_scans) == 1 and "remat2" in _primitives(layer_scans[0].params["jaxpr"].jaxpr)
 
 
-@pytest.mark.parametrize("side", ["left", "right"])
-def test_packed_sums_equal_dense_sums_in_values_and_gradients(tiny, side):
+@pytest.mark.parametrize("side,shards", [("left", 1), ("right", 1), ("right", 3)])
+def test_packed_sums_equal_dense_sums_in_values_and_gradients(tiny, side, shards):
+    """One shard (one device), or three (a data axis of 3: each gathers from its own row)."""
     model = engine.load_model(tiny[0])
     rng = np.random.default_rng(1)
     ids, mask = padded_batch([rng.integers(1, model.config.vocab_size, n).tolist() for n in (23, 9, 17)], side)
     scored = mask.astype(bool) & (rng.random(ids.shape) < 0.5)
     scored[:, 0] = False
-    capacity = int(scored.sum()) + 7  # empty slots too
-    positions = scored_positions(scored, capacity)
-    assert (positions == -1).sum() == 7
+    capacity = max(int(part.sum()) for part in np.split(scored, shards)) + 7  # empty slots in every shard
+    positions = scored_positions(scored, capacity, shards)
+    assert positions.shape == (shards, capacity) and (positions == -1).sum() == shards * capacity - scored.sum()
 
     def dense(params):
         return masked_sums(merged(model.graphdef, params, jnp.float32), ids, mask, scored, remat=True)
@@ -113,7 +114,8 @@ def test_packed_sums_equal_dense_sums_in_values_and_gradients(tiny, side):
 def test_scored_positions_refuses_what_it_cannot_pack():
     scored = np.zeros((2, 4), bool)
     scored[1, 2:] = True
-    np.testing.assert_array_equal(scored_positions(scored, 3), [6, 7, -1])
+    np.testing.assert_array_equal(scored_positions(scored, 3), [[6, 7, -1]])
+    np.testing.assert_array_equal(scored_positions(scored, 2, shards=2), [[-1, -1], [2, 3]])  # shard-local rows
     with pytest.raises(AlignscopeError, match="do not fit"):
         scored_positions(scored, 1)
     scored[0, 0] = True

@@ -139,8 +139,8 @@ def test_starting_adapters_must_be_the_configs(tiny):
                         lora_rank=2, lora_alpha=4.0, lora_targets=("q_proj",))
     other_rank = lora.plan(model, 3, 4.0, ("q_proj",))
     adapters = lora.LoraAdapters(other_rank, lora.init_factors(other_rank, model.config.num_layers, 0))
-    with pytest.raises(AlignscopeError, match=r"starting adapters \(rank 3, alpha 4.0, targets q_proj\) are not the "
-                                              r"config's \(rank 2"):
+    with pytest.raises(AlignscopeError, match=r"starting adapters \(rank 3, alpha 4.0, targets q_proj\) do not fit "
+                                              r"this model and config \(rank 2"):
         engine.tune(model, tokenizer, (PROMPTS, RESPONSES), config, adapters=adapters, progress=False)
     with pytest.raises(AlignscopeError, match="lora_rank=0"):
         engine.tune(model, tokenizer, (PROMPTS, RESPONSES), TuneConfig(method="sft", steps=1, batch_size=6,

@@ -129,3 +129,13 @@ def test_padding_never_counts(tiny):
     assert float(pads_loss) == loss
     for a, b in zip(jax.tree.leaves(grads), jax.tree.leaves(pads_grads)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_the_reference_scores_the_drawn_examples_only(tiny):
+    directory, tokenizer, _ = tiny
+    model = engine.load_model(directory)
+    examples = training_set(tokenizer, (PROMPTS, RESPONSES, REJECTED), _config("dpo"))
+    every = reference_logprobs(model, examples, 2)
+    drawn = reference_logprobs(model, examples, 2, needed=np.array([4, 1, 3]))  # the last call repeats one
+    np.testing.assert_allclose(drawn[[1, 3, 4]], every[[1, 3, 4]], rtol=1e-6)
+    assert np.isnan(drawn[[0, 2, 5]]).all() and np.isfinite(every).all()
