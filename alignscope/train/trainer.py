@@ -56,8 +56,8 @@ class TuneResult:
 
 
 def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: Model | None = None,
-         adapters: lora.LoraAdapters | None = None, mesh=None, checkpoint_dir: str | os.PathLike | None = None, log_dir: str | os.PathLike | None = None,
-         progress: bool = True) -> TuneResult:
+         adapters: lora.LoraAdapters | None = None, mesh=None, checkpoint_dir: str | os.PathLike | None = None,
+         log_dir: str | os.PathLike | None = None, progress: bool = True) -> TuneResult:
     """Trains `model` on `data` by `config.method`; returns the tuned model and the history.
 
     Args:
@@ -67,7 +67,7 @@ def tune(model: Model, tokenizer, data: Any, config: TuneConfig, *, reference: M
         responses) (pretrain in chat format, sft), preference pairs (dpo; sft uses their chosen answers).
       config: the run (`TuneConfig`).
       reference: DPO's frozen reference; default the starting model. Its log-probabilities of
-        every pair are computed once, before training.
+        every pair the run draws are computed once, before training.
       adapters: with LoRA, the factors to start from instead of fresh ones (DPO continuing the
         adapter an SFT run trained, against the SFT model as `reference`); their rank, alpha and
         targets must be the config's. The result's adapter is then one adapter of that rank.
