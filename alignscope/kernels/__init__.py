@@ -16,8 +16,8 @@ the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too
 `kernels.probe` is the logistic probe for fitting and applying one probe.
 """
 
-from alignscope.kernels import cka, eigen, gram, gram_metrics, pca, probe, resample, ridge_probe, separation
+from alignscope.kernels import cka, eigen, gram, gram_metrics, host_threads, pca, probe, resample, ridge_probe, separation
 from alignscope.kernels import samples, metrics, gram_separation, analysis
 
-__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "metrics", "pca", "probe",
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "host_threads", "metrics", "pca", "probe",
            "resample", "ridge_probe", "samples", "separation"]

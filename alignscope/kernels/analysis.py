@@ -275,8 +275,12 @@ class _LanguageMetrics:
         """`values` of `metrics` from their feature forms, on chunks of the labellings of `whole`."""
         rows, labels = whole.rows, whole.labels
         models, layers, _, d = self.language.X.shape
+        # Chunks bound the memory of per-labelling [m, d] arrays: gathered draws, or a vmapped
+        # feature form's residuals. On the Gram path the feature forms of shared rows (the probe,
+        # whose labellings share each fold's factorization; paired_shift) hold none: one chunk.
         per_replica = models * layers * rows.shape[1] * d
-        chunk = max(1, min(labels.shape[0], REPLICA_BLOCK_ELEMENTS // per_replica))
+        one_chunk = whole.shared and self.language.gram_path
+        chunk = labels.shape[0] if one_chunk else max(1, min(labels.shape[0], REPLICA_BLOCK_ELEMENTS // per_replica))
         out = []
         for start in range(0, labels.shape[0], chunk):
             stop = min(start + chunk, labels.shape[0])

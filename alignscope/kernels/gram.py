@@ -60,14 +60,19 @@ def recentre(G: jax.Array) -> jax.Array:
     return G - row[:, None] - row[None, :] + row.mean()
 
 
-def gather_core(K: jax.Array, idx: jax.Array) -> jax.Array:
-    """Centred Gram `[m, m]` of the rows `idx: [m]` of the data whose centred Gram is `K`.
+def gather_core(K: jax.Array, idx: jax.Array, weights: jax.Array | None = None) -> jax.Array:
+    """Centred Gram `[m, m]` of the rows `idx: [m]` of the data whose centred Gram is `K`, centred
+    on their mean with `weights: [m]` (default 1; a bootstrap draw's distinct rows weighted by
+    their copies, `resample.distinct_draws`, give the draw's mean).
 
-    The drawn rows' mean Gram row is (K c / m)[idx] with c the draw counts, a matvec on K: summing
-    the gathered matrix instead made XLA:CPU redo the gather per reduction (10x slower)."""
-    counts = jnp.zeros(K.shape[0], K.dtype).at[idx].add(1.0)
-    row = (K @ counts / idx.shape[0])[idx]
-    return K[idx][:, idx] - row[:, None] - row[None, :] + row.mean()
+    The drawn rows' mean Gram row is (K c / Σw)[idx] with c the weights summed per row of K, a
+    matvec on K: summing the gathered matrix instead made XLA:CPU redo the gather per reduction
+    (10x slower)."""
+    weights = jnp.ones(idx.shape, K.dtype) if weights is None else weights
+    total = jnp.sum(weights)
+    counts = jnp.zeros(K.shape[0], K.dtype).at[idx].add(weights)
+    row = (K @ counts / total)[idx]
+    return K[idx][:, idx] - row[:, None] - row[None, :] + weights @ row / total
 
 
 @jax.jit

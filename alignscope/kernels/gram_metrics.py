@@ -17,6 +17,14 @@ PCA: scores Z = V diag(√θ), explained variances θ/(n − 1).
   a ratio of two positive sums (no cancellation). x comes from conjugate gradients on K,
   preconditioned by the top eigenpairs (deflation), batched over labellings.
 - silhouette: distances ‖x_i − x_j‖ = √(K_ii + K_jj − 2K_ij) in row blocks.
+
+Weighted rows (a bootstrap draw as its distinct rows, row i standing for c_i copies,
+`resample.distinct_draws`): with Kc the Gram of the distinct rows centred on the draw's mean, the
+draw's m × m Gram P Kc Pᵀ (P: copies to distinct rows) has the nonzero eigenpairs of
+K = C½ Kc C½, eigenvector v ↦ P C^-½ v. Every formula above holds on K with û = C½ u (same
+norm), n = Σ c_i and class sizes summed over weights, except that sums over the draw's rows of
+per-row terms weight row i by c_i: Ledoit–Wolf's Σ_i (diag W)_i² becomes Σ_i (diag W̃)_i² / c_i
+with W̃ = C½ W C½. So a replica costs U² instead of m² (U ≈ 0.63 m distinct rows).
 """
 
 from typing import Callable, NamedTuple
@@ -36,12 +44,15 @@ class Contrast(NamedTuple):
     scale: jax.Array
 
 
-def contrast(Y: jax.Array) -> Contrast:
-    """The class contrast û and ‖u‖² of each labelling `Y: [R, n]` (0./1.)."""
-    n = Y.shape[-1]
-    n1 = Y.sum(axis=-1, keepdims=True)
+def contrast(Y: jax.Array, weights: jax.Array | None = None) -> Contrast:
+    """The class contrast û and ‖u‖² of each labelling `Y: [R, n]` (0./1.) of rows with
+    `weights: [n]` (default 1; see the module doc): û_i = √c_i u_i / ‖u‖."""
+    if weights is None:
+        weights = jnp.ones(Y.shape[-1], Y.dtype)
+    n = jnp.sum(weights)
+    n1 = (Y @ weights)[..., None]
     n0 = n - n1
-    u = Y / n1 - (1.0 - Y) / n0
+    u = jnp.sqrt(weights) * (Y / n1 - (1.0 - Y) / n0)
     scale = n / (n0 * n1)
     return Contrast(unit=u / jnp.sqrt(scale), scale=scale[..., 0])
 
@@ -64,14 +75,15 @@ def scores(eig: Eigenpairs, k: int) -> jax.Array:
 
 
 def fisher_ledoit_wolf(
-    K: jax.Array, eig: Eigenpairs, c: Contrast, d: int, tol: float
+    K: jax.Array, eig: Eigenpairs, c: Contrast, d: int, tol: float, weights: jax.Array | None = None
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """`(ratio [R], shrinkage [R], ok [R])`: ΔᵀΣ⁻¹Δ with Ledoit–Wolf Σ, from K alone.
 
     `d` is the number of features (λ and the ridge depend on it); `tol` the conjugate-gradient
-    residual. ok is False where λ = 0 (Σ singular when n − 2 < d) or the solve did not converge.
+    residual; `weights: [n]` the rows' weights, with K, eig and c weighted (see the module doc).
+    ok is False where λ = 0 (Σ singular when n − 2 < d) or the solve did not converge.
     """
-    n = K.shape[0]
+    n = K.shape[0] if weights is None else jnp.sum(weights)
     U = c.unit.T  # [n, R]
     T = K @ U
     kappa = jnp.sum(U * T, axis=0)
@@ -79,6 +91,8 @@ def fisher_ledoit_wolf(
     diag_w = diag_k[:, None] - 2.0 * U * T + kappa * U * U
     trace_w = jnp.sum(diag_k) - kappa
     frob_w = jnp.sum(K * K) - 2.0 * jnp.sum(T * T, axis=0) + kappa * kappa
+    if weights is not None:  # per-copy diagonal, weighted by √c so that its squares sum over copies
+        diag_w = diag_w * jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)[:, None]
     lam = _ledoit_wolf(diag_w, trace_w, frob_w, n, d)
     a = lam * trace_w / ((n - 2) * d)
     b = (1.0 - lam) / (n - 2)
@@ -141,18 +155,21 @@ def silhouette_blocks(
     sq: jax.Array,
     Y: jax.Array,
     block: int,
-    copies: jax.Array | None = None,
+    weights: jax.Array | None = None,
 ) -> jax.Array:
     """`[R]` mean silhouette of n points under each labelling `Y: [R, n]`, from squared norms
     `sq: [n]` of centred points and `cross(first, block)`, their inner products `[block, n]` for
     rows first..first+block. Distances are formed once per row block and shared by every
-    labelling (`dist @ Yᵀ`). `copies: [n]`: how many rows (itself included) are copies of row i
-    in a bootstrap draw; a row's own-class mean distance leaves them all out (they are one point),
-    as it leaves out the row itself when None."""
+    labelling (`dist @ Yᵀ`). `weights: [n]`: point i stands for w_i identical rows (a bootstrap
+    draw's distinct rows and their copies, `resample.distinct_draws`; default 1), which count
+    w_i times in every mean and are one point: a row's own-class mean distance leaves out all of
+    its copies, as it leaves out the row itself, so duplicates do not pull replicas above the
+    estimate."""
     n = sq.shape[0]
-    n1 = Y.sum(axis=1)
-    n0 = n - n1
-    copies = jnp.ones((n,), Y.dtype) if copies is None else copies
+    weights = jnp.ones((n,), Y.dtype) if weights is None else weights
+    n1 = Y @ weights
+    n0 = jnp.sum(weights) - n1
+    weighted = Y * weights  # [R, n]
 
     def rows(start):
         # The last block is shifted back to end at n; rows already scored get weight 0.
@@ -161,25 +178,32 @@ def silhouette_blocks(
         d2 = sq[idx, None] + sq[None, :] - 2.0 * cross(first, block)
         dist = jnp.sqrt(jnp.maximum(d2, 0.0))
         dist = jnp.where(idx[:, None] == jnp.arange(n)[None, :], 0.0, dist)
-        to1 = dist @ Y.T  # [block, R]
-        to0 = jnp.sum(dist, axis=1, keepdims=True) - to1
+        to1 = dist @ weighted.T  # [block, R]
+        to0 = (dist @ weights)[:, None] - to1
         yb = Y[:, idx].T
-        own_count = jnp.where(yb > 0, n1, n0) - copies[idx, None]
+        own_count = jnp.where(yb > 0, n1, n0) - weights[idx, None]
         own = jnp.where(yb > 0, to1, to0) / jnp.maximum(own_count, 1.0)
         other = jnp.where(yb > 0, to0 / n0, to1 / n1)
         s = (other - own) / jnp.maximum(own, other)
         s = jnp.where((jnp.maximum(own, other) > 0) & (own_count > 0), s, 0.0)
-        return jnp.sum(jnp.where((idx >= start)[:, None], s, 0.0), axis=0)
+        return jnp.where(idx >= start, weights[idx], 0.0) @ s
 
     starts = jnp.arange(0, n, block)
-    return jnp.sum(jax.lax.map(rows, starts), axis=0) / n
+    return jnp.sum(jax.lax.map(rows, starts), axis=0) / jnp.sum(weights)
 
 
-def silhouette(K: jax.Array, Y: jax.Array, block: int, copies: jax.Array | None = None) -> jax.Array:
-    """`[R]` mean silhouette of the rows whose centred Gram is `K` under each labelling `Y`;
-    `copies` as in `silhouette_blocks`."""
+def silhouette(K: jax.Array, Y: jax.Array, block: int, weights: jax.Array | None = None) -> jax.Array:
+    """`[R]` mean silhouette of the rows whose centred Gram is `K` under each labelling `Y`, with
+    `weights` as in `silhouette_blocks` and then K weighted as C½ K C½ (see the module doc)."""
+    if weights is None:
+        def cross(first, size):
+            return jax.lax.dynamic_slice_in_dim(K, first, size)
 
-    def cross(first, size):
-        return jax.lax.dynamic_slice_in_dim(K, first, size)
+        return silhouette_blocks(cross, jnp.diagonal(K), Y, block)
+    inverse_root = jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)
 
-    return silhouette_blocks(cross, jnp.diagonal(K), Y, block, copies)
+    def weighted_cross(first, size):
+        rows = jax.lax.dynamic_slice_in_dim(inverse_root, first, size)
+        return rows[:, None] * jax.lax.dynamic_slice_in_dim(K, first, size) * inverse_root[None, :]
+
+    return silhouette_blocks(weighted_cross, jnp.diagonal(K) * inverse_root**2, Y, block, weights)

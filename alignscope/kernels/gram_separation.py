@@ -3,9 +3,9 @@
 Per layer: K = centred Gram `[n, n]` (one pass over `X: [n, d]`), its top `TOP` eigenpairs (one
 solve), then for any number of labellings `Y: [R, n]` every metric with a Gram form from those
 two (the forms are the records of `kernels.metrics.REGISTRY`, their algebra `kernels.gram_metrics`).
-A permutation replica is a labelling: K and the eigenpairs are shared. A bootstrap replica with
-drawn rows `idx: [m]` is `K[idx][:, idx]` re-centred and a warm-started eigen solve: no pass over
-the features.
+A permutation replica is a labelling: K and the eigenpairs are shared. A bootstrap replica is its distinct rows' block of K, re-centred on the draw's mean and weighted
+by their copies (C½ Kc C½, `replica_core`), and a warm-started eigen solve: no pass over the
+features.
 
 This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
 also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then an n × n gather
@@ -20,9 +20,10 @@ from typing import NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import checks, eigen, gram, gram_metrics, metrics as registry
+from alignscope.kernels import checks, eigen, gram, gram_metrics, host_threads, metrics as registry, resample
 from alignscope.kernels.leading_axes import over_leading
 from alignscope.kernels.precision import full_precision
 from alignscope.kernels.samples import TOP, GramInputs
@@ -78,27 +79,34 @@ def bootstrap_values(
     silhouette, the copies of one row in a draw count as one point (a row's own-class mean
     distance leaves them out), so duplicates do not pull replicas above the estimate."""
     metrics = _checked_metrics(metrics)
-    Y = jnp.asarray(Y, stats.gram.dtype)
-    return replica_values(stats, jnp.asarray(idx), Y, d=d, metrics=metrics,
-                          tol=eigen.default_tolerance(Y.dtype))
+    rows, copies, labels = resample.distinct_draws(np.asarray(idx), np.asarray(Y))
+    dtype = stats.gram.dtype
+    tol = eigen.default_tolerance(dtype)
+    return host_threads.over_threads(
+        lambda *draws: replica_values(stats, *draws, d=d, metrics=metrics, tol=tol),
+        (jnp.asarray(rows), jnp.asarray(copies, dtype), jnp.asarray(labels, dtype)), out_axis=-2)
 
 
-def values_core(K, eig, Y, d, metrics, tol, copies=None):
+def values_core(K, eig, Y, d, metrics, tol, weights=None):
     """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`, each metric's Gram
-    form (`kernels.metrics`) on the same statistics; `copies: [n]` for the silhouette of a
-    bootstrap draw (see `gram_metrics.silhouette_blocks`)."""
-    inputs = GramInputs(gram=K, eig=eig, labels=Y, contrast=gram_metrics.contrast(Y), features=d, tol=tol,
-                        copies=copies)
+    form (`kernels.metrics`) on the same statistics; `weights: [n]` the copies of a bootstrap
+    draw's distinct rows, with K = C½ Kc C½ and its eigenpairs (see `kernels.gram_metrics`)."""
+    inputs = GramInputs(gram=K, eig=eig, labels=Y, contrast=gram_metrics.contrast(Y, weights), features=d,
+                        tol=tol, weights=weights)
     shape = (Y.shape[0],)
     return jnp.stack([jnp.broadcast_to(registry.REGISTRY[name].gram(inputs), shape) for name in metrics], axis=-1)
 
 
-def replica_core(K, eig, idx, y, d, metrics, tol):
-    """Metrics `[len(metrics)]` of one bootstrap replica (rows `idx: [m]`, labels `y: [m]`);
-    in its silhouette, copies of one row are one point."""
-    Kb = gram.gather_core(K, idx)
-    eig_b = eigen.top_core(Kb, eig.values.shape[0], tol, init=eig.vectors[idx])
-    copies = jnp.zeros(K.shape[0], K.dtype).at[idx].add(1.0)[idx]
+def replica_core(K, eig, rows, copies, y, d, metrics, tol):
+    """Metrics `[len(metrics)]` of one bootstrap replica: its distinct rows `rows: [U]` taken
+    `copies: [U]` times (0 for padding), labelled `y: [U]` (`resample.distinct_draws`). The
+    draw's Gram is C½ Kc C½ over its distinct rows (Kc their Gram centred on the draw's mean),
+    which has the nonzero eigenpairs of the m × m Gram with copies (`kernels.gram_metrics`):
+    everything after the gather costs U², about 0.4 of m². In its silhouette, copies of one row
+    are one point."""
+    root = jnp.sqrt(copies)
+    Kb = root[:, None] * gram.gather_core(K, rows, copies) * root[None, :]
+    eig_b = eigen.top_core(Kb, eig.values.shape[0], tol, init=eig.vectors[rows] * root[:, None])
     return values_core(Kb, eig_b, y[None], d, metrics, tol, copies)[0]
 
 
@@ -143,12 +151,13 @@ def _values(stats, Y, d, metrics, tol):
 
 
 @functools.partial(jax.jit, static_argnames=("d", "metrics", "tol"))
-def replica_values(stats: LayerStatistics, idx: jax.Array, Y: jax.Array, d: int, metrics: tuple[str, ...],
-                   tol: float) -> jax.Array:
-    """Unchecked `bootstrap_values` (metrics a tuple of names with a Gram form, `tol` the eigen
-    residual), jitted, for callers that checked their inputs once."""
+def replica_values(stats: LayerStatistics, rows: jax.Array, copies: jax.Array, Y: jax.Array, d: int,
+                   metrics: tuple[str, ...], tol: float) -> jax.Array:
+    """Unchecked `bootstrap_values` of draws given as their distinct rows `rows: [B, U]`, copies
+    `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`); metrics a tuple of names with a
+    Gram form, `tol` the eigen residual; jitted, for callers that checked their inputs once."""
 
-    def per_layer(K, eig, idx, Y):
-        return jax.lax.map(lambda a: replica_core(K, eig, a[0], a[1], d, metrics, tol), (idx, Y))
+    def per_layer(K, eig, rows, copies, Y):
+        return jax.lax.map(lambda a: replica_core(K, eig, *a, d, metrics, tol), (rows, copies, Y))
 
-    return _over_layers(per_layer, stats, idx, Y, core_ndims=(2, 2))
+    return _over_layers(per_layer, stats, rows, copies, Y, core_ndims=(2, 2, 2))

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import gram_metrics, probe, ridge_probe, separation
+from alignscope.kernels import gram_metrics, probe, resample, ridge_probe, separation
 from alignscope.kernels.samples import GramInputs, Sample
 
 
@@ -84,7 +84,7 @@ def _between_features(sample: Sample, k: int) -> jax.Array:
 
 def _fisher_gram(inputs: GramInputs) -> jax.Array:
     ratio, _, ok = gram_metrics.fisher_ledoit_wolf(inputs.gram, inputs.eig, inputs.contrast, inputs.features,
-                                                   inputs.tol / 10)
+                                                   inputs.tol / 10, inputs.weights)
     return jnp.where(ok, ratio, jnp.nan)
 
 
@@ -96,7 +96,11 @@ def _fisher_features(sample: Sample) -> jax.Array:
 
 def _bhattacharyya_gram(inputs: GramInputs) -> jax.Array:
     Z = gram_metrics.scores(inputs.eig, inputs.top)
-    distance, ok = jax.vmap(lambda y: separation.bhattacharyya_core(Z, y, k=None, method="exact"))(inputs.labels)
+    weights = inputs.weights
+    if weights is not None:  # a weighted Gram's scores are √c times each copy's
+        Z = Z * jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)[:, None]
+    distance, ok = jax.vmap(lambda y: separation.bhattacharyya_core(Z, y, k=None, method="exact",
+                                                                    weights=weights))(inputs.labels)
     return jnp.where(ok, distance, jnp.nan)
 
 
@@ -109,17 +113,20 @@ def _bhattacharyya_features(sample: Sample) -> jax.Array:
 
 def _silhouette_gram(inputs: GramInputs) -> jax.Array:
     block = separation.silhouette_block(inputs.gram.shape[0])
-    return gram_metrics.silhouette(inputs.gram, inputs.labels, block, inputs.copies)
+    return gram_metrics.silhouette(inputs.gram, inputs.labels, block, inputs.weights)
 
 
 def _silhouette_features(sample: Sample) -> jax.Array:
     """In a bootstrap draw, copies of one row are one point (a row's own-class mean distance
-    leaves out its copies, at distance 0), so duplicates do not pull replicas above the estimate."""
-    X = sample.features
-    block = separation.silhouette_block(X.shape[-2])
+    leaves out its copies, at distance 0), so duplicates do not pull replicas above the estimate;
+    a draw is scored on its distinct rows, weighted by their copies."""
     if sample.shared:
-        return separation.silhouette_batched(X, sample.y, block=block)
-    return separation.silhouette_with_copies_batched(X, sample.y, jnp.asarray(sample.copies, X.dtype), block=block)
+        X = sample.features
+        return separation.silhouette_batched(X, sample.y, block=separation.silhouette_block(X.shape[-2]))
+    positions, copies, labels = resample.distinct_draws(sample.positions, sample.labels)
+    X = jnp.take(sample.language.features, jnp.asarray(positions), axis=2)  # [models, layers, R, U, d]
+    return separation.silhouette_weighted_batched(X, jnp.asarray(labels, X.dtype), jnp.asarray(copies, X.dtype),
+                                                  block=separation.silhouette_block(X.shape[-2]))
 
 
 def _probe_features(sample: Sample) -> jax.Array:
@@ -137,7 +144,7 @@ def _probe_features(sample: Sample) -> jax.Array:
     if language.gram_path:
         if sample.shared:
             return ridge_probe.accuracy(inputs, jnp.asarray(labels, dtype), masks(fold_of)[0])
-        rows, counts, labels, fold_of = ridge_probe.distinct_draws(positions, labels, fold_of)
+        rows, counts, labels, fold_of = resample.distinct_draws(positions, labels, fold_of)
         return ridge_probe.bootstrap_accuracy(inputs, rows, jnp.asarray(counts, dtype), jnp.asarray(labels, dtype),
                                               masks(fold_of))
     m = len(language.rows)

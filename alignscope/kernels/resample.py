@@ -32,6 +32,8 @@ from alignscope.kernels.precision import full_precision
 # Elements of resampled features held at once when batch_size is not given.
 REPLICA_BLOCK_ELEMENTS = 2**26
 STRATA = 3  # of resampling groups: harmless-only, harmful-only, mixed
+# Distinct-row counts of draws are padded up to a multiple of this, so draws share compiled programs.
+SIZE_STEP = 16
 
 
 class BootstrapResult(NamedTuple):
@@ -101,6 +103,33 @@ def permutation_indices(n: int, num_replicas: int, seed: int = 0) -> jax.Array:
     num_replicas = checks.count(num_replicas, "num_replicas", 1, 2**31 - 1)
     keys = jax.random.split(jax.random.key(seed), num_replicas)
     return jax.vmap(lambda k: jax.random.permutation(k, n))(keys)
+
+
+def padded_size(rows, m: int) -> int:
+    """`rows` rounded up to a multiple of `SIZE_STEP`, at most m."""
+    return min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
+
+
+def distinct_draws(positions: np.ndarray, *per_row: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A bootstrap draw as its distinct rows, each weighted by its copies: a weighted metric of
+    the distinct rows equals the metric of the draw, on about 0.63 m rows instead of m.
+
+    Returns (`[R, U]` each draw's distinct positions, `[R, U]` their copies, then each of
+    `per_row` `[R, m]` (a value every copy of a row shares, e.g. its label or fold) at them), for
+    draws `positions: [R, m]`. U is the most distinct positions of any draw, by `padded_size`;
+    shorter draws are padded with position 0, count 0."""
+    positions = np.asarray(positions)
+    m = positions.shape[1]
+    found = [np.unique(row, return_index=True, return_counts=True) for row in positions]
+    width = padded_size(max(len(unique) for unique, _, _ in found), m)
+    rows = np.zeros((len(positions), width), positions.dtype)
+    copies = np.zeros((len(positions), width), np.int64)
+    values = [np.zeros((len(positions), width), np.asarray(array).dtype) for array in per_row]
+    for r, (unique, first, count) in enumerate(found):
+        rows[r, :len(unique)], copies[r, :len(unique)] = unique, count
+        for value, array in zip(values, per_row):
+            value[r, :len(unique)] = np.asarray(array)[r, first]
+    return (rows, copies, *values)
 
 
 @full_precision

@@ -26,11 +26,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from alignscope.errors import AlignscopeError
+from alignscope.kernels import host_threads
 from alignscope.kernels.leading_axes import over_leading
+from alignscope.kernels.resample import padded_size
 
 RIDGE = 1.0
-# Fold block sizes are rounded up to a multiple of this (see `fold_sizes`).
-SIZE_STEP = 16
 
 
 @jax.jit
@@ -71,7 +71,7 @@ def accuracy_core(K: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Arra
       K: `[m, m]` Gram of the standardised distinct rows.
       Y: `[B, m]` labellings (0/1), all scored with the same folds.
       counts: `[m]` how many times each row counts: 1 for a language's own rows, its copies in a
-        bootstrap draw (`distinct_draws`), 0 for padding. A row taken c times is the same fit as c
+        bootstrap draw (`resample.distinct_draws`), 0 for padding. A row taken c times is the same fit as c
         identical rows (ridge with weights c: the dual's system is C½ Kc C½ + alpha I over distinct
         rows, a third of the rows of a draw fewer than its copies), and is scored c times.
       tests: `[F, m]` 1 where a row is held out in fold f; each row in exactly one fold.
@@ -106,38 +106,14 @@ def accuracy_core(K: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Arra
 def fold_sizes(tests, counts=None) -> tuple[int, int]:
     """The static block sizes of `accuracy_core` for the folds `tests: [..., F, m]` (0/1 masks) of
     rows with `counts: [..., m]` (default all 1): the most training rows and the most held-out
-    rows with a count of any fold, each rounded up to a multiple of `SIZE_STEP` (at most m) so that
-    the draws of one analysis share a compiled program."""
+    rows with a count of any fold, each rounded up by `resample.padded_size` so that the draws of one
+    analysis share a compiled program."""
     tests = np.asarray(tests)
     m = tests.shape[-1]
     present = np.ones(m) if counts is None else (np.asarray(counts) > 0)[..., None, :]
     held = (tests * present).sum(axis=-1)
     train = ((1 - tests) * present).sum(axis=-1)
-    return _rounded(train.max(), m), _rounded(held.max(), m)
-
-
-def _rounded(rows, m: int) -> int:
-    """`rows` rounded up to a multiple of `SIZE_STEP`, at most m."""
-    return min(m, -(-int(rows) // SIZE_STEP) * SIZE_STEP)
-
-
-def distinct_draws(positions: np.ndarray, *per_row: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Returns (`[R, U]` each draw's distinct positions, `[R, U]` their copies, then each of
-    `per_row` `[R, m]` (a value every copy of a row shares, e.g. its label or fold) at them), for
-    bootstrap draws `positions: [R, m]`. U is the most distinct positions of any draw, rounded up
-    to a multiple of `SIZE_STEP` (at most m); shorter draws are padded with position 0, count 0."""
-    positions = np.asarray(positions)
-    m = positions.shape[1]
-    found = [np.unique(row, return_index=True, return_counts=True) for row in positions]
-    width = _rounded(max(len(unique) for unique, _, _ in found), m)
-    rows = np.zeros((len(positions), width), positions.dtype)
-    copies = np.zeros((len(positions), width), np.int64)
-    values = [np.zeros((len(positions), width), np.asarray(array).dtype) for array in per_row]
-    for r, (unique, first, count) in enumerate(found):
-        rows[r, :len(unique)], copies[r, :len(unique)] = unique, count
-        for value, array in zip(values, per_row):
-            value[r, :len(unique)] = np.asarray(array)[r, first]
-    return (rows, copies, *values)
+    return padded_size(train.max(), m), padded_size(held.max(), m)
 
 
 def primal_accuracy_core(Z: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Array,
@@ -185,10 +161,11 @@ def _accuracy(K, Y, tests, ridge, sizes):
 def bootstrap_accuracy(K: jax.Array, rows: jax.Array, counts: jax.Array, y: jax.Array, tests: jax.Array,
                        ridge: float = RIDGE) -> jax.Array:
     """`[..., R]` accuracy of bootstrap draws of the layer whose Gram is `K: [..., n, n]`: replica r
-    holds the distinct rows `rows[r]: [U]` taken `counts[r]` times (`distinct_draws`), labelled
+    holds the distinct rows `rows[r]: [U]` taken `counts[r]` times (`resample.distinct_draws`), labelled
     `y[r]: [U]`, with folds `tests[r]: [F, U]` (copies of a row share its fold)."""
-    return _bootstrap_accuracy(K, rows, counts, y, tests, ridge=checked_ridge(ridge),
-                               sizes=fold_sizes(tests, counts))
+    ridge, sizes = checked_ridge(ridge), fold_sizes(tests, counts)
+    return host_threads.over_threads(
+        lambda *draws: _bootstrap_accuracy(K, *draws, ridge=ridge, sizes=sizes), (rows, counts, y, tests), out_axis=-1)
 
 
 @functools.partial(jax.jit, static_argnames=("ridge", "sizes"))

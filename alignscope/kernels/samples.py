@@ -38,7 +38,9 @@ class GramInputs(NamedTuple):
       contrast: their class contrasts (`gram_metrics.contrast(labels)`).
       features: d, the number of features the rows have.
       tol: eigen solve residual tolerance (the Fisher solve uses a tenth of it).
-      copies: `[n]` copies of each row in a bootstrap draw (itself included), or None.
+      weights: `[n]` None for the rows themselves; for a bootstrap draw's distinct rows, their
+        copies (0 for padding), with `gram` = C½ Kc C½ and `eig` and `contrast` weighted alike
+        (see `kernels.gram_metrics`).
     """
 
     gram: jax.Array
@@ -47,7 +49,7 @@ class GramInputs(NamedTuple):
     contrast: gram_metrics.Contrast
     features: int
     tol: float
-    copies: jax.Array | None
+    weights: jax.Array | None
 
     @property
     def top(self) -> int:
@@ -132,11 +134,6 @@ class Sample:
     def pca(self) -> pca_kernels.PCAFit:
         """Exact PCA of each drawn row set, top `top` components, `[models, layers, R, ...]`."""
         return pca_kernels.fit_batched(self.features, k=self.top, method="exact", with_components=True)
-
-    @functools.cached_property
-    def copies(self) -> np.ndarray:
-        """`[R, m]` how many times each drawn row appears in its draw (itself included)."""
-        return np.stack([np.bincount(r, minlength=len(self.language.y))[r] for r in self.rows])
 
     @property
     def positions(self) -> np.ndarray:

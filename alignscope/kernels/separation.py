@@ -259,12 +259,14 @@ def _factor(A):
     return L, ok
 
 
-def _class_stats(X, y):
-    """Class sizes `(n0, n1)` and means `(μ0, μ1): [d]` from 0./1. labels."""
-    n1 = y.sum()
-    n0 = y.shape[0] - n1
-    mu1 = (y @ X) / n1
-    mu0 = ((1.0 - y) @ X) / n0
+def _class_stats(X, y, weights=None):
+    """Class sizes `(n0, n1)` and means `(μ0, μ1): [d]` from 0./1. labels, rows weighted by
+    `weights: [n]` (default 1)."""
+    ones = jnp.ones_like(y) if weights is None else weights
+    n1 = (y * ones).sum()
+    n0 = ones.sum() - n1
+    mu1 = ((y * ones) @ X) / n1
+    mu0 = (((1.0 - y) * ones) @ X) / n0
     return n0, n1, mu0, mu1
 
 
@@ -368,14 +370,16 @@ def _gaussian_logdet(C):
     return 2.0 * jnp.sum(jnp.log(jnp.diagonal(L))), L, ok
 
 
-def bhattacharyya_core(X, y, components=None, mean=None, *, k, method):
+def bhattacharyya_core(X, y, components=None, mean=None, *, k, method, weights=None):
     """Unchecked, unbatched `(distance [], ok [])` of one `X: [n, d]`, `y: [n]` on its top-k PCs
-    (all of X when k is None); ok is False where a class covariance is singular."""
+    (all of X when k is None), rows weighted by `weights: [n]` (default 1: a row standing for
+    that many identical rows); ok is False where a class covariance is singular."""
     Z = _top_pcs(X, k, method, components, mean)
     Z = Z - Z.mean(axis=0)
-    n0, n1, mu0, mu1 = _class_stats(Z, y)
-    R1 = (Z - mu1) * y[:, None]
-    R0 = (Z - mu0) * (1.0 - y)[:, None]
+    n0, n1, mu0, mu1 = _class_stats(Z, y, weights)
+    root = 1.0 if weights is None else jnp.sqrt(weights)[:, None]
+    R1 = (Z - mu1) * (y[:, None] * root)
+    R0 = (Z - mu0) * ((1.0 - y)[:, None] * root)
     C1 = R1.T @ R1 / (n1 - 1)
     C0 = R0.T @ R0 / (n0 - 1)
     logdet, L, ok = _gaussian_logdet((C0 + C1) / 2)
@@ -394,17 +398,17 @@ def bhattacharyya_batched(X, y, k, method, components=None, mean=None):
     return _over_layers(core, X, y, components, mean)
 
 
-def silhouette_core(X, Y, block, copies=None):
+def silhouette_core(X, Y, block, weights=None):
     """Unchecked, unbatched `[R]` silhouette of one `X: [n, d]` under each labelling `Y: [R, n]`;
     distances are formed once per row block of `block` rows and shared by every labelling.
-    `copies: [n]`: copies of each row in a bootstrap draw, one point (see
-    `gram_metrics.silhouette_blocks`)."""
+    `weights: [n]`: row i stands for that many identical rows, one point (a bootstrap draw's
+    distinct rows, see `gram_metrics.silhouette_blocks`)."""
     X = X - X.mean(axis=0)
 
     def cross(first, size):
         return jax.lax.dynamic_slice_in_dim(X, first, size) @ X.T
 
-    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), Y, block, copies)
+    return gram_metrics.silhouette_blocks(cross, jnp.sum(X * X, axis=1), Y, block, weights)
 
 
 @functools.partial(jax.jit, static_argnames=("block",))
@@ -431,15 +435,16 @@ def silhouette_batched(X, y, block):
 
 
 @functools.partial(jax.jit, static_argnames=("block",))
-def silhouette_with_copies_batched(X, y, copies, block):
+def silhouette_weighted_batched(X, y, weights, block):
     """Unchecked `[...]` silhouette over the leading axes of `X: [..., n, d]`, `y: [..., n]`, where
-    row i has `copies[..., i]` identical rows (itself included: a bootstrap draw) that its
-    own-class mean distance leaves out, so duplicates do not pull a replica above the estimate."""
+    row i stands for `weights[..., i]` identical rows (a bootstrap draw's distinct rows and their
+    copies) that are one point: its own-class mean distance leaves them all out, so duplicates do
+    not pull a replica above the estimate."""
 
-    def core(X, y, copies):
-        return silhouette_core(X, y[None], block, copies)[0]
+    def core(X, y, weights):
+        return silhouette_core(X, y[None], block, weights)[0]
 
-    return over_leading(core, (X, y, copies), (2, 1, 1), sequential=True)
+    return over_leading(core, (X, y, weights), (2, 1, 1), sequential=True)
 
 
 def _mean_difference_one(X, y):

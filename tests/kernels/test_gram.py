@@ -102,8 +102,11 @@ def test_metrics_match_references(n, d, x64):
             relative(got[layer, r], references(X[layer], labels), x64)
 
 
-def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows():
-    X, y = activations(45, 120, seed=5, layers=2)
+@pytest.mark.parametrize("n", [45, 200])  # exact eigh below eigen.EXACT_BELOW rows; subspace iteration above
+def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows(n):
+    """A replica is computed on the draw's distinct rows weighted by their copies; its metrics
+    are those of the drawn rows, duplicates included."""
+    X, y = activations(n, 120, seed=5, layers=2)
     rng = np.random.default_rng(6)
     # Stratified draws, so both classes keep their size; the same draws for both layers.
     idx = np.stack([np.concatenate([rng.choice(np.flatnonzero(y == c), (y == c).sum()) for c in (0, 1)])

@@ -13,7 +13,7 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.preprocessing import StandardScaler
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import probe, ridge_probe
+from alignscope.kernels import probe, resample, ridge_probe
 
 
 def sklearn_accuracy(X, y, folds, fit_on=None):
@@ -64,7 +64,7 @@ def test_bootstrap_draws_gather_the_gram_and_keep_the_language_scaling():
     folds = np.stack([probe.group_folds(len(y), 4, rows, seed=0) for rows in positions])  # copies together
     with jax.enable_x64(True):
         K = ridge_probe.standardized_gram(jnp.asarray(X))
-        rows, copies, labels, fold_of = ridge_probe.distinct_draws(positions, y[positions], folds)
+        rows, copies, labels, fold_of = resample.distinct_draws(positions, y[positions], folds)
         assert rows.shape[1] < len(y)  # the distinct rows of each draw, fewer than its copies
         got = ridge_probe.bootstrap_accuracy(K, jnp.asarray(rows), jnp.asarray(copies, jnp.float64),
                                              jnp.asarray(labels, jnp.float64),

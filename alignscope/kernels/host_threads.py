@@ -1,0 +1,59 @@
+"""Independent replicas of a jitted kernel run concurrently on the host's CPU cores.
+
+A bootstrap replica on the Gram path is a chain of small operations (gathers, a warm-started
+eigen solve of a few hundred rows, Cholesky factorizations), so one XLA:CPU execution keeps
+about one core busy. `over_threads` splits the replica axis into equal parts and runs each part
+in its own Python thread (jax releases the GIL while a computation runs), so the parts run side
+by side. Meanwhile the host's BLAS (which XLA:CPU's Cholesky and eigh call) is held to one thread
+a part: its own threads, on top of the parts', made the probe's bootstrap slower, not faster.
+The parts have equal shapes, so they share one compiled program. On an accelerator, or with one
+core, the kernel runs once on all replicas.
+"""
+
+import concurrent.futures
+import os
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import threadpoolctl
+
+# Threads at most: untested beyond 2 cores, and every part also holds its own working set.
+MAX_THREADS = 4
+
+
+def thread_count() -> int:
+    """Parts `over_threads` splits replicas into: the CPU cores this process may use (at most
+    `MAX_THREADS`) on the CPU backend, else 1."""
+    if jax.default_backend() != "cpu":
+        return 1
+    return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
+
+
+def over_threads(fn: Callable[..., jax.Array], split: Sequence[jax.Array], out_axis: int) -> jax.Array:
+    """`fn(*split)`, computed as `fn` on equal parts of the leading (replica) axis of every array in
+    `split`, one thread a part, concatenated along `out_axis` of the results.
+
+    `fn` must treat replicas independently (each output entry along `out_axis` depends only on
+    the same replica's inputs). The replica count is padded up to a multiple of the parts by
+    repeating the last replica; the padding's results are dropped."""
+    parts = thread_count()
+    count = split[0].shape[0]
+    if parts == 1 or count < 2 * parts:
+        return fn(*split)
+    size = -(-count // parts)
+    # Host arrays: slicing a device array would compile a slice per shape.
+    padded = [np.concatenate([a, np.repeat(a[-1:], size * parts - count, axis=0)]) for a in map(np.asarray, split)]
+    # jax's x64 and matmul-precision settings are per thread: each part runs under the caller's.
+    x64, precision = jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision
+
+    def part(i):
+        with jax.enable_x64(x64), jax.default_matmul_precision(precision):
+            return jax.block_until_ready(fn(*(a[i * size: (i + 1) * size] for a in padded)))
+
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"), concurrent.futures.ThreadPoolExecutor(parts) as pool:
+        futures = [pool.submit(part, i) for i in range(parts)]
+        results = [future.result() for future in futures]
+    joined = jnp.concatenate(results, axis=out_axis)
+    return jax.lax.slice_in_dim(joined, 0, count, axis=out_axis % joined.ndim)
