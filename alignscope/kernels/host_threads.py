@@ -11,6 +11,7 @@ core, the kernel runs once on all replicas.
 """
 
 import concurrent.futures
+import functools
 import os
 from typing import Callable, Sequence
 
@@ -21,6 +22,12 @@ import threadpoolctl
 
 # Threads at most: untested beyond 2 cores, and every part also holds its own working set.
 MAX_THREADS = 4
+
+
+@functools.cache
+def _blas() -> threadpoolctl.ThreadpoolController:
+    """The host's BLAS libraries, found once (finding them reads files)."""
+    return threadpoolctl.ThreadpoolController()
 
 
 def thread_count() -> int:
@@ -52,7 +59,7 @@ def over_threads(fn: Callable[..., jax.Array], split: Sequence[jax.Array], out_a
         with jax.enable_x64(x64), jax.default_matmul_precision(precision):
             return jax.block_until_ready(fn(*(a[i * size: (i + 1) * size] for a in padded)))
 
-    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"), concurrent.futures.ThreadPoolExecutor(parts) as pool:
+    with _blas().limit(limits=1, user_api="blas"), concurrent.futures.ThreadPoolExecutor(parts) as pool:
         futures = [pool.submit(part, i) for i in range(parts)]
         results = [future.result() for future in futures]
     joined = jnp.concatenate(results, axis=out_axis)

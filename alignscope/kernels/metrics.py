@@ -46,6 +46,8 @@ class Metric:
       min_rows_per_feature: a language gets intervals only with at least this many rows per
         feature (n ≥ this × d); below it the bootstrap intervals fell far short of 95% coverage
         in the simulation of `experiments.benchmarks.coverage` (docs/coverage.md), so none is given.
+      gathers_draws: whether its feature form reads each draw's gathered rows `[m, d]`
+        (`Sample.features`, or their PCA), whose memory bounds how many draws run at once.
     """
 
     name: str
@@ -58,6 +60,7 @@ class Metric:
     uses_folds: bool = False
     debiased: bool = False
     min_rows_per_feature: float = 0.0
+    gathers_draws: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ REGISTRY: dict[str, Metric] = {metric.name: metric for metric in (
            _silhouette_features, _silhouette_gram),
     Metric("probe", "group-folded cross-validated accuracy of a ridge probe on the language's"
            " standardised features (scikit-learn's RidgeClassifier; every replica refits it)", _UNIT, False,
-           _probe_features, uses_folds=True, min_rows_per_feature=0.5),
+           _probe_features, uses_folds=True, min_rows_per_feature=0.5, gathers_draws=False),
     Metric("paired_shift", "‖mean over pairs of (x_toxic − x_neutral)‖ / √(total variance of the"
            " language's rows): the average displacement in units of the layer's RMS spread", _POSITIVE, False,
            _paired_shift_features, needs_pairs=True, debiased=True),

@@ -73,11 +73,14 @@ def group_folds(n: int, num_folds: int = 5, groups: Any = None, seed: int = 0) -
     num_folds = checks.count(num_folds, "num_folds", 2, len(sizes))
     shuffled = np.random.default_rng(seed).permutation(len(sizes))
     order = shuffled[np.argsort(-sizes[shuffled], kind="stable")]
+    filled = [0] * num_folds
+    chosen = []  # fold of each group in `order`; Python ints, as a bootstrap draw calls this per replica
+    for size in sizes[order].tolist():
+        fold = filled.index(min(filled))
+        chosen.append(fold)
+        filled[fold] += size
     fold_of_group = np.empty(len(sizes), np.int64)
-    filled = np.zeros(num_folds, np.int64)
-    for g in order:
-        fold_of_group[g] = np.argmin(filled)
-        filled[fold_of_group[g]] += sizes[g]
+    fold_of_group[order] = chosen
     return fold_of_group[inverse.reshape(-1)]
 
 

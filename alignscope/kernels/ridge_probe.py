@@ -87,16 +87,20 @@ def accuracy_core(K: jax.Array, Y: jax.Array, counts: jax.Array, tests: jax.Arra
         train, held = counts * (1.0 - test), counts * test
         weights = train / jnp.sum(train)
         row_means = K @ weights  # [m]: z_i · z̄
-        Kc = K - row_means[:, None] - row_means[None, :] + weights @ row_means
-        alpha = _alpha(ridge, jnp.diagonal(Kc), train)
+        mean_sq = weights @ row_means  # ‖z̄‖²
+
+        def centred(first, second):  # the block of K centred on z̄: (z_i − z̄) · (z_j − z̄)
+            return K[first[:, None], second[None, :]] - row_means[first, None] - row_means[None, second] + mean_sq
+
+        alpha = _alpha(ridge, jnp.diagonal(K) - 2.0 * row_means + mean_sq, train)
         offset = signs @ weights  # [B]
         fit = jnp.argsort(train == 0, stable=True)[:train_rows]  # training rows first
         scored = jnp.argsort(held == 0, stable=True)[:held_rows]  # held-out rows first
         root = jnp.sqrt(train[fit])  # 0 on padding
-        A = root[:, None] * Kc[fit][:, fit] * root[None, :] + alpha * jnp.eye(train_rows, dtype=K.dtype)
+        A = root[:, None] * centred(fit, fit) * root[None, :] + alpha * jnp.eye(train_rows, dtype=K.dtype)
         rhs = root[:, None] * (signs[:, fit].T - offset)  # [T, B]
         dual = root[:, None] * jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(A), rhs)
-        decision = Kc[scored][:, fit] @ dual + offset  # [H, B]
+        decision = centred(scored, fit) @ dual + offset  # [H, B]
         correct = (decision > 0) == (Y[:, scored].T > 0)
         return held[scored] @ correct.astype(K.dtype)  # [B]
 

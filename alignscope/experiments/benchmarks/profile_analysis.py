@@ -1,8 +1,10 @@
 """`kernels.analysis.analyze` at the papers' shape, one layer, split into its parts (BENCHMARKS.md,
 "The analysis at the papers' shape"): 2 models x 2 languages x 1,000 rows x d = 4,096, the
 default metrics, 200 bootstrap replicas and 100 permutations. Prints seconds per part (second
-calls, after a first compiling one) and writes them, with versions and the load average before
-and after, to the JSON file named as the argument (default profile_analysis.json).
+calls, after a first compiling one), then a call on `LAYERS` layers at once (what a real model's
+run is: compilation is paid once for every layer) and the 33-layer time that projects, and
+writes them, with versions and the load average before and after, to the JSON file named as
+the argument (default profile_analysis.json).
 
     python -m alignscope.experiments.benchmarks.profile_analysis benchmarks/profile_analysis_cpu.json
 """
@@ -21,15 +23,16 @@ from alignscope.kernels import analysis
 from alignscope.versions import library_versions
 
 ROWS, D, BOOTSTRAP, PERMUTATIONS = 1000, 4096, 200, 100
+LAYERS = 4
 GRAM_METRICS = ("evr2", "between2", "between10", "fisher", "bhattacharyya", "silhouette")
 
 
-def inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`X: [2 models, 1 layer, 2·ROWS, D]` float32 with a power-law spectrum and a small class
+def inputs(layers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`X: [2 models, layers, 2·ROWS, D]` float32 with a power-law spectrum and a small class
     shift on the top 8 axes, labels `[2·ROWS]` and languages ("en", "zh")."""
     rng = np.random.default_rng(0)
     y = np.tile(np.arange(ROWS) % 2, 2)
-    X = (rng.standard_normal((2, 1, 2 * ROWS, D)) / np.sqrt(np.arange(1, D + 1))).astype(np.float32)
+    X = (rng.standard_normal((2, layers, 2 * ROWS, D)) / np.sqrt(np.arange(1, D + 1))).astype(np.float32)
     X[..., :8] += (y[:, None] - 0.5) * 0.3
     return X, y, np.repeat(["en", "zh"], ROWS)
 
@@ -61,6 +64,13 @@ def main(path: str) -> None:
         timed = {part: seconds(X, y, langs, metrics, *counts)[1] for part, counts in parts.items()}
         result["parts_second_call_s"][name] = timed
         print(f"{name}: " + ", ".join(f"{part} {value:.1f} s" for part, value in timed.items()))
+    many_first, many_second = seconds(*inputs(LAYERS), analysis.DEFAULT_METRICS, BOOTSTRAP, PERMUTATIONS)
+    per_layer = many_second / LAYERS
+    projected = many_first + (33 - LAYERS) * per_layer
+    print(f"{LAYERS} layers at once: first call {many_first:.1f} s, second call {many_second:.1f} s"
+          f" ({per_layer:.1f} s a layer); 33 layers: about {projected:.0f} s with compilation")
+    result |= {"layers_at_once": LAYERS, "layers_first_call_s": many_first, "layers_second_call_s": many_second,
+               "second_call_s_per_layer": per_layer, "projected_33_layers_s": projected}
     after = os.getloadavg()
     print(f"load average after: {after}")
     result |= {"versions": library_versions(), "load_average_1_5_15_min": {"before": list(before), "after": list(after)}}
