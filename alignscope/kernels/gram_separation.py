@@ -16,7 +16,7 @@ conjugate-gradient solve does not converge (λ = 0 with a singular within-class 
 """
 
 import functools
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -24,6 +24,7 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.kernels import checks, eigen, gram, gram_metrics, host_threads, metrics as registry, resample
+from alignscope.kernels import separation
 from alignscope.kernels.leading_axes import over_leading
 from alignscope.kernels.precision import full_precision
 from alignscope.kernels.samples import TOP, GramInputs
@@ -65,9 +66,9 @@ def metric_values(
     """`[..., R, len(metrics)]` metrics of each layer of `stats` under labellings `Y: [R, n]` (0/1),
     for `d` features; NaN where a metric is undefined (a singular class covariance, Fisher without
     shrinkage or an unconverged solve). `metrics`: names with a Gram form (default: all)."""
-    metrics = _checked_metrics(metrics)
+    chosen = forms(metrics)
     Y = jnp.asarray(Y, stats.gram.dtype)
-    return _values(stats, Y, d=d, metrics=metrics, tol=eigen.default_tolerance(Y.dtype))
+    return _values(stats, Y, d=d, forms=chosen, tol=eigen.default_tolerance(Y.dtype))
 
 
 @full_precision
@@ -78,26 +79,75 @@ def bootstrap_values(
     whose statistics are `stats`, labelled `Y: [B, m]` (the drawn rows' labels). In the
     silhouette, the copies of one row in a draw count as one point (a row's own-class mean
     distance leaves them out), so duplicates do not pull replicas above the estimate."""
-    metrics = _checked_metrics(metrics)
+    return _bootstrap(stats, idx, Y, d, forms(metrics))
+
+
+def _bootstrap(stats, idx, Y, d, forms):
+    """`bootstrap_values` of Gram forms, unchecked."""
     rows, copies, labels = resample.distinct_draws(np.asarray(idx), np.asarray(Y))
     dtype = stats.gram.dtype
     tol = eigen.default_tolerance(dtype)
     return host_threads.over_threads(
-        lambda *draws: replica_values(stats, *draws, d=d, metrics=metrics, tol=tol),
+        lambda *draws: replica_values(stats, *draws, d=d, forms=forms, tol=tol),
         (jnp.asarray(rows), jnp.asarray(copies, dtype), jnp.asarray(labels, dtype)), out_axis=-2)
 
 
-def values_core(K, eig, Y, d, metrics, tol, weights=None):
-    """Unchecked, unbatched `metric_values` of one layer: `[R, len(metrics)]`, each metric's Gram
-    form (`kernels.metrics`) on the same statistics; `weights: [n]` the copies of a bootstrap
-    draw's distinct rows, with K = C½ Kc C½ and its eigenpairs (see `kernels.gram_metrics`)."""
+def public_route(metric: Callable, X: jax.Array, y: jax.Array, options: dict,
+                 draws: bool = False) -> tuple[Callable, int] | None:
+    """`(form, k)`: the Gram form that computes `metric(X, y, **options)`, a public metric of
+    `kernels.separation`, from X's centred Gram and its top k eigenpairs; None where the Gram
+    path does not apply (labels with leading axes of their own, `gram_path_applies` false) or
+    the options ask for what the forms do not compute (a given PCA, an approximate PCA method,
+    Bhattacharyya on all features, Fisher without Ledoit–Wolf shrinkage). With `draws` (for
+    bootstrap draws of X), None for the silhouette: its Gram form counts a row's copies as one
+    point, where `silhouette_score` of the drawn rows (scikit-learn's) counts each copy."""
+    n, d = X.shape[-2:]
+    if y.ndim != 1 or not gram_path_applies(n, d) or n < 3:
+        return None
+    top = min(TOP, n - 1, d)
+    exact_pca = options.get("pca") is None and options.get("method", "exact") == "exact"
+    if metric is separation.between_class_variance_ratio and exact_pca:
+        k = options.get("n_components")
+        return registry.gram_form("between", k), 1 if k is None else k
+    if metric is separation.bhattacharyya_distance and exact_pca and options.get("n_components", TOP) is not None:
+        k = options.get("n_components", TOP)
+        return registry.gram_form("bhattacharyya", k), k
+    if metric is separation.fisher_ratio and options.get("shrinkage") == "auto":
+        return registry.gram_form("fisher"), top
+    if metric is separation.silhouette_score and not draws:
+        return registry.gram_form("silhouette"), 1
+    return None
+
+
+@full_precision
+def public_value(X: jax.Array, y: jax.Array, form: Callable, k: int) -> jax.Array:
+    """`[...]` the Gram `form` of each `X: [..., n, d]` under labels `y: [n]`, from its centred
+    Gram and top-k eigenpairs (`public_route`); NaN where the form is undefined."""
+    stats = layer_statistics(X, k)
+    return _values(stats, jnp.asarray(y, X.dtype)[None], d=X.shape[-1], forms=(form,),
+                   tol=eigen.default_tolerance(X.dtype))[..., 0, 0]
+
+
+@full_precision
+def public_bootstrap(X: jax.Array, y: jax.Array, form: Callable, k: int, idx) -> jax.Array:
+    """`[R, ...]` the Gram `form` (`public_route`) of the bootstrap draws `idx: [R, n]` of
+    `X: [..., n, d]` labelled `y: [n]`: one centred Gram, each draw a gather of it."""
+    y, idx = np.asarray(y), np.asarray(idx)
+    replicas = _bootstrap(layer_statistics(X, k), idx, y[idx], X.shape[-1], (form,))[..., 0]
+    return jnp.moveaxis(replicas, -1, 0)
+
+
+def values_core(K, eig, Y, d, forms, tol, weights=None):
+    """Unchecked, unbatched `metric_values` of one layer: `[R, len(forms)]`, each Gram form
+    (`forms`, from `kernels.metrics`) on the same statistics; `weights: [n]` the copies of a
+    bootstrap draw's distinct rows, with K = C½ Kc C½ and its eigenpairs (`kernels.gram_metrics`)."""
     inputs = GramInputs(gram=K, eig=eig, labels=Y, contrast=gram_metrics.contrast(Y, weights), features=d,
                         tol=tol, weights=weights)
     shape = (Y.shape[0],)
-    return jnp.stack([jnp.broadcast_to(registry.REGISTRY[name].gram(inputs), shape) for name in metrics], axis=-1)
+    return jnp.stack([jnp.broadcast_to(form(inputs), shape) for form in forms], axis=-1)
 
 
-def replica_core(K, eig, rows, copies, y, d, metrics, tol):
+def replica_core(K, eig, rows, copies, y, d, forms, tol):
     """Metrics `[len(metrics)]` of one bootstrap replica: its distinct rows `rows: [U]` taken
     `copies: [U]` times (0 for padding), labelled `y: [U]` (`resample.distinct_draws`). The
     draw's Gram is C½ Kc C½ over its distinct rows (Kc their Gram centred on the draw's mean),
@@ -107,20 +157,21 @@ def replica_core(K, eig, rows, copies, y, d, metrics, tol):
     root = jnp.sqrt(copies)
     Kb = root[:, None] * gram.gather_core(K, rows, copies) * root[None, :]
     eig_b = eigen.top_core(Kb, eig.values.shape[0], tol, init=eig.vectors[rows] * root[:, None])
-    return values_core(Kb, eig_b, y[None], d, metrics, tol, copies)[0]
+    return values_core(Kb, eig_b, y[None], d, forms, tol, copies)[0]
 
 
 def _top_k(k, n, d) -> int:
     return checks.count(k, "k", 1, max(1, min(n - 1, d)))
 
 
-def _checked_metrics(metrics) -> tuple[str, ...]:
+def forms(metrics: Sequence[str] | None = None) -> tuple:
+    """The Gram forms of the registry's `metrics` (names; default every one with a Gram form)."""
     if metrics is None:
-        return gram_metric_names()
+        metrics = gram_metric_names()
     names = tuple(metric.name for metric in registry.checked(metrics))
     if any(registry.REGISTRY[name].gram is None for name in names):
         raise AlignscopeError(f"metrics={names!r} is not accepted; use names from {gram_metric_names()}")
-    return names
+    return tuple(registry.REGISTRY[name].gram for name in names)
 
 
 @functools.partial(jax.jit, static_argnames=("k", "tol"))
@@ -144,20 +195,20 @@ def _over_layers(fn, stats, *args, core_ndims):
     return over_leading(one, (*leaves, *args), (*ndims, *core_ndims), sequential=True)
 
 
-@functools.partial(jax.jit, static_argnames=("d", "metrics", "tol"))
-def _values(stats, Y, d, metrics, tol):
-    core = functools.partial(values_core, d=d, metrics=metrics, tol=tol)
+@functools.partial(jax.jit, static_argnames=("d", "forms", "tol"))
+def _values(stats, Y, d, forms, tol):
+    core = functools.partial(values_core, d=d, forms=forms, tol=tol)
     return _over_layers(core, stats, Y, core_ndims=(2,))
 
 
-@functools.partial(jax.jit, static_argnames=("d", "metrics", "tol"))
+@functools.partial(jax.jit, static_argnames=("d", "forms", "tol"))
 def replica_values(stats: LayerStatistics, rows: jax.Array, copies: jax.Array, Y: jax.Array, d: int,
-                   metrics: tuple[str, ...], tol: float) -> jax.Array:
+                   forms: tuple, tol: float) -> jax.Array:
     """Unchecked `bootstrap_values` of draws given as their distinct rows `rows: [B, U]`, copies
-    `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`); metrics a tuple of names with a
-    Gram form, `tol` the eigen residual; jitted, for callers that checked their inputs once."""
+    `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`); `forms` Gram forms (`forms`),
+    `tol` the eigen residual; jitted, for callers that checked their inputs once."""
 
     def per_layer(K, eig, rows, copies, Y):
-        return jax.lax.map(lambda a: replica_core(K, eig, *a, d, metrics, tol), (rows, copies, Y))
+        return jax.lax.map(lambda a: replica_core(K, eig, *a, d, forms, tol), (rows, copies, Y))
 
     return _over_layers(per_layer, stats, rows, copies, Y, core_ndims=(2, 2, 2))

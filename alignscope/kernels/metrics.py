@@ -24,7 +24,7 @@ import numpy as np
 
 from alignscope.errors import AlignscopeError
 from alignscope.kernels import gram_metrics, probe, resample, ridge_probe, separation
-from alignscope.kernels.samples import GramInputs, Sample
+from alignscope.kernels.samples import TOP, GramInputs, Sample
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +75,10 @@ def _evr_features(sample: Sample, k: int) -> jax.Array:
     return jnp.sum(sample.pca.explained_variance_ratio[..., : min(k, sample.top)], axis=-1)
 
 
-def _between_gram(inputs: GramInputs, k: int) -> jax.Array:
+def _between_gram(inputs: GramInputs, k: int | None) -> jax.Array:
+    if k is None:  # every feature: ûᵀKû / tr K
+        unit = inputs.contrast.unit
+        return jnp.sum(unit * (unit @ inputs.gram), axis=-1) / jnp.trace(inputs.gram)
     return gram_metrics.between_class(inputs.eig, inputs.contrast, min(k, inputs.top))
 
 
@@ -97,8 +100,8 @@ def _fisher_features(sample: Sample) -> jax.Array:
     return jnp.where(ok, fitted.ratio, jnp.nan)
 
 
-def _bhattacharyya_gram(inputs: GramInputs) -> jax.Array:
-    Z = gram_metrics.scores(inputs.eig, inputs.top)
+def _bhattacharyya_gram(inputs: GramInputs, k: int) -> jax.Array:
+    Z = gram_metrics.scores(inputs.eig, min(k, inputs.top))
     weights = inputs.weights
     if weights is not None:  # a weighted Gram's scores are √c times each copy's
         Z = Z * jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)[:, None]
@@ -184,6 +187,17 @@ def _paired_shift_features(sample: Sample) -> jax.Array:
     return jnp.linalg.norm(mean_shift, axis=-1) / jnp.sqrt(spread)
 
 
+@functools.cache
+def gram_form(kind: str, k: int | None = None) -> Callable[[GramInputs], jax.Array]:
+    """The Gram form of a metric kind: "evr" and "between" (top k PCs; between with k None: every
+    feature), "bhattacharyya" (top k PCs), "fisher" (Ledoit–Wolf), "silhouette". One object per
+    (kind, k), so a jitted call that takes it as a static argument compiles once."""
+    forms = {"evr": _evr_gram, "between": _between_gram, "bhattacharyya": _bhattacharyya_gram}
+    if kind in forms:
+        return functools.partial(forms[kind], k=k)
+    return {"fisher": _fisher_gram, "silhouette": _silhouette_gram}[kind]
+
+
 # ---------------------------------------------------------------------------------------------
 # Registry
 
@@ -191,18 +205,18 @@ _UNIT, _POSITIVE, _SIGNED = (0.0, 1.0), (0.0, np.inf), (-1.0, 1.0)
 
 REGISTRY: dict[str, Metric] = {metric.name: metric for metric in (
     Metric("evr2", "explained variance ratio of the top 2 PCs (both classes pooled)", _UNIT, True,
-           functools.partial(_evr_features, k=2), functools.partial(_evr_gram, k=2), debiased=True),
+           functools.partial(_evr_features, k=2), gram_form("evr", 2), debiased=True),
     Metric("between2", "between-class share of the variance on the top 2 PCs", _UNIT, False,
-           functools.partial(_between_features, k=2), functools.partial(_between_gram, k=2)),
+           functools.partial(_between_features, k=2), gram_form("between", 2)),
     Metric("between10", "between-class share of the variance on the top 10 PCs", _UNIT, False,
-           functools.partial(_between_features, k=10), functools.partial(_between_gram, k=10)),
+           functools.partial(_between_features, k=10), gram_form("between", 10)),
     Metric("fisher", "Fisher ratio ΔᵀΣ⁻¹Δ with Ledoit–Wolf shrinkage", _POSITIVE, False,
-           _fisher_features, _fisher_gram, debiased=True, min_rows_per_feature=1.0),
+           _fisher_features, gram_form("fisher"), debiased=True, min_rows_per_feature=1.0),
     Metric("bhattacharyya", "Bhattacharyya distance of Gaussians on the top 10 PCs (NaN where a class"
            " has too few distinct rows for a nonsingular covariance)", _POSITIVE, False,
-           _bhattacharyya_features, _bhattacharyya_gram, debiased=True, min_rows_per_feature=1.0),
+           _bhattacharyya_features, gram_form("bhattacharyya", TOP), debiased=True, min_rows_per_feature=1.0),
     Metric("silhouette", "mean euclidean silhouette of the two classes", _SIGNED, False,
-           _silhouette_features, _silhouette_gram),
+           _silhouette_features, gram_form("silhouette")),
     Metric("probe", "group-folded cross-validated accuracy of a ridge probe on the language's"
            " standardised features (scikit-learn's RidgeClassifier; every replica refits it)", _UNIT, False,
            _probe_features, uses_folds=True, min_rows_per_feature=0.5, gathers_draws=False),

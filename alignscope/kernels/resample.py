@@ -167,11 +167,36 @@ def bootstrap(
             resampled.append(jnp.take(labels, idx, axis=-1))
         return resampled
 
-    estimate = metric(*features, *(() if labels is None else (labels,)))
-    replicas = _over_replicas(metric, replica, indices, features, labels, batch_size)
+    gram_first = _gram_bootstrap(metric, features, labels, indices)
+    if gram_first is not None:
+        estimate, replicas = gram_first
+    else:
+        estimate = metric(*features, *(() if labels is None else (labels,)))
+        replicas = _over_replicas(metric, replica, indices, features, labels, batch_size)
     tail = (1.0 - level) / 2
     low, high = jnp.quantile(replicas, jnp.asarray([tail, 1.0 - tail]), axis=0)
     return BootstrapResult(estimate=estimate, low=low, high=high, replicas=replicas)
+
+
+def _gram_bootstrap(metric, features, labels, indices) -> tuple[jax.Array, jax.Array] | None:
+    """`(estimate, replicas)` of a public separation metric (or a functools.partial of one with
+    keyword options) by the Gram path, as the analysis computes it: one centred Gram of the
+    features, each draw a gather of it (`gram_separation.public_route`); None where that path
+    does not apply."""
+    from alignscope.kernels import gram_separation  # it imports this module
+
+    function, options = metric, {}
+    if isinstance(metric, functools.partial) and not metric.args:
+        function, options = metric.func, dict(metric.keywords)
+    if labels is None or len(features) != 1:
+        return None
+    X = checks.features(features[0])
+    y = checks.labels(labels, X)
+    route = gram_separation.public_route(function, X, y, options, draws=True)
+    if route is None:
+        return None
+    estimate = metric(X, y)  # the public function, with its input checks and errors
+    return estimate, gram_separation.public_bootstrap(X, y, *route, indices)
 
 
 @full_precision

@@ -4,9 +4,12 @@ Notation: Δ = μ1 − μ0 (class means); R = X − μ_{y_i} (within-class-centr
 within-class covariance Σ = RᵀR / (n − 2). Every metric is batched over leading axes and
 invariant to translating X.
 
-The public metric functions check their inputs; `*_batched` (jitted, over leading axes) and
-`*_core` (one problem) are the same math unchecked, for the feature forms of `kernels.metrics`,
-which check the inputs once for every metric and replica.
+The public metric functions check their inputs. Where the analysis would take the Gram path
+(one labelling `y: [n]`, and n < d or few rows: `gram_separation.public_route`) they compute
+from X's centred Gram as it does, with the same numbers and speed; `resample.bootstrap` of them
+does too. `*_batched` (jitted, over leading axes) and `*_core` (one problem) are the feature
+forms' math unchecked, for `kernels.metrics`, which checks the inputs once for every metric and
+replica.
 """
 
 import functools
@@ -67,6 +70,9 @@ def between_class_variance_ratio(
     X, y = _checked(X, y)
     k = _components(n_components, X)
     method = _method(method)
+    gram_first = _gram_value(between_class_variance_ratio, X, y, n_components=k, method=method, pca=pca)
+    if gram_first is not None:
+        return gram_first
     components, mean = (None, None) if pca is None else _given_pcs(pca, X, k)
     return between_class_batched(X, y, k=k, method=method, components=components, mean=mean)
 
@@ -101,6 +107,15 @@ def lda(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> LDA
 @full_precision
 def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = None) -> jax.Array:
     """`[...]` ΔᵀΣ⁻¹Δ, the Fisher criterion of the optimal LDA direction; see `lda`."""
+    if isinstance(shrinkage, str) and shrinkage == "auto":
+        X, y = _checked(X, y)
+        ratio = _gram_value(fisher_ratio, X, y, shrinkage="auto")
+        if ratio is not None:
+            if not bool(jnp.isfinite(ratio).all()):
+                raise AlignscopeError(
+                    "Ledoit-Wolf shrinkage is 0 and the within-class covariance is singular (a constant"
+                    " or class-determined feature); pass a shrinkage in (0, 1]")
+            return ratio
     return lda(X, y, shrinkage).ratio
 
 
@@ -130,7 +145,11 @@ def bhattacharyya_distance(
             f"a class has {fewest} examples but its covariance in {dims} dimensions needs more than"
             f" {dims}; lower n_components or add examples"
         )
-    distance, ok = bhattacharyya_batched(X, y, k=k, method=method, components=components, mean=mean)
+    distance = _gram_value(bhattacharyya_distance, X, y, n_components=k, method=method, pca=pca)
+    if distance is not None:
+        ok = jnp.isfinite(distance)
+    else:
+        distance, ok = bhattacharyya_batched(X, y, k=k, method=method, components=components, mean=mean)
     if not bool(ok.all()):
         raise AlignscopeError(
             f"a class covariance in the top-{dims} PC space is singular (duplicate or collinear"
@@ -147,6 +166,9 @@ def silhouette_score(X: jax.Array, y: jax.Array) -> jax.Array:
     most `SILHOUETTE_BLOCK_ELEMENTS`, so n = 20,000 fits in memory.
     """
     X, y = _checked(X, y)
+    gram_first = _gram_value(silhouette_score, X, y)
+    if gram_first is not None:
+        return gram_first
     return silhouette_batched(X, y, block=silhouette_block(X.shape[-2]))
 
 
@@ -178,6 +200,15 @@ def direction_cosine(u: jax.Array, v: jax.Array) -> jax.Array:
     if not bool(jnp.isfinite(cosine).all()):
         raise AlignscopeError("a direction is the zero vector; its cosine is undefined")
     return cosine
+
+
+def _gram_value(metric, X, y, **options) -> jax.Array | None:
+    """`metric(X, y, **options)` by the Gram path (`gram_separation.public_route`), or None where
+    it does not apply."""
+    from alignscope.kernels import gram_separation  # it imports this module
+
+    route = gram_separation.public_route(metric, X, y, options)
+    return None if route is None else gram_separation.public_value(X, y, *route)
 
 
 def _checked(X, y) -> tuple[jax.Array, jax.Array]:

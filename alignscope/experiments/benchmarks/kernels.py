@@ -256,9 +256,9 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
     stage = {"gram": [], "eig": [], **{m: [] for m in METRICS}, "layer": []}
     grams = [[None] * L for _ in range(M)]
     stats_kept = None
-    metric_fn = {m: jax.jit(lambda K, e, y, m=m: gram_separation.values_core(K, e, y, d, (m,), tol))
+    metric_fn = {m: jax.jit(lambda K, e, y, m=m: gram_separation.values_core(K, e, y, d, gram_separation.forms((m,)), tol))
                  for m in METRICS}
-    all_fn = jax.jit(lambda K, e, y: gram_separation.values_core(K, e, y, d, METRICS, tol))
+    all_fn = jax.jit(lambda K, e, y: gram_separation.values_core(K, e, y, d, gram_separation.forms(METRICS), tol))
     gram_fn = jax.jit(gram.gram_core)
     eig_fn = jax.jit(lambda K: eigen.top_core(K, gram_separation.TOP, tol))
     ours_values = {}
@@ -402,7 +402,7 @@ def sweep(n_values=SWEEP_N, d_values=SWEEP_D, log: Callable[[str], None] = print
         shape = dataclasses.replace(QUICK, layers=3, n=n, d=d)
         gram_fn = jax.jit(gram.gram_core)
         stats_fn = jax.jit(lambda K: eigen.top_core(K, gram_separation.TOP, tol))
-        all_fn = jax.jit(lambda K, e, y, d=d: gram_separation.values_core(K, e, y, d, METRICS, tol))
+        all_fn = jax.jit(lambda K, e, y, d=d: gram_separation.values_core(K, e, y, d, gram_separation.forms(METRICS), tol))
         times = {"gram": [], "all": [], "numpy_gram": []}
         for layer in range(shape.layers + 1):
             X, y = activations(shape, 0, layer % shape.layers)
