@@ -12,7 +12,11 @@ axes (layers, languages, replicas). Call through the submodules, e.g.
 Gram-first: with n < d, or few rows (`gram_separation.GRAM_PATH_MAX_ROWS`), every separation
 metric, permutation and bootstrap replica of a layer comes from its centred n × n Gram and top
 eigenpairs (`gram`, `eigen`, `gram_metrics`, `gram_separation`), the analysis's ridge probe from
-the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too.
+the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too. The public
+per-metric functions of `separation` and `resample.bootstrap` of them take the same path
+(`gram_separation.public_route`). A bootstrap replica is computed on the draw's distinct rows,
+weighted by their copies (`resample.distinct_draws`), and on a CPU the replicas run in one
+thread per core (`host_threads`).
 `kernels.probe` is the logistic probe for fitting and applying one probe.
 """
 
