@@ -16,7 +16,7 @@ the Gram of the standardised rows (`ridge_probe`), and linear CKA from Grams too
 per-metric functions of `separation` and `resample.bootstrap` of them take the same path
 (`gram_separation.public_route`). A bootstrap replica is computed on the draw's distinct rows,
 weighted by their copies (`resample.distinct_draws`), and on a CPU the replicas run in one
-thread per core (`host_threads`).
+thread per core, at most 4 (`host_threads`).
 `kernels.probe` is the logistic probe for fitting and applying one probe.
 """
 

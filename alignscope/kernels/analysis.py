@@ -276,14 +276,11 @@ class _LanguageMetrics:
         rows, labels = whole.rows, whole.labels
         models, layers, _, d = self.language.X.shape
         # Chunks bound the memory of per-labelling [m, d] arrays: gathered draws, or a vmapped
-        # feature form's residuals off the Gram path. Metrics that gather no draw (the probe:
-        # its replicas are weights on the language's rows) and, on the Gram path, labellings of
-        # shared rows hold none: one chunk, which kernels.host_threads can split.
+        # feature form's residuals off the Gram path. On the Gram path, labellings of shared rows
+        # and draws of metrics that gather none (the probe: a draw is weights on the language's
+        # rows) hold none: one chunk, which kernels.host_threads can split.
         per_replica = models * layers * rows.shape[1] * d
-        if whole.shared:
-            one_chunk = self.language.gram_path
-        else:
-            one_chunk = not any(metric.gathers_draws for metric in metrics)
+        one_chunk = self.language.gram_path and (whole.shared or not any(m.gathers_draws for m in metrics))
         chunk = labels.shape[0] if one_chunk else max(1, min(labels.shape[0], REPLICA_BLOCK_ELEMENTS // per_replica))
         out = []
         for start in range(0, labels.shape[0], chunk):

@@ -57,6 +57,12 @@ def contrast(Y: jax.Array, weights: jax.Array | None = None) -> Contrast:
     return Contrast(unit=u / jnp.sqrt(scale), scale=scale[..., 0])
 
 
+def inverse_root(weights: jax.Array) -> jax.Array:
+    """`[n]` 1/√c of row weights c, 0 where c = 0 (padding rows)."""
+    positive = weights > 0
+    return jnp.where(positive, jax.lax.rsqrt(jnp.where(positive, weights, 1.0)), 0.0)
+
+
 def explained_variance_ratio(eig: Eigenpairs, K: jax.Array, k: int) -> jax.Array:
     """`[]` share of the total variance on the top k PCs."""
     return jnp.sum(eig.values[:k]) / jnp.trace(K)
@@ -92,7 +98,7 @@ def fisher_ledoit_wolf(
     trace_w = jnp.sum(diag_k) - kappa
     frob_w = jnp.sum(K * K) - 2.0 * jnp.sum(T * T, axis=0) + kappa * kappa
     if weights is not None:  # per-copy diagonal, weighted by √c so that its squares sum over copies
-        diag_w = diag_w * jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)[:, None]
+        diag_w = diag_w * inverse_root(weights)[:, None]
     lam = _ledoit_wolf(diag_w, trace_w, frob_w, n, d)
     a = lam * trace_w / ((n - 2) * d)
     b = (1.0 - lam) / (n - 2)
@@ -200,10 +206,10 @@ def silhouette(K: jax.Array, Y: jax.Array, block: int, weights: jax.Array | None
             return jax.lax.dynamic_slice_in_dim(K, first, size)
 
         return silhouette_blocks(cross, jnp.diagonal(K), Y, block)
-    inverse_root = jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)
+    root = inverse_root(weights)
 
     def weighted_cross(first, size):
-        rows = jax.lax.dynamic_slice_in_dim(inverse_root, first, size)
-        return rows[:, None] * jax.lax.dynamic_slice_in_dim(K, first, size) * inverse_root[None, :]
+        rows = jax.lax.dynamic_slice_in_dim(root, first, size)
+        return rows[:, None] * jax.lax.dynamic_slice_in_dim(K, first, size) * root[None, :]
 
-    return silhouette_blocks(weighted_cross, jnp.diagonal(K) * inverse_root**2, Y, block, weights)
+    return silhouette_blocks(weighted_cross, jnp.diagonal(K) * root**2, Y, block, weights)

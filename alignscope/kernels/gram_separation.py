@@ -8,8 +8,8 @@ by their copies (C½ Kc C½, `replica_core`), and a warm-started eigen solve: no
 features.
 
 This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
-also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then an n × n gather
-and a warm-started top-10 eigen solve, where the feature forms (`kernels.separation`) re-gather
+also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then a gather of
+its distinct rows' block and a warm-started top-10 eigen solve, where the feature forms (`kernels.separation`) re-gather
 `[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis` takes it
 wherever `gram_path_applies`; the numbers are the same either way (tested). A Fisher ratio whose
 conjugate-gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
@@ -101,16 +101,19 @@ def public_route(metric: Callable, X: jax.Array, y: jax.Array, options: dict,
     Bhattacharyya on all features, Fisher without Ledoit–Wolf shrinkage). With `draws` (for
     bootstrap draws of X), None for the silhouette: its Gram form counts a row's copies as one
     point, where `silhouette_score` of the drawn rows (scikit-learn's) counts each copy."""
-    n, d = X.shape[-2:]
-    if y.ndim != 1 or not gram_path_applies(n, d) or n < 3:
+    if metric not in _PUBLIC:
+        return None
+    n, d = np.shape(X)[-2:]
+    if np.ndim(y) != 1 or not gram_path_applies(n, d):
         return None
     top = min(TOP, n - 1, d)
     exact_pca = options.get("pca") is None and options.get("method", "exact") == "exact"
     if metric is separation.between_class_variance_ratio and exact_pca:
         k = options.get("n_components")
         return registry.gram_form("between", k), 1 if k is None else k
-    if metric is separation.bhattacharyya_distance and exact_pca and options.get("n_components", TOP) is not None:
-        k = options.get("n_components", TOP)
+    default = separation.BHATTACHARYYA_COMPONENTS
+    if metric is separation.bhattacharyya_distance and exact_pca and options.get("n_components", default) is not None:
+        k = options.get("n_components", default)
         return registry.gram_form("bhattacharyya", k), k
     if metric is separation.fisher_ratio and options.get("shrinkage") == "auto":
         return registry.gram_form("fisher"), top
@@ -122,10 +125,12 @@ def public_route(metric: Callable, X: jax.Array, y: jax.Array, options: dict,
 @full_precision
 def public_value(X: jax.Array, y: jax.Array, form: Callable, k: int) -> jax.Array:
     """`[...]` the Gram `form` of each `X: [..., n, d]` under labels `y: [n]`, from its centred
-    Gram and top-k eigenpairs (`public_route`); NaN where the form is undefined."""
+    Gram and top-k eigenpairs (`public_route`); NaN where the form is undefined or the eigen
+    solve did not converge."""
     stats = layer_statistics(X, k)
-    return _values(stats, jnp.asarray(y, X.dtype)[None], d=X.shape[-1], forms=(form,),
-                   tol=eigen.default_tolerance(X.dtype))[..., 0, 0]
+    values = _values(stats, jnp.asarray(y, X.dtype)[None], d=X.shape[-1], forms=(form,),
+                     tol=eigen.default_tolerance(X.dtype))[..., 0, 0]
+    return jnp.where(stats.eig.converged, values, jnp.nan)
 
 
 @full_precision
@@ -148,7 +153,7 @@ def values_core(K, eig, Y, d, forms, tol, weights=None):
 
 
 def replica_core(K, eig, rows, copies, y, d, forms, tol):
-    """Metrics `[len(metrics)]` of one bootstrap replica: its distinct rows `rows: [U]` taken
+    """Metrics `[len(forms)]` of one bootstrap replica: its distinct rows `rows: [U]` taken
     `copies: [U]` times (0 for padding), labelled `y: [U]` (`resample.distinct_draws`). The
     draw's Gram is C½ Kc C½ over its distinct rows (Kc their Gram centred on the draw's mean),
     which has the nonzero eigenpairs of the m × m Gram with copies (`kernels.gram_metrics`):
@@ -162,6 +167,11 @@ def replica_core(K, eig, rows, copies, y, d, forms, tol):
 
 def _top_k(k, n, d) -> int:
     return checks.count(k, "k", 1, max(1, min(n - 1, d)))
+
+
+# The public metrics of kernels.separation that `public_route` can route.
+_PUBLIC = (separation.between_class_variance_ratio, separation.fisher_ratio, separation.bhattacharyya_distance,
+           separation.silhouette_score)
 
 
 def forms(metrics: Sequence[str] | None = None) -> tuple:
@@ -205,7 +215,8 @@ def _values(stats, Y, d, forms, tol):
 def replica_values(stats: LayerStatistics, rows: jax.Array, copies: jax.Array, Y: jax.Array, d: int,
                    forms: tuple, tol: float) -> jax.Array:
     """Unchecked `bootstrap_values` of draws given as their distinct rows `rows: [B, U]`, copies
-    `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`); `forms` Gram forms (`forms`),
+    `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`; copies of a row share its label);
+    `forms` Gram forms (`forms`),
     `tol` the eigen residual; jitted, for callers that checked their inputs once."""
 
     def per_layer(K, eig, rows, copies, Y):

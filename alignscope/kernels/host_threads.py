@@ -13,6 +13,7 @@ core, the kernel runs once on all replicas.
 import concurrent.futures
 import functools
 import os
+import threading
 from typing import Callable, Sequence
 
 import jax
@@ -22,6 +23,8 @@ import threadpoolctl
 
 # Threads at most: untested beyond 2 cores, and every part also holds its own working set.
 MAX_THREADS = 4
+# Held by the one caller whose parts run (the BLAS limit it sets and restores is process-wide).
+_ONE_CALLER = threading.Lock()
 
 
 @functools.cache
@@ -35,7 +38,8 @@ def thread_count() -> int:
     `MAX_THREADS`) on the CPU backend, else 1."""
     if jax.default_backend() != "cpu":
         return 1
-    return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cores))
 
 
 def over_threads(fn: Callable[..., jax.Array], split: Sequence[jax.Array], out_axis: int) -> jax.Array:
@@ -44,7 +48,10 @@ def over_threads(fn: Callable[..., jax.Array], split: Sequence[jax.Array], out_a
 
     `fn` must treat replicas independently (each output entry along `out_axis` depends only on
     the same replica's inputs). The replica count is padded up to a multiple of the parts by
-    repeating the last replica; the padding's results are dropped."""
+    repeating the last replica; the padding's results are dropped. The parts run under the
+    caller's x64 and matmul-precision settings (jax keeps them per thread); other per-thread jax
+    settings (a default device, debug flags) are not carried. Concurrent callers take turns: the
+    BLAS thread limit is process-wide."""
     parts = thread_count()
     count = split[0].shape[0]
     if parts == 1 or count < 2 * parts:
@@ -59,7 +66,7 @@ def over_threads(fn: Callable[..., jax.Array], split: Sequence[jax.Array], out_a
         with jax.enable_x64(x64), jax.default_matmul_precision(precision):
             return jax.block_until_ready(fn(*(a[i * size: (i + 1) * size] for a in padded)))
 
-    with _blas().limit(limits=1, user_api="blas"), concurrent.futures.ThreadPoolExecutor(parts) as pool:
+    with _ONE_CALLER, _blas().limit(limits=1, user_api="blas"), concurrent.futures.ThreadPoolExecutor(parts) as pool:
         futures = [pool.submit(part, i) for i in range(parts)]
         results = [future.result() for future in futures]
     joined = jnp.concatenate(results, axis=out_axis)

@@ -104,7 +104,7 @@ def _bhattacharyya_gram(inputs: GramInputs, k: int) -> jax.Array:
     Z = gram_metrics.scores(inputs.eig, min(k, inputs.top))
     weights = inputs.weights
     if weights is not None:  # a weighted Gram's scores are √c times each copy's
-        Z = Z * jnp.where(weights > 0, jax.lax.rsqrt(jnp.where(weights > 0, weights, 1.0)), 0.0)[:, None]
+        Z = Z * gram_metrics.inverse_root(weights)[:, None]
     distance, ok = jax.vmap(lambda y: separation.bhattacharyya_core(Z, y, k=None, method="exact",
                                                                     weights=weights))(inputs.labels)
     return jnp.where(ok, distance, jnp.nan)

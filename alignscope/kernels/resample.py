@@ -145,6 +145,11 @@ def bootstrap(
 ) -> BootstrapResult:
     """Percentile bootstrap interval of `metric(*features[, labels])`.
 
+    A public metric of `kernels.separation` (or a `functools.partial` of one with keyword
+    options) on one labelling is resampled as `kernels.analysis` does it where the Gram path
+    applies (`gram_separation.public_route`): one centred Gram, each draw a gather of it, and
+    `batch_size` unused; any other metric is called on `batch_size` gathered replicas at a time.
+
     Args:
       metric: e.g. `kernels.separation.fisher_ratio` or `kernels.cka.linear_cka` (bind options
         with functools.partial).
@@ -167,6 +172,8 @@ def bootstrap(
             resampled.append(jnp.take(labels, idx, axis=-1))
         return resampled
 
+    if batch_size is not None:
+        checks.count(batch_size, "batch_size", 1, 2**31 - 1)
     gram_first = _gram_bootstrap(metric, features, labels, indices)
     if gram_first is not None:
         estimate, replicas = gram_first
@@ -181,8 +188,9 @@ def bootstrap(
 def _gram_bootstrap(metric, features, labels, indices) -> tuple[jax.Array, jax.Array] | None:
     """`(estimate, replicas)` of a public separation metric (or a functools.partial of one with
     keyword options) by the Gram path, as the analysis computes it: one centred Gram of the
-    features, each draw a gather of it (`gram_separation.public_route`); None where that path
-    does not apply."""
+    features, each draw a gather of it (`gram_separation.public_route`). None where that path
+    does not apply, or where a replica is not finite (a draw with a singular class covariance
+    or too few rows of a class), so the feature path gives its value or its error."""
     from alignscope.kernels import gram_separation  # it imports this module
 
     function, options = metric, {}
@@ -190,13 +198,13 @@ def _gram_bootstrap(metric, features, labels, indices) -> tuple[jax.Array, jax.A
         function, options = metric.func, dict(metric.keywords)
     if labels is None or len(features) != 1:
         return None
-    X = checks.features(features[0])
-    y = checks.labels(labels, X)
-    route = gram_separation.public_route(function, X, y, options, draws=True)
+    route = gram_separation.public_route(function, features[0], labels, options, draws=True)
     if route is None:
         return None
-    estimate = metric(X, y)  # the public function, with its input checks and errors
-    return estimate, gram_separation.public_bootstrap(X, y, *route, indices)
+    estimate = metric(features[0], labels)  # the public function, with its input checks and errors
+    X = checks.features(features[0])
+    replicas = gram_separation.public_bootstrap(X, checks.labels(labels, X), *route, indices)
+    return (estimate, replicas) if bool(jnp.isfinite(replicas).all()) else None
 
 
 @full_precision

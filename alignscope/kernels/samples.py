@@ -35,7 +35,7 @@ class GramInputs(NamedTuple):
       gram: `[n, n]` centred Gram K of the rows.
       eig: top-k eigenpairs of K (k = `top`).
       labels: `[R, n]` 0./1. labellings.
-      contrast: their class contrasts (`gram_metrics.contrast(labels)`).
+      contrast: their class contrasts (`gram_metrics.contrast(labels, weights)`).
       features: d, the number of features the rows have.
       tol: eigen solve residual tolerance (the Fisher solve uses a tenth of it).
       weights: `[n]` None for the rows themselves; for a bootstrap draw's distinct rows, their

@@ -30,6 +30,8 @@ SILHOUETTE_BLOCK_ELEMENTS = 2**24
 # Steps of iterative refinement after the LDA solve, each O(nd); three take the float32 Woodbury
 # solve from ~1e-2 to ~1e-5 relative error at λ = 1e-4.
 REFINEMENT_STEPS = 3
+# Principal components `bhattacharyya_distance` works in by default.
+BHATTACHARYYA_COMPONENTS = 10
 # How far a precomputed PCA's mean may sit from X's own, relative to max |X|: float32 rounding of
 # the mean is far below it, a fit of another layer, model or set of examples far above it.
 MEAN_TOLERANCE = 1e-4
@@ -111,10 +113,6 @@ def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = Non
         X, y = _checked(X, y)
         ratio = _gram_value(fisher_ratio, X, y, shrinkage="auto")
         if ratio is not None:
-            if not bool(jnp.isfinite(ratio).all()):
-                raise AlignscopeError(
-                    "Ledoit-Wolf shrinkage is 0 and the within-class covariance is singular (a constant"
-                    " or class-determined feature); pass a shrinkage in (0, 1]")
             return ratio
     return lda(X, y, shrinkage).ratio
 
@@ -123,7 +121,7 @@ def fisher_ratio(X: jax.Array, y: jax.Array, shrinkage: float | str | None = Non
 def bhattacharyya_distance(
     X: jax.Array,
     y: jax.Array,
-    n_components: int | None = 10,
+    n_components: int | None = BHATTACHARYYA_COMPONENTS,
     method: str = "exact",
     pca: pca_kernels.PCAFit | None = None,
 ) -> jax.Array:
@@ -147,9 +145,8 @@ def bhattacharyya_distance(
         )
     distance = _gram_value(bhattacharyya_distance, X, y, n_components=k, method=method, pca=pca)
     if distance is not None:
-        ok = jnp.isfinite(distance)
-    else:
-        distance, ok = bhattacharyya_batched(X, y, k=k, method=method, components=components, mean=mean)
+        return distance
+    distance, ok = bhattacharyya_batched(X, y, k=k, method=method, components=components, mean=mean)
     if not bool(ok.all()):
         raise AlignscopeError(
             f"a class covariance in the top-{dims} PC space is singular (duplicate or collinear"
@@ -204,11 +201,15 @@ def direction_cosine(u: jax.Array, v: jax.Array) -> jax.Array:
 
 def _gram_value(metric, X, y, **options) -> jax.Array | None:
     """`metric(X, y, **options)` by the Gram path (`gram_separation.public_route`), or None where
-    it does not apply."""
+    it does not apply or a value is not finite (a singular covariance, an unconverged solve):
+    the feature path then gives its value or its error."""
     from alignscope.kernels import gram_separation  # it imports this module
 
     route = gram_separation.public_route(metric, X, y, options)
-    return None if route is None else gram_separation.public_value(X, y, *route)
+    if route is None:
+        return None
+    value = gram_separation.public_value(X, y, *route)
+    return value if bool(jnp.isfinite(value).all()) else None
 
 
 def _checked(X, y) -> tuple[jax.Array, jax.Array]:

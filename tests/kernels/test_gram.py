@@ -16,7 +16,7 @@ from sklearn.metrics import silhouette_score as sk_silhouette
 
 from alignscope.errors import AlignscopeError
 
-from alignscope.kernels import eigen, gram, gram_separation
+from alignscope.kernels import eigen, gram, gram_separation, resample
 from tests.kernels.test_analysis import silhouette_with_copies_ref
 from tests.kernels.test_separation import between_ref, bhattacharyya_ref, fisher_ref
 
@@ -102,7 +102,7 @@ def test_metrics_match_references(n, d, x64):
             relative(got[layer, r], references(X[layer], labels), x64)
 
 
-@pytest.mark.parametrize("n", [45, 200])  # exact eigh below eigen.EXACT_BELOW rows; subspace iteration above
+@pytest.mark.parametrize("n", [45, 300])  # exact eigh below eigen.EXACT_BELOW distinct rows; subspace iteration above
 def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows(n):
     """A replica is computed on the draw's distinct rows weighted by their copies; its metrics
     are those of the drawn rows, duplicates included."""
@@ -111,6 +111,8 @@ def test_bootstrap_replicas_equal_metrics_of_the_drawn_rows(n):
     # Stratified draws, so both classes keep their size; the same draws for both layers.
     idx = np.stack([np.concatenate([rng.choice(np.flatnonzero(y == c), (y == c).sum()) for c in (0, 1)])
                     for _ in range(3)])
+    width = resample.distinct_draws(idx)[0].shape[1]
+    assert (width > eigen.EXACT_BELOW) == (n > 100)  # which eigen path the replicas take
     with jax.enable_x64(True):
         got = gram_separation.bootstrap_values(gram_separation.layer_statistics(X), idx, y[idx], 120)
     assert got.shape == (2, 3, len(gram_separation.gram_metric_names()))

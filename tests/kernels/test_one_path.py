@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score as sk_silhouette
 
-from alignscope.kernels import resample, separation
+from alignscope.errors import AlignscopeError
+from alignscope.kernels import eigen, resample, separation
 from tests.kernels.test_gram import activations
 
 PUBLIC = {
@@ -51,9 +52,10 @@ def test_public_metrics_take_the_gram_path_with_the_feature_paths_numbers(monkey
 
 @pytest.mark.parametrize("name", ["between10", "fisher_auto", "bhattacharyya"])
 def test_bootstrap_of_a_public_metric_is_gathered_from_one_gram(monkeypatch, name):
-    X, y = activations(150, 200, seed=4, layers=2)
+    X, y = activations(300, 400, seed=4, layers=2)  # draws of ~190 distinct rows: subspace iteration
     metric = PUBLIC[name]
     idx = np.asarray(resample.bootstrap_indices(len(y), 6, y, seed=1))
+    assert resample.distinct_draws(idx)[0].shape[1] > eigen.EXACT_BELOW
     with jax.enable_x64(True):
         expected = np.stack([np.asarray(metric(X[:, rows], np.broadcast_to(y[rows], (2, len(y))))) for rows in idx])
         with monkeypatch.context() as patched:
@@ -83,3 +85,14 @@ def test_options_the_gram_forms_do_not_cover_keep_the_feature_path(monkeypatch):
                      lambda: separation.bhattacharyya_distance(X, y, n_components=None)):
             with pytest.raises(AssertionError, match="the feature path ran"):
                 call()
+
+
+def test_bootstrap_keeps_custom_metrics_and_the_feature_paths_errors():
+    X, y = activations(60, 100, seed=7)
+    three_classes = np.arange(60) % 3  # labels the separation metrics refuse; a custom metric may take them
+    result = resample.bootstrap(lambda X, y: X.mean(axis=(-2, -1)) + 0.0 * y.mean(axis=-1), X, labels=three_classes,
+                                num_replicas=4)
+    assert result.replicas.shape == (4,)
+    one_class = np.zeros((2, 60), int)  # every draw is row 0: no harmful row
+    with pytest.raises(AlignscopeError, match="class"):
+        resample.bootstrap(PUBLIC["fisher_auto"], X, labels=y, indices=one_class)

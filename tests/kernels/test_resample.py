@@ -17,12 +17,17 @@ def data(n=40, d=5, layers=2, seed=0, shift=0.5):
     return X, y
 
 
-def test_bootstrap_on_given_indices_equals_loop():
+@pytest.mark.parametrize("route", ["gram", "batched"])
+def test_bootstrap_on_given_indices_equals_loop(route):
+    """The public metric is resampled on the Gram path; a wrapper of it on batches of gathered
+    replicas (3 calls, the last padded). The loop's labels carry the layer axis, which keeps
+    each call on the feature path, so the two sides are computed apart."""
     X, y = data()
     indices = resample.bootstrap_indices(40, 7, labels=y, seed=3)
-    metric = functools.partial(separation.fisher_ratio, shrinkage="auto")
-    got = resample.bootstrap(metric, X, labels=y, indices=indices, batch_size=3)  # 3 calls, last padded
-    loop = np.stack([metric(X[:, i], y[i]) for i in np.asarray(indices)])
+    public = functools.partial(separation.fisher_ratio, shrinkage="auto")
+    metric = public if route == "gram" else lambda X, y: public(X, y)
+    got = resample.bootstrap(metric, X, labels=y, indices=indices, batch_size=3)
+    loop = np.stack([public(X[:, i], np.broadcast_to(y[i], (2, 40))) for i in np.asarray(indices)])
     np.testing.assert_allclose(got.replicas, loop, rtol=1e-6)
     np.testing.assert_allclose(got.estimate, metric(X, y), rtol=1e-6)
     low, high = np.quantile(loop, [0.025, 0.975], axis=0)
