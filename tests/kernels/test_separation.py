@@ -13,7 +13,17 @@ from sklearn.metrics import silhouette_score as sk_silhouette
 from alignscope.errors import AlignscopeError
 from alignscope.kernels import pca, separation
 
-SHAPES = [(60, 10), (30, 80)]  # feature space, and n < d (Woodbury, Gram-form PCA)
+SHAPES = [(60, 10), (30, 80)]  # n ≥ d, and n < d (Woodbury, Gram-form PCA)
+# One labelling y: [n] takes the Gram path (gram_separation.public_route); labels with a leading
+# axis of their own keep the feature path. Both are checked against the references.
+PATHS = ("gram", "features")
+
+
+def on_path(metric, X, y, *args, path):
+    """`metric(X, y, *args)` on the given path: "features" gives X and y a leading axis of 1."""
+    if path == "gram":
+        return metric(X, y, *args)
+    return metric(X[None], y[None], *args)[0]
 
 
 def data(n, d, seed=0, shift=0.6):
@@ -71,16 +81,19 @@ def check(actual, expected, x64, tol32):
     np.testing.assert_allclose(actual, expected, rtol=1e-9 if x64 else tol32, atol=1e-10 if x64 else tol32)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("n,d", SHAPES)
 @pytest.mark.parametrize("x64", [False, True])
-def test_metrics_match_references(n, d, x64):
+def test_metrics_match_references(n, d, x64, path):
     X, y = data(n, d)
     with jax.enable_x64(x64):
         for k in (None, 2, 5):
-            check(separation.between_class_variance_ratio(X, y, k), between_ref(X, y, k), x64, 1e-5)
+            check(on_path(separation.between_class_variance_ratio, X, y, k, path=path), between_ref(X, y, k), x64,
+                  1e-5)
         for k in (2, 5):
-            check(separation.bhattacharyya_distance(X, y, k), bhattacharyya_ref(X, y, k), x64, 1e-4)
-        check(separation.silhouette_score(X, y), sk_silhouette(X, y), x64, 1e-5)
+            check(on_path(separation.bhattacharyya_distance, X, y, k, path=path), bhattacharyya_ref(X, y, k), x64,
+                  1e-4)
+        check(on_path(separation.silhouette_score, X, y, path=path), sk_silhouette(X, y), x64, 1e-5)
         check(separation.mean_difference_direction(X, y), mean_difference_ref(X, y), x64, 1e-5)
         u, v = np.random.default_rng(1).normal(size=(2, d))
         check(separation.direction_cosine(u, v), u @ v / np.linalg.norm(u) / np.linalg.norm(v), x64, 1e-6)
@@ -90,8 +103,9 @@ def test_metrics_match_references(n, d, x64):
     "n,d,shrinkage",
     [(n, d, s) for n, d in SHAPES for s in (None, 0.3, 1.0, "auto") if s is not None or n - 2 >= d],
 )
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("x64", [False, True])
-def test_fisher_matches_reference(n, d, shrinkage, x64):
+def test_fisher_matches_reference(n, d, shrinkage, x64, path):
     X, y = data(n, d)
     ratio, w, lam = fisher_ref(X, y, shrinkage)
     with jax.enable_x64(x64):
@@ -99,7 +113,7 @@ def test_fisher_matches_reference(n, d, shrinkage, x64):
         check(got.ratio, ratio, x64, 2e-4)
         check(got.direction, w, x64, 2e-4)
         check(got.shrinkage, lam, x64, 1e-5)
-        check(separation.fisher_ratio(X, y, shrinkage), ratio, x64, 2e-4)
+        check(on_path(separation.fisher_ratio, X, y, shrinkage, path=path), ratio, x64, 2e-4)
 
 
 def test_silhouette_blocks_match_sklearn(monkeypatch):
