@@ -20,8 +20,9 @@ thread per core, at most 4 (`host_threads`).
 `kernels.probe` is the logistic probe for fitting and applying one probe.
 """
 
-from alignscope.kernels import cka, eigen, gram, gram_metrics, host_threads, pca, probe, resample, ridge_probe, separation
+from alignscope.kernels import cka, eigen, gram, gram_metrics, host_threads, pca, probe, resample, ridge_probe
+from alignscope.kernels import separation
 from alignscope.kernels import samples, metrics, gram_separation, analysis
 
-__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "host_threads", "metrics", "pca", "probe",
-           "resample", "ridge_probe", "samples", "separation"]
+__all__ = ["analysis", "cka", "eigen", "gram", "gram_metrics", "gram_separation", "host_threads", "metrics", "pca",
+           "probe", "resample", "ridge_probe", "samples", "separation"]

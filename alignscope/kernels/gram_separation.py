@@ -3,14 +3,14 @@
 Per layer: K = centred Gram `[n, n]` (one pass over `X: [n, d]`), its top `TOP` eigenpairs (one
 solve), then for any number of labellings `Y: [R, n]` every metric with a Gram form from those
 two (the forms are the records of `kernels.metrics.REGISTRY`, their algebra `kernels.gram_metrics`).
-A permutation replica is a labelling: K and the eigenpairs are shared. A bootstrap replica is its distinct rows' block of K, re-centred on the draw's mean and weighted
-by their copies (C½ Kc C½, `replica_core`), and a warm-started eigen solve: no pass over the
-features.
+A permutation replica is a labelling: K and the eigenpairs are shared. A bootstrap replica is
+its distinct rows' block of K, re-centred on the draw's mean and weighted by their copies
+(C½ Kc C½, `replica_core`), and a warm-started eigen solve: no pass over the features.
 
 This is the cheaper path when n < d (n²d to form K against nd² for the d × d covariance), and
 also for n ≥ d while n is small (`GRAM_PATH_MAX_ROWS`): a bootstrap replica is then a gather of
-its distinct rows' block and a warm-started top-10 eigen solve, where the feature forms (`kernels.separation`) re-gather
-`[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis` takes it
+its distinct rows' block and a warm-started top-10 eigen solve, where the feature forms
+(`kernels.separation`) re-gather `[n, d]`, refit a full PCA and factor the d × d within-class covariance. `kernels.analysis` takes it
 wherever `gram_path_applies`; the numbers are the same either way (tested). A Fisher ratio whose
 conjugate-gradient solve does not converge (λ = 0 with a singular within-class scatter) is NaN.
 """
@@ -87,9 +87,10 @@ def _bootstrap(stats, idx, Y, d, forms):
     rows, copies, labels = resample.distinct_draws(np.asarray(idx), np.asarray(Y))
     dtype = stats.gram.dtype
     tol = eigen.default_tolerance(dtype)
+    # Host arrays: over_threads slices them on the host.
     return host_threads.over_threads(
         lambda *draws: replica_values(stats, *draws, d=d, forms=forms, tol=tol),
-        (jnp.asarray(rows), jnp.asarray(copies, dtype), jnp.asarray(labels, dtype)), out_axis=-2)
+        (rows, copies.astype(dtype), labels.astype(dtype)), out_axis=-2)
 
 
 def public_route(metric: Callable, X: jax.Array, y: jax.Array, options: dict,
@@ -216,8 +217,8 @@ def replica_values(stats: LayerStatistics, rows: jax.Array, copies: jax.Array, Y
                    forms: tuple, tol: float) -> jax.Array:
     """Unchecked `bootstrap_values` of draws given as their distinct rows `rows: [B, U]`, copies
     `[B, U]` and labels `Y: [B, U]` (`resample.distinct_draws`; copies of a row share its label);
-    `forms` Gram forms (`forms`),
-    `tol` the eigen residual; jitted, for callers that checked their inputs once."""
+    `forms` Gram forms (`forms`), `tol` the eigen residual; jitted, for callers that checked their
+    inputs once."""
 
     def per_layer(K, eig, rows, copies, Y):
         return jax.lax.map(lambda a: replica_core(K, eig, *a, d, forms, tol), (rows, copies, Y))
