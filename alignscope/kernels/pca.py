@@ -44,7 +44,9 @@ class PCAFit(NamedTuple):
 def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     """Top-`k` principal components of `X: [..., n, d]` (scikit-learn `PCA(n_components=k)`).
 
-    k is at most min(n − 1, d), the largest rank centred X can have.
+    k is at most min(n − 1, d), the largest rank centred X can have. Past the numerical rank of
+    centred X (duplicated rows, say) the components carry no variance; where n < d they are zero
+    rows, where n ≥ d unit vectors orthogonal to X's rows.
     `method`: "exact", "randomized", or "auto" (randomized when k is small next to min(n, d)).
     """
     X, k = _checked(X, k, method)
@@ -117,11 +119,17 @@ def _top(values, vectors, k):
     return values, None if vectors is None else vectors[:, ::-1][:, :k]
 
 
-def _from_left(A, U):
-    """Right singular vectors `[d, k]` of A from its left ones `U: [n, k]`: normalised Aᵀ U."""
+def _from_left(A, U, s2):
+    """Right singular vectors `[d, k]` of A from its left ones `U: [n, k]`: normalised Aᵀ U.
+
+    Columns whose squared singular value `s2: [k]` is at the rounding level of the largest
+    (s2 ≤ max(s2) n eps, a numerical rank test on AAᵀ) are zero: A has no direction there, and
+    normalising Aᵀ U would turn rounding noise into a unit vector inside A's row space, counted
+    again by every projection on it."""
     V = A.T @ U
     norms = jnp.linalg.norm(V, axis=0)
-    return V / jnp.maximum(norms, jnp.finfo(V.dtype).tiny)
+    null = s2 <= jnp.max(s2) * U.shape[0] * jnp.finfo(V.dtype).eps
+    return jnp.where(null, 0.0, V / jnp.maximum(norms, jnp.finfo(V.dtype).tiny))
 
 
 def _exact(Xc, k, with_components):
@@ -131,7 +139,7 @@ def _exact(Xc, k, with_components):
     if not with_components:
         return _top(jnp.linalg.eigvalsh(small), None, k)
     s2, W = _top(*jnp.linalg.eigh(small), k)
-    return s2, (_from_left(Xc, W) if n < d else W)
+    return s2, (_from_left(Xc, W, s2) if n < d else W)
 
 
 def _randomized(Xc, k, with_components):
@@ -149,7 +157,7 @@ def _randomized(Xc, k, with_components):
     Q, _ = jax.lax.scan(power, Q, None, length=POWER_ITERATIONS)
     B = Q.T @ Xc
     s2, W = _top(*jnp.linalg.eigh(B @ B.T), k)
-    return s2, (_from_left(B, W) if with_components else None)
+    return s2, (_from_left(B, W, s2) if with_components else None)
 
 
 def _flip_signs(components):

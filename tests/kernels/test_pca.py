@@ -64,6 +64,21 @@ def test_k_up_to_the_rank_of_centred_x_matches_sklearn(n, d):
         np.testing.assert_allclose(coords.var(axis=0, ddof=1), ref.explained_variance_, rtol=1e-9)
 
 
+@pytest.mark.parametrize("x64", [False, True])
+def test_components_past_the_rank_are_zero_when_n_below_d(x64):
+    X = data(20, 64, seed=5, gap=False)[np.random.default_rng(3).integers(0, 20, 40)]  # duplicated rows
+    rank = np.linalg.matrix_rank(X - X.mean(0))
+    ref = PCA(n_components=rank, svd_solver="full").fit(X)
+    with jax.enable_x64(x64):
+        fit = pca.fit(X, 39, method="exact")
+        coords = np.asarray(pca.project(X, fit))
+    components = np.asarray(fit.components)
+    np.testing.assert_allclose(np.abs(np.sum(components[:rank] * ref.components_, axis=1)), 1.0,
+                               atol=1e-10 if x64 else 1e-4)
+    assert not components[rank:].any()
+    np.testing.assert_allclose(coords.var(axis=0, ddof=1)[:rank], ref.explained_variance_, rtol=1e-9 if x64 else 1e-4)
+
+
 def test_batched_equals_loop():
     X = np.stack([data(24, 90, seed=s) for s in range(3)]).reshape(3, 1, 24, 90)
     batched = pca.fit(X, 2)

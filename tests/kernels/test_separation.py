@@ -303,6 +303,19 @@ def test_components_up_to_the_rank_of_centred_x(x64):
         check(separation.between_class_variance_ratio(X, y, 11), between_ref(X, y, 11), x64, 1e-5)
 
 
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("x64", [False, True])
+def test_components_past_the_rank_of_duplicated_rows(x64, path):
+    X, y = data(20, 64)
+    rows = np.repeat(np.arange(15), 3)  # 45 rows, 15 distinct: centred rank 14, as in a small draw
+    X, y = X[rows], y[rows]
+    assert np.linalg.matrix_rank(X - X.mean(0)) == 14
+    with jax.enable_x64(x64):
+        for k in (14, 20, 44):
+            check(on_path(separation.between_class_variance_ratio, X, y, k, path=path), between_ref(X, y, k), x64,
+                  1e-5)
+
+
 def test_separation_pca_is_exact_by_default():
     rng = np.random.default_rng(0)
     n, d = 400, 450  # k = 2 is small enough for the top-k path under method="auto"
