@@ -45,8 +45,8 @@ def fit(X: jax.Array, k: int, method: str = "auto") -> PCAFit:
     """Top-`k` principal components of `X: [..., n, d]` (scikit-learn `PCA(n_components=k)`).
 
     k is at most min(n − 1, d), the largest rank centred X can have. Past the numerical rank of
-    centred X (duplicated rows, say) the components carry no variance; where n < d they are zero
-    rows, where n ≥ d unit vectors orthogonal to X's rows.
+    centred X (duplicated rows, say) the components are unit directions orthogonal to X's rows,
+    with no variance.
     `method`: "exact", "randomized", or "auto" (randomized when k is small next to min(n, d)).
     """
     X, k = _checked(X, k, method)
@@ -119,17 +119,16 @@ def _top(values, vectors, k):
     return values, None if vectors is None else vectors[:, ::-1][:, :k]
 
 
-def _from_left(A, U, s2):
-    """Right singular vectors `[d, k]` of A from its left ones `U: [n, k]`: normalised Aᵀ U.
+def _from_left(A, U):
+    """Right singular vectors `[d, k]` of A from its left ones `U: [n, k]`: Aᵀ U, orthonormalised
+    in order.
 
-    Columns whose squared singular value `s2: [k]` is at the rounding level of the largest
-    (s2 ≤ max(s2) n eps, a numerical rank test on AAᵀ) are zero: A has no direction there, and
-    normalising Aᵀ U would turn rounding noise into a unit vector inside A's row space, counted
-    again by every projection on it."""
-    V = A.T @ U
-    norms = jnp.linalg.norm(V, axis=0)
-    null = s2 <= jnp.max(s2) * U.shape[0] * jnp.finfo(V.dtype).eps
-    return jnp.where(null, 0.0, V / jnp.maximum(norms, jnp.finfo(V.dtype).tiny))
+    Above rounding, a column is the normalised Aᵀu (orthonormalising moves it by rounding only).
+    Past the numerical rank of A, Aᵀu is rounding noise lying partly inside A's row space, which
+    every projection on it would count again; orthonormalised against the earlier columns, which
+    span that space, it becomes a unit direction orthogonal to A's rows, as in an SVD."""
+    Q, R = jnp.linalg.qr(A.T @ U)
+    return Q * jnp.where(jnp.diagonal(R) < 0, -1.0, 1.0).astype(Q.dtype)
 
 
 def _exact(Xc, k, with_components):
@@ -139,7 +138,7 @@ def _exact(Xc, k, with_components):
     if not with_components:
         return _top(jnp.linalg.eigvalsh(small), None, k)
     s2, W = _top(*jnp.linalg.eigh(small), k)
-    return s2, (_from_left(Xc, W, s2) if n < d else W)
+    return s2, (_from_left(Xc, W) if n < d else W)
 
 
 def _randomized(Xc, k, with_components):
@@ -157,7 +156,7 @@ def _randomized(Xc, k, with_components):
     Q, _ = jax.lax.scan(power, Q, None, length=POWER_ITERATIONS)
     B = Q.T @ Xc
     s2, W = _top(*jnp.linalg.eigh(B @ B.T), k)
-    return s2, (_from_left(B, W, s2) if with_components else None)
+    return s2, (_from_left(B, W) if with_components else None)
 
 
 def _flip_signs(components):

@@ -64,19 +64,33 @@ def test_k_up_to_the_rank_of_centred_x_matches_sklearn(n, d):
         np.testing.assert_allclose(coords.var(axis=0, ddof=1), ref.explained_variance_, rtol=1e-9)
 
 
+@pytest.mark.parametrize("method", ["exact", "randomized"])
 @pytest.mark.parametrize("x64", [False, True])
-def test_components_past_the_rank_are_zero_when_n_below_d(x64):
+def test_components_past_the_rank_are_orthogonal_to_x(x64, method):
     X = data(20, 64, seed=5, gap=False)[np.random.default_rng(3).integers(0, 20, 40)]  # duplicated rows
     rank = np.linalg.matrix_rank(X - X.mean(0))
     ref = PCA(n_components=rank, svd_solver="full").fit(X)
     with jax.enable_x64(x64):
-        fit = pca.fit(X, 39, method="exact")
+        fit = pca.fit(X, rank + 8, method=method)
         coords = np.asarray(pca.project(X, fit))
-    components = np.asarray(fit.components)
-    np.testing.assert_allclose(np.abs(np.sum(components[:rank] * ref.components_, axis=1)), 1.0,
-                               atol=1e-10 if x64 else 1e-4)
-    assert not components[rank:].any()
-    np.testing.assert_allclose(coords.var(axis=0, ddof=1)[:rank], ref.explained_variance_, rtol=1e-9 if x64 else 1e-4)
+    components = np.asarray(fit.components, np.float64)
+    tol = 1e-10 if x64 else 1e-4
+    np.testing.assert_allclose(components @ components.T, np.eye(rank + 8), atol=tol)
+    np.testing.assert_allclose(np.abs(np.sum(components[:rank] * ref.components_, axis=1)), 1.0, atol=tol)
+    variance = coords.var(axis=0, ddof=1)
+    np.testing.assert_allclose(variance[:rank], ref.explained_variance_, rtol=1e-9 if x64 else 1e-4)
+    assert variance[rank:].max() < (1e-20 if x64 else 1e-9) * variance[0]
+
+
+def test_small_components_under_massive_dimensions_survive_float32():
+    X = np.random.default_rng(0).normal(size=(500, 1024))
+    X[:, :3] *= 1000.0  # three massive dimensions: the other variances are ~5e-6 of the top
+    ref = PCA(n_components=10, svd_solver="full").fit(X)
+    fit = pca.fit(X, 10, method="exact")
+    components = np.asarray(fit.components, np.float64)
+    np.testing.assert_allclose(np.linalg.norm(components, axis=1), 1.0, atol=1e-5)
+    variance = np.asarray(pca.project(X, fit)).var(axis=0, ddof=1)
+    np.testing.assert_allclose(variance, ref.explained_variance_, rtol=2e-2)
 
 
 def test_batched_equals_loop():
