@@ -22,7 +22,8 @@ from alignscope.kernels.leading_axes import over_leading
 from alignscope.kernels.precision import full_precision
 
 # Row blocks of the lower-triangle product; 3 does 2/3 of the full product's multiply-adds. Timed
-# alone (idle, d = 4,096 and n = 500 x d = 1,024), 3 was at least as fast as 2 or 4 at every size.
+# alone and idle at the three sizes tried (n = 1,000 and 2,000 at d = 4,096; 500 x 1,024), 3 was at
+# least as fast as 2 or 4.
 GRAM_BLOCKS = 3
 
 

@@ -28,7 +28,9 @@ def test_bootstrap_on_given_indices_equals_loop(route):
     metric = public if route == "gram" else lambda X, y: public(X, y)
     got = resample.bootstrap(metric, X, labels=y, indices=indices, batch_size=3)
     loop = np.stack([public(X[:, i], np.broadcast_to(y[i], (2, 40))) for i in np.asarray(indices)])
-    np.testing.assert_allclose(got.replicas, loop, rtol=1e-6)
+    # float32, two algorithms on the "gram" route: Fisher's conjugate gradients stop at a 1e-6
+    # relative residual, against Woodbury's Cholesky solve on the loop's side.
+    np.testing.assert_allclose(got.replicas, loop, rtol=1e-5)
     np.testing.assert_allclose(got.estimate, metric(X, y), rtol=1e-6)
     low, high = np.quantile(loop, [0.025, 0.975], axis=0)
     np.testing.assert_allclose(got.low, low, rtol=1e-5)
