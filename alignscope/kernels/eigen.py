@@ -85,19 +85,25 @@ def top_core(K, k, tol, init=None, max_steps=MAX_STEPS) -> Eigenpairs:
     n = K.shape[0]
     if n <= EXACT_BELOW:
         return _exact(K, k)
+    return top_of_operator(lambda Q: K @ Q, n, K.dtype, k, tol, init, max_steps)
+
+
+def top_of_operator(apply, n, dtype, k, tol, init=None, max_steps=MAX_STEPS) -> Eigenpairs:
+    """`top_core` of the symmetric PSD operator `apply: [n, b] -> [n, b]` (K Q for a K that need not
+    be formed, e.g. Xc (Xcᵀ Q) for PCA), in `dtype`; `init` as in `top_core`."""
     width = min(k + OVERSAMPLE, n)
-    fresh = jax.random.normal(jax.random.key(0), (n, width), K.dtype)
+    fresh = jax.random.normal(jax.random.key(0), (n, width), dtype)
     init = fresh if init is None else jnp.concatenate([init, fresh[:, init.shape[1]:]], axis=1)
-    Q = orthonormal(K @ init)
+    Q = orthonormal(apply(init))
 
     def ritz(Q):
         """Ritz values (descending), vectors V, K V and the top-k residual of the block Q."""
-        Y = K @ Q
+        Y = apply(Q)
         H = Q.T @ Y
         theta, S = jnp.linalg.eigh((H + H.T) / 2)
         theta, S = theta[::-1], S[:, ::-1]
         V, KV = Q @ S, Y @ S
-        scale = jnp.maximum(theta[0], jnp.finfo(K.dtype).tiny)
+        scale = jnp.maximum(theta[0], jnp.finfo(dtype).tiny)
         residual = jnp.max(jnp.linalg.norm(KV[:, :k] - V[:, :k] * theta[:k], axis=0)) / scale
         return theta, V, KV, residual
 

@@ -1,8 +1,10 @@
 """Principal components of `X: [..., n, d]`, batched over leading axes; numbers match scikit-learn.
 
 Two paths, chosen by shape: an exact one (eigh of the d x d scatter, or of the n x n Gram matrix
-when n < d, which is the SVD of the centred data) and a top-k one (randomized subspace iteration,
-Halko et al. 2011, as scikit-learn's `randomized_svd`) when only a few of many components are read.
+when n < d, which is the SVD of the centred data) and a top-k one when only a few of many
+components are read: block subspace iteration from a random start (as scikit-learn's
+`randomized_svd`, Halko et al. 2011), which never forms either matrix and, unlike scikit-learn's
+fixed 7 power iterations, runs until every top-k pair meets `kernels.eigen`'s residual tolerance.
 """
 
 import functools
@@ -12,13 +14,11 @@ import jax
 import jax.numpy as jnp
 
 from alignscope.errors import AlignscopeError
-from alignscope.kernels import checks
+from alignscope.kernels import checks, eigen
 from alignscope.kernels.leading_axes import over_leading
 from alignscope.kernels.precision import full_precision
 
 METHODS = ("auto", "exact", "randomized")
-OVERSAMPLE = 10
-POWER_ITERATIONS = 7
 # Centred X has rank at most min(n - 1, d): components past that are arbitrary, so k stops there.
 RANK_LIMIT = "centred X with n={n}, d={d} has at most min(n - 1, d) nonzero components"
 
@@ -77,7 +77,7 @@ def fit_core(X: jax.Array, k: int, method: str = "auto", with_components: bool =
     """Unchecked, unbatched `fit` on one `X: [n, d]`, for use inside other jitted kernels."""
     n, d = X.shape
     if method == "auto":
-        method = "randomized" if 32 * (k + OVERSAMPLE) <= min(n, d) else "exact"
+        method = "randomized" if 32 * (k + eigen.OVERSAMPLE) <= min(n, d) else "exact"
     mean = X.mean(axis=0)
     Xc = X - mean
     s2, V = (_randomized if method == "randomized" else _exact)(Xc, k, with_components)
@@ -127,7 +127,7 @@ def _from_left(A, U):
     Past the numerical rank of A, Aᵀu is rounding noise lying partly inside A's row space, which
     every projection on it would count again; orthonormalised against the earlier columns, which
     span that space, it becomes a unit direction orthogonal to A's rows, as in an SVD."""
-    Q, R = jnp.linalg.qr(A.T @ U)
+    Q, R = jnp.linalg.qr(_t_thin(A, U))
     return Q * jnp.where(jnp.diagonal(R) < 0, -1.0, 1.0).astype(Q.dtype)
 
 
@@ -142,21 +142,38 @@ def _exact(Xc, k, with_components):
 
 
 def _randomized(Xc, k, with_components):
-    """As `_exact`, from a randomized range finder with power iterations."""
+    """As `_exact`, by block subspace iteration on Xc Xcᵀ (n ≤ d) or Xcᵀ Xc from a random start,
+    to `eigen`'s residual tolerance, without forming either; `_exact` when the smaller side is
+    at most `eigen.EXACT_BELOW`."""
     n, d = Xc.shape
-    width = min(k + OVERSAMPLE, n, d)
-    omega = jax.random.normal(jax.random.key(0), (d, width), Xc.dtype)
-    Q, _ = jnp.linalg.qr(Xc @ omega)
+    if min(n, d) <= eigen.EXACT_BELOW:
+        return _exact(Xc, k, with_components)
+    apply = (lambda U: _times_t(Xc, _thin_t(U, Xc))) if n <= d else (lambda V: _t_thin(Xc, Xc @ V))
+    top = eigen.top_of_operator(apply, min(n, d), Xc.dtype, k, eigen.default_tolerance(Xc.dtype))
+    if not with_components:
+        return top.values, None
+    return top.values, (_from_left(Xc, top.vectors) if n <= d else top.vectors)
 
-    def power(Q, _):
-        Z, _ = jnp.linalg.qr(Xc.T @ Q)
-        Q, _ = jnp.linalg.qr(Xc @ Z)
-        return Q, None
 
-    Q, _ = jax.lax.scan(power, Q, None, length=POWER_ITERATIONS)
-    B = Q.T @ Xc
-    s2, W = _top(*jnp.linalg.eigh(B @ B.T), k)
-    return s2, (_from_left(B, W) if with_components else None)
+# XLA:CPU runs a dot that writes a wide `[w, d]` several times faster than the same dot writing its
+# transpose `[d, w]`, and a dot written with `.T` operands transposes them first; these contract in
+# place and write the wide form.
+
+
+def _thin_t(B, A):
+    """Bᵀ A `[w, d]` of a thin `B: [m, w]` and `A: [m, d]`."""
+    return jax.lax.dot_general(B, A, (((0,), (0,)), ((), ())))
+
+
+def _t_thin(A, B):
+    """Aᵀ B `[d, w]` of `A: [m, d]` and a thin `B: [m, w]`: `_thin_t` transposed behind a barrier,
+    which keeps XLA from folding the transpose back into the dot."""
+    return jax.lax.optimization_barrier(_thin_t(B, A)).T
+
+
+def _times_t(A, Z):
+    """A Zᵀ `[m, w]` of `A: [m, d]` and a wide `Z: [w, d]`."""
+    return jax.lax.dot_general(A, Z, (((1,), (1,)), ((), ())))
 
 
 def _flip_signs(components):
