@@ -158,6 +158,19 @@ def _debias(T, r_dot, s_prod, n):
     return T - n / (n - 2) * r_dot + s_prod / ((n - 1) * (n - 2))
 
 
+def _frobenius(A, B):
+    """`[La, Lb]` Frobenius products ⟨A_a, B_b⟩ of `A: [La, ...]` and `B: [Lb, ...]`: one dot of the
+    flattened matrices (XLA:CPU ran the two-axis einsum 4x slower at 4 x 500 x 500)."""
+    flat_a, flat_b = A.reshape(A.shape[0], -1), B.reshape(B.shape[0], -1)
+    return jax.lax.dot_general(flat_a, flat_b, (((1,), (1,)), ((), ())))
+
+
+def _squared_norms(A):
+    """`[La]` squared Frobenius norms ‖A_a‖² of `A: [La, ...]`."""
+    flat = A.reshape(A.shape[0], -1)
+    return jnp.einsum("ai,ai->a", flat, flat)
+
+
 def _cross_gram(Ac, Bc, block_elements):
     """`(⟨Ga, Gb⟩ [La, Lb], ‖Ga‖² [La], ‖Gb‖² [Lb])` with Ga = Ac_a Ac_aᵀ, over Gram row blocks."""
     (La, n, _), Lb = Ac.shape, Bc.shape[0]
@@ -171,9 +184,9 @@ def _cross_gram(Ac, Bc, block_elements):
         Gb = jnp.einsum("brD,bnD->brn", jax.lax.dynamic_slice_in_dim(Bc, first, block, 1), Bc)
         Ga = Ga * fresh[None, :, None]
         T, aa, bb = carry
-        T = T + jnp.einsum("arn,brn->ab", Ga, Gb)
-        aa = aa + jnp.sum(Ga * Ga, axis=(1, 2))
-        bb = bb + jnp.sum(Gb * Gb * fresh[None, :, None], axis=(1, 2))
+        T = T + _frobenius(Ga, Gb)
+        aa = aa + _squared_norms(Ga)
+        bb = bb + _squared_norms(Gb * fresh[None, :, None])  # fresh is 0 or 1
         return (T, aa, bb), None
 
     zeros = (jnp.zeros((La, Lb), Ac.dtype), jnp.zeros(La, Ac.dtype), jnp.zeros(Lb, Ac.dtype))
@@ -229,9 +242,8 @@ def _cka_matrix(A, B, debiased, block_elements):
 
 def _gram_cka_matrix_one(Ka, Kb, debiased):
     n = Ka.shape[-1]
-    T = jnp.einsum("aij,bij->ab", Ka, Kb)
-    aa = jnp.sum(Ka * Ka, axis=(1, 2))
-    bb = jnp.sum(Kb * Kb, axis=(1, 2))
+    T = _frobenius(Ka, Kb)
+    aa, bb = _squared_norms(Ka), _squared_norms(Kb)
     if debiased:
         r_a, r_b = jnp.diagonal(Ka, axis1=1, axis2=2), jnp.diagonal(Kb, axis1=1, axis2=2)
         s_a, s_b = r_a.sum(axis=1), r_b.sum(axis=1)
