@@ -1,9 +1,12 @@
 """Top-k eigenpairs of a symmetric positive semi-definite `K: [n, n]` (a centred Gram), exact to a
-tolerance: block subspace iteration with Rayleigh–Ritz and a residual check.
+tolerance: block subspace iteration with Rayleigh–Ritz and a residual check. `top_of_operator` runs
+the same iteration on a K that is only applied, never formed (PCA's Xc Xcᵀ as Xc (Xcᵀ Q)).
 
-Each step multiplies K by an `[n, k + OVERSAMPLE]` block (2n²(k + p) flops), orthonormalises,
-and takes Ritz pairs; it stops when every one of the top k has ‖K v − θ v‖ ≤ tol · θ₁, or after
-`max_steps` (then `converged` is False). Error in an eigenvector is about residual / spectral gap,
+Each step multiplies K by an `[n, k + OVERSAMPLE]` block (2n²(k + p) flops for a formed K),
+orthonormalises, and takes Ritz pairs; it stops when every one of the top k has
+‖K v − θ v‖ ≤ tol · θ₁, or after `max_steps` (then `converged` is False). The test is relative to
+θ₁: a pair thousands of times smaller (next to a few massive dimensions) passes it at rounding
+level in float32, and its value is then good to a few percent at best, as from a float32 `eigh`. Error in an eigenvector is about residual / spectral gap,
 so a gap after the k-th eigenvalue (as the top-k metrics need anyway) makes convergence fast.
 A full `eigh` costs about 9n³ flops whatever k; with k ≪ n this is tens of times less.
 A warm start (the previous solve's vectors, gathered for a bootstrap replica) halves the steps.
@@ -63,19 +66,28 @@ def top_eigenpairs(K: jax.Array, k: int, tol: float | None = None) -> Eigenpairs
 
 
 def orthonormal(Y: jax.Array) -> jax.Array:
-    """`[n, b]` orthonormal columns spanning `Y: [n, b]`, by SVQB twice (Stathopoulos & Wu 2002):
-    unit columns, then the eigenvectors of their b × b Gram; directions numerically dependent on
-    the others come out as zero columns. Used instead of QR, which XLA:CPU runs hundreds of times
-    slower than LAPACK on these tall, thin blocks."""
+    """`[n, b]` orthonormal columns (b ≤ n) spanning `Y: [n, b]`, by SVQB (Stathopoulos & Wu 2002):
+    unit columns, then the eigenvectors of their b × b Gram, twice. A direction numerically
+    dependent on the others (the noise K returns past its rank lies in the span of the rest) is
+    replaced by a random one orthogonal to them, and one more pass orthonormalises those: a zero
+    column would stay zero under K and pass for a converged pair with θ = 0. Used instead of QR,
+    which XLA:CPU runs hundreds of times slower than LAPACK on these tall, thin blocks."""
+    Y, kept = _svqb(_svqb(Y)[0])
+    fill = jax.random.normal(jax.random.key(1), Y.shape, Y.dtype)
+    fill = fill - Y @ (Y.T @ fill)
+    return _svqb(jnp.where(kept, Y, fill))[0]
+
+
+def _svqb(Y):
+    """One SVQB pass: `([n, b]` orthonormalised Y with zero columns for dependent directions,
+    `[b]` which columns are kept)."""
     eps = jnp.finfo(Y.dtype).eps
-    for _ in range(2):
-        norms = jnp.linalg.norm(Y, axis=0)
-        Y = Y / jnp.where(norms > 0, norms, 1.0)
-        G = Y.T @ Y
-        values, W = jnp.linalg.eigh((G + G.T) / 2)
-        keep = values > Y.shape[1] * eps * jnp.max(values)
-        Y = Y @ (W * jnp.where(keep, jax.lax.rsqrt(jnp.where(keep, values, 1.0)), 0.0))
-    return Y
+    norms = jnp.linalg.norm(Y, axis=0)
+    Y = Y / jnp.where(norms > 0, norms, 1.0)
+    G = Y.T @ Y
+    values, W = jnp.linalg.eigh((G + G.T) / 2)
+    keep = values > Y.shape[1] * eps * jnp.max(values)
+    return Y @ (W * jnp.where(keep, jax.lax.rsqrt(jnp.where(keep, values, 1.0)), 0.0)), keep
 
 
 def top_core(K, k, tol, init=None, max_steps=MAX_STEPS) -> Eigenpairs:
@@ -88,13 +100,14 @@ def top_core(K, k, tol, init=None, max_steps=MAX_STEPS) -> Eigenpairs:
     return top_of_operator(lambda Q: K @ Q, n, K.dtype, k, tol, init, max_steps)
 
 
-def top_of_operator(apply, n, dtype, k, tol, init=None, max_steps=MAX_STEPS) -> Eigenpairs:
+def top_of_operator(apply, n, dtype, k, tol, init=None, max_steps=MAX_STEPS, min_steps=0) -> Eigenpairs:
     """`top_core` of the symmetric PSD operator `apply: [n, b] -> [n, b]` (K Q for a K that need not
-    be formed, e.g. Xc (Xcᵀ Q) for PCA), in `dtype`; `init` as in `top_core`."""
+    be formed, e.g. Xc (Xcᵀ Q) for PCA), in `dtype`, taking at least `min_steps` steps; `init` as
+    in `top_core`."""
     width = min(k + OVERSAMPLE, n)
     fresh = jax.random.normal(jax.random.key(0), (n, width), dtype)
     init = fresh if init is None else jnp.concatenate([init, fresh[:, init.shape[1]:]], axis=1)
-    Q = orthonormal(apply(init))
+    Q = orthonormal(init)  # not K init: its small directions can be below rounding
 
     def ritz(Q):
         """Ritz values (descending), vectors V, K V and the top-k residual of the block Q."""
@@ -109,7 +122,7 @@ def top_of_operator(apply, n, dtype, k, tol, init=None, max_steps=MAX_STEPS) -> 
 
     def not_done(state):
         *_, residual, steps = state
-        return (residual > tol) & (steps < max_steps)
+        return ((residual > tol) | (steps < min_steps)) & (steps < max_steps)
 
     def step(state):
         _, _, KV, _, steps = state

@@ -80,10 +80,16 @@ def test_k_up_to_the_rank_of_centred_x_matches_sklearn(n, d):
         np.testing.assert_allclose(coords.var(axis=0, ddof=1), ref.explained_variance_, rtol=1e-9)
 
 
+# (distinct rows, features, rows drawn from them): the first goes to the exact path; the others
+# to the top-k iteration with n > d and with n < d, its block wider than the rank.
+PAST_THE_RANK = [(20, 64, 40), (150, 300, 400), (150, 400, 200)]
+
+
+@pytest.mark.parametrize("distinct,d,n", PAST_THE_RANK)
 @pytest.mark.parametrize("method", ["exact", "randomized"])
 @pytest.mark.parametrize("x64", [False, True])
-def test_components_past_the_rank_are_orthogonal_to_x(x64, method):
-    X = data(20, 64, seed=5, gap=False)[np.random.default_rng(3).integers(0, 20, 40)]  # duplicated rows
+def test_components_past_the_rank_are_orthogonal_to_x(x64, method, distinct, d, n):
+    X = data(distinct, d, seed=5, gap=False)[np.random.default_rng(3).integers(0, distinct, n)]  # duplicated rows
     rank = np.linalg.matrix_rank(X - X.mean(0))
     ref = PCA(n_components=rank, svd_solver="full").fit(X)
     with jax.enable_x64(x64):
@@ -98,15 +104,26 @@ def test_components_past_the_rank_are_orthogonal_to_x(x64, method):
     assert variance[rank:].max() < (1e-20 if x64 else 1e-9) * variance[0]
 
 
-def test_small_components_under_massive_dimensions_survive_float32():
+@pytest.mark.parametrize("method,rtol", [("exact", 2e-2), ("randomized", 6e-2)])
+def test_small_components_under_massive_dimensions_survive_float32(method, rtol):
     X = np.random.default_rng(0).normal(size=(500, 1024))
     X[:, :3] *= 1000.0  # three massive dimensions: the other variances are ~5e-6 of the top
     ref = PCA(n_components=10, svd_solver="full").fit(X)
-    fit = pca.fit(X, 10, method="exact")
+    fit = pca.fit(X, 10, method=method)
     components = np.asarray(fit.components, np.float64)
     np.testing.assert_allclose(np.linalg.norm(components, axis=1), 1.0, atol=1e-5)
     variance = np.asarray(pca.project(X, fit)).var(axis=0, ddof=1)
-    np.testing.assert_allclose(variance, ref.explained_variance_, rtol=2e-2)
+    np.testing.assert_allclose(variance, ref.explained_variance_, rtol=rtol)
+    np.testing.assert_allclose(fit.explained_variance, ref.explained_variance_, rtol=rtol)
+
+
+@pytest.mark.parametrize("n,d,k", [(200, 300, 195), (300, 200, 192)])
+def test_top_k_path_with_a_block_as_wide_as_the_operator(n, d, k):
+    X = data(n, d, seed=2, gap=False)
+    ref = PCA(n_components=k, svd_solver="full").fit(X)
+    fit = pca.fit(X, k, method="randomized")  # block width min(k + 10, n, d): the whole space
+    np.testing.assert_allclose(fit.explained_variance_ratio, ref.explained_variance_ratio_, atol=1e-7)
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(fit.components), axis=1), 1.0, atol=1e-5)
 
 
 def test_batched_equals_loop():

@@ -309,9 +309,9 @@ def run(shape: Shape, log: Callable[[str], None] = print) -> dict:
             if (m, l) in peer_layers:
                 from sklearn.decomposition import PCA
 
-                peer["pca2"].append(timed(lambda: PCA(2).fit(X), repeats=3, settle=True)[0])
                 t, evr_public[(m, l)] = timed(lambda: evr_fn(Xj), repeats=3, settle=True)
                 stage["evr2_public"].append(t)
+                peer["pca2"].append(timed(lambda: PCA(2).fit(X), repeats=3, settle=True)[0])
                 t, v = timed(lambda: peer_pca_metrics(X, y, 10))
                 peer["pca"].append(t)
                 peer_values[(m, l)] = v
