@@ -6,7 +6,7 @@ components are read and min(n, d) > `eigen.EXACT_BELOW`: block subspace iteratio
 start (as scikit-learn's `randomized_svd`, Halko et al. 2011) that never forms either matrix. It
 takes at least scikit-learn's 7 power iterations and then runs on until every top-k pair meets
 `kernels.eigen`'s residual tolerance (at most `eigen.MAX_STEPS` steps): a spectrum without a gap
-after k needs many steps (236 for the top 2 of isotropic 2,000 x 4,096 data, 0.56 s), where a
+after k needs many steps (235 for the top 2 of isotropic 2,000 x 4,096 data, 0.56 s), where a
 fixed count returns errors of 5%.
 """
 
