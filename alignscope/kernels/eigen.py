@@ -70,8 +70,8 @@ def orthonormal(Y: jax.Array) -> jax.Array:
     unit columns, then the eigenvectors of their b × b Gram, twice. A direction numerically
     dependent on the others (the noise K returns past its rank lies in the span of the rest) is
     replaced by a random one orthogonal to them, and one more pass orthonormalises those: a zero
-    column would stay zero under K and pass for a converged pair with θ = 0. (In float32 K times a
-    random block keeps only the directions above about √eps of the top one; the rest are refilled.) Used instead of QR,
+    column would stay zero under K and pass for a converged pair with θ = 0 (in float32, K times a
+    random block keeps only the directions above about √eps of the top one). Used instead of QR,
     which XLA:CPU runs hundreds of times slower than LAPACK on these tall, thin blocks."""
     Y, kept = _svqb(_svqb(Y)[0])
     fill = jax.random.normal(jax.random.key(1), Y.shape, Y.dtype)
