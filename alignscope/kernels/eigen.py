@@ -6,8 +6,9 @@ Each step multiplies K by an `[n, k + OVERSAMPLE]` block (2n²(k + p) flops for 
 orthonormalises, and takes Ritz pairs; it stops when every one of the top k has
 ‖K v − θ v‖ ≤ tol · θ₁, or after `max_steps` (then `converged` is False). The test is relative to
 θ₁: a pair thousands of times smaller (next to a few massive dimensions) passes it at rounding
-level in float32, and its value is then good to a few percent at best, as from a float32 `eigh`. Error in an eigenvector is about residual / spectral gap,
-so a gap after the k-th eigenvalue (as the top-k metrics need anyway) makes convergence fast.
+level in float32, and its value is then good to a few percent at best, as from a float32 `eigh`.
+Error in an eigenvector is about residual / spectral gap, so a gap after the k-th eigenvalue (as
+the top-k metrics need anyway) makes convergence fast.
 A full `eigh` costs about 9n³ flops whatever k; with k ≪ n this is tens of times less.
 A warm start (the previous solve's vectors, gathered for a bootstrap replica) halves the steps.
 Up to `EXACT_BELOW` rows a full `eigh` is cheaper than a few steps and is used instead.

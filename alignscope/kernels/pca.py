@@ -150,8 +150,8 @@ def _exact(Xc, k, with_components):
 
 def _randomized(Xc, k, with_components):
     """As `_exact`, by block subspace iteration on Xc Xcᵀ (n ≤ d) or Xcᵀ Xc from a random start,
-    to `eigen`'s residual tolerance, without forming either; `_exact` when the smaller side is
-    at most `eigen.EXACT_BELOW`."""
+    at least `MIN_STEPS` steps and then to `eigen`'s residual tolerance, without forming either;
+    `_exact` when the smaller side is at most `eigen.EXACT_BELOW`."""
     n, d = Xc.shape
     if min(n, d) <= eigen.EXACT_BELOW:
         return _exact(Xc, k, with_components)
