@@ -81,8 +81,8 @@ def orthonormal(Y: jax.Array) -> jax.Array:
 
 
 def _svqb(Y):
-    """One SVQB pass: `([n, b]` orthonormalised Y with zero columns for dependent directions,
-    `[b]` which columns are kept)."""
+    """One SVQB pass: (`[n, b]` Y orthonormalised, zero columns for dependent directions; `[b]`
+    which columns are kept)."""
     eps = jnp.finfo(Y.dtype).eps
     norms = jnp.linalg.norm(Y, axis=0)
     Y = Y / jnp.where(norms > 0, norms, 1.0)
